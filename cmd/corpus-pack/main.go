@@ -1,0 +1,24 @@
+// Command corpus-pack packs poems.json and embeddings.json (and optionally
+// color_embeddings.json) into the memory-mapped corpus that pagegen reads.
+package main
+
+import (
+	"github.com/alecthomas/kong"
+
+	"pagegen/internal/exit"
+)
+
+// CLI is corpus-pack's command line.
+type CLI struct {
+	Poems        string `default:"data/poems.json" help:"Poems file (upstream poems.json)."`
+	Embeddings   string `default:"data/embeddings.json" help:"Embeddings file, aligned with the poems."`
+	Colors       string `default:"data/color_embeddings.json" help:"Colour-word embeddings; empty for none (every poem gray)."`
+	AllowMissing bool   `help:"Leave out poems without an embedding instead of failing."`
+	Out          string `short:"o" default:"data/corpus.bin" help:"Packed corpus to write."`
+}
+
+func main() {
+	var cli CLI
+	kong.Parse(&cli, kong.Description("Pack a poetry collection and its embeddings for pagegen."))
+	exit.With("corpus-pack", run(&cli))
+}

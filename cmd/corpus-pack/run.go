@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/fatih/color"
+
+	"pagegen/internal/atomicfile"
+	"pagegen/internal/exit"
+	"pagegen/internal/input"
+	"pagegen/internal/pack"
+	"pagegen/internal/packed"
+)
+
+// run packs the corpus unless the packed file already holds exactly these
+// inputs and settings, in which case it leaves it alone (and so its mtime, so
+// make rebuilds no page).
+func run(cli *CLI) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	start := time.Now()
+	fp, err := fingerprint(cli)
+	if err != nil {
+		return err
+	}
+	if old, ok := packed.ReadFingerprint(cli.Out); ok && old == fp {
+		fmt.Printf("corpus-pack: %s is up to date\n", cli.Out)
+		return nil
+	}
+	c, err := input.Read(input.Options{Poems: cli.Poems, Embeddings: cli.Embeddings, Colors: cli.Colors, AllowMissing: cli.AllowMissing})
+	if err != nil {
+		return err
+	}
+	read := time.Since(start)
+	if err := reportMissing(cli, c); err != nil {
+		return err
+	}
+	if c.Colors == nil {
+		fmt.Println("corpus-pack: no colour file given: every poem is gray (set COLOR_EMBEDDINGS to a color_embeddings.json for colours)")
+	}
+	if ctx.Err() != nil {
+		return exit.ErrInterrupted
+	}
+	contents, t := pack.Contents(c, fp)
+	if ctx.Err() != nil {
+		return exit.ErrInterrupted
+	}
+	size, err := write(ctx, cli.Out, contents)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("corpus-pack: packed %d poems (%d-d) into %s (%.1f MB) in %.2fs: read %.2fs, gram %.2fs, render %.2fs\n",
+		len(c.Poems), c.Dimension, cli.Out, float64(size)/1e6, time.Since(start).Seconds(),
+		read.Seconds(), t.Gram.Seconds(), t.Render.Seconds())
+	return nil
+}
+
+// write puts the packed corpus in place atomically, flushed to disk.
+func write(ctx context.Context, path string, c *packed.Contents) (int64, error) {
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Abort()
+	if err := packed.Write(f, c); err != nil {
+		return 0, fmt.Errorf("writing %s: %w", path, err)
+	}
+	if ctx.Err() != nil {
+		return 0, exit.ErrInterrupted
+	}
+	size, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0, fmt.Errorf("writing %s: %w", path, err)
+	}
+	return size, f.Commit(true)
+}
+
+// fingerprint hashes everything the packed corpus depends on: the format
+// version, the settings, the input files and this program itself (whose
+// rendering is baked into the file).
+func fingerprint(cli *CLI) (packed.Fingerprint, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "pagegen corpus v%d\nallow-missing=%t\n", packed.Version, cli.AllowMissing)
+	self, err := os.Executable()
+	if err != nil {
+		return packed.Fingerprint{}, fmt.Errorf("finding corpus-pack itself: %w", err)
+	}
+	for _, path := range []string{self, cli.Poems, cli.Embeddings, cli.Colors} {
+		fmt.Fprintf(h, "%d:", len(path))
+		if path == "" {
+			continue
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			// Read reports a missing input with its remedy; here it just cannot match.
+			fmt.Fprintf(h, "unreadable %q", path)
+			continue
+		}
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return packed.Fingerprint{}, fmt.Errorf("reading %s: %w", path, err)
+		}
+	}
+	return packed.Fingerprint(h.Sum(nil)), nil
+}
+
+// reportMissing says loudly which poems were left out for lack of an
+// embedding, and writes their full list beside the packed corpus.
+func reportMissing(cli *CLI, c *input.Corpus) error {
+	list := filepath.Join(filepath.Dir(cli.Out), "missing-embeddings.txt")
+	if len(c.Missing) == 0 {
+		if err := os.Remove(list); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("removing the old %s: %w", list, err)
+		}
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# poems left out of every page because they have no embedding (ALLOW_MISSING=1)\n# N category/id\n")
+	for i := range c.Missing {
+		fmt.Fprintln(&b, c.Missing[i].Ref())
+	}
+	if err := atomicfile.WriteFile(list, []byte(b.String())); err != nil {
+		return err
+	}
+	shown := make([]string, 0, 4)
+	for i := range c.Missing[:min(3, len(c.Missing))] {
+		shown = append(shown, c.Missing[i].Ref())
+	}
+	if len(c.Missing) > len(shown) {
+		shown = append(shown, "…")
+	}
+	warn := color.New(color.FgYellow, color.Bold).SprintFunc()
+	fmt.Printf("corpus-pack: %s %d of %d poems have no embedding and are left out of every page (%s); the full list is in %s\n",
+		warn("WARNING:"), len(c.Missing), len(c.Missing)+len(c.Poems), strings.Join(shown, ", "), list)
+	return nil
+}

@@ -1,0 +1,35 @@
+// Command pagegen renders one page of the site per run: the similar or
+// different page of one poem, the index, or the list of pages for make.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+
+	"pagegen/internal/exit"
+)
+
+// CLI is pagegen's command line: one subcommand per kind of output.
+type CLI struct {
+	Corpus string `default:"data/corpus.bin" help:"Packed corpus made by corpus-pack."`
+
+	Similar   SimilarCmd   `cmd:"" help:"Write the page of every poem, the most similar to poem N first."`
+	Different DifferentCmd `cmd:"" help:"Write the page of the maximum-diversity walk from poem N."`
+	Index     IndexCmd     `cmd:"" help:"Write the index page."`
+	Makefile  MakefileCmd  `cmd:"" help:"Write the make fragment that lists every page."`
+}
+
+func main() {
+	// A signal lets the running command drop its temporary file before exiting.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	var cli CLI
+	kctx := kong.Parse(&cli, kong.Description("Render pages of a poetry collection ordered by meaning."),
+		kong.BindTo(ctx, (*context.Context)(nil)))
+	err := kctx.Run(&cli)
+	stop()
+	exit.With("pagegen", err)
+}

@@ -1,0 +1,88 @@
+// Package atomicfile writes files so that they appear complete or not at all:
+// the bytes go to a temporary file in the same directory, which is renamed
+// over the target only once it is whole. An interrupted writer leaves at most
+// a temporary file, never a truncated target that make would take as built.
+package atomicfile
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// TempPrefix and TempSuffix frame the names of temporary files: hidden from
+// listings, and easy to recognise after a kill -9.
+const (
+	TempPrefix = "."
+	TempSuffix = ".tmp"
+)
+
+// File is a file being written; Commit puts it in place, Abort drops it.
+type File struct {
+	*os.File
+	path string
+	done bool
+}
+
+// Create starts writing path, creating its directory if needed.
+func Create(path string) (*File, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating directory for %s: %w", path, err)
+	}
+	f, err := os.CreateTemp(dir, TempPrefix+base+".*"+TempSuffix)
+	if err != nil {
+		return nil, fmt.Errorf("creating %s: %w", path, err)
+	}
+	return &File{File: f, path: path}, nil
+}
+
+// Commit closes the file, optionally flushing it to disk first, and renames
+// it over the target. On error the temporary file is removed.
+func (f *File) Commit(sync bool) error {
+	if f.done {
+		return fmt.Errorf("writing %s: already committed or aborted", f.path)
+	}
+	err := f.Chmod(0o644)
+	if err == nil && sync {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), f.path)
+	}
+	f.done = true
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("writing %s: %w", f.path, err)
+	}
+	return nil
+}
+
+// Abort closes and removes the temporary file; it is a no-op after Commit.
+func (f *File) Abort() {
+	if f.done {
+		return
+	}
+	f.done = true
+	f.Close()
+	os.Remove(f.Name())
+}
+
+// WriteFile writes data to path atomically (without forcing it to disk).
+func WriteFile(path string, data []byte) error {
+	f, err := Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Abort()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return f.Commit(false)
+}

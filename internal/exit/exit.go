@@ -1,0 +1,41 @@
+// Package exit maps a command's outcome to its message and exit status, in one
+// place for every pagegen command.
+package exit
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/fatih/color"
+)
+
+// ErrInterrupted is returned by a command stopped by SIGINT or SIGTERM.
+var ErrInterrupted = errors.New("interrupted")
+
+// Exit statuses.
+const (
+	OK          = 0
+	Failed      = 1
+	Usage       = 2 // bad command line (kong's own status)
+	Interrupted = 130
+)
+
+// Code is the exit status for err.
+func Code(err error) int {
+	switch {
+	case err == nil:
+		return OK
+	case errors.Is(err, ErrInterrupted):
+		return Interrupted
+	}
+	return Failed
+}
+
+// With prints err (if any) as "cmd: error: ..." on stderr and exits with its status.
+func With(cmd string, err error) {
+	if err != nil && !errors.Is(err, ErrInterrupted) {
+		fmt.Fprintf(os.Stderr, "%s: %s %v\n", cmd, color.New(color.FgRed, color.Bold).Sprint("error:"), err)
+	}
+	os.Exit(Code(err))
+}

@@ -1,0 +1,101 @@
+// Package input reads and validates the upstream pipeline's JSON files:
+// poems.json, embeddings.json and the optional color_embeddings.json.
+//
+// Every problem is reported with the file, the poems concerned as
+// "N category/id", and a remedy; nothing is silently dropped or guessed.
+package input
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// Poem is one validated poem with its embedding.
+type Poem struct {
+	N              int // identity: poem_index when every poem has one, else 1-based position
+	Category       string
+	ID             int64
+	Content        string
+	Date           time.Time // zero when the poem has no creation_date
+	ContentWarning string
+	Golden         bool
+	Vector         []float32
+}
+
+// Label is the poem as readers see it: category/id.
+func (p *Poem) Label() string { return fmt.Sprintf("%s/%d", p.Category, p.ID) }
+
+// Ref names the poem in messages: N category/id.
+func (p *Poem) Ref() string { return fmt.Sprintf("%d %s", p.N, p.Label()) }
+
+// Corpus is the validated collection, in ascending N.
+type Corpus struct {
+	Poems     []Poem
+	Dimension int
+	Model     string
+	// Missing lists the poems left out for lack of an embedding (only with AllowMissing).
+	Missing []Poem
+	// Colors holds the colour-word embeddings, in Palette order; nil without a colour file.
+	Colors [][]float32
+}
+
+// Options are the settings that change what is read.
+type Options struct {
+	Poems, Embeddings, Colors string // file paths; Colors may be empty
+	AllowMissing              bool   // leave out poems without an embedding instead of failing
+}
+
+// Read reads, aligns and validates the input files.
+func Read(opt Options) (*Corpus, error) {
+	poems, err := readPoems(opt.Poems)
+	if err != nil {
+		return nil, err
+	}
+	emb, err := readEmbeddings(opt.Embeddings, poems)
+	if err != nil {
+		return nil, err
+	}
+	c, err := attach(opt, poems, emb)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Colors != "" {
+		if c.Colors, err = readColors(opt.Colors, c.Dimension); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// readFile reads a whole input file, saying which input it is when that fails.
+func readFile(path, what string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %s not found: give its path (see make help)", path, what)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", what, err)
+	}
+	return b, nil
+}
+
+// listPoems formats the first few poems of a problem: "3 poems: 1 a/1, 2 a/2, 3 b/1".
+func listPoems(ps []*Poem) string {
+	const shown = 5
+	refs := make([]string, 0, shown)
+	for i, p := range ps {
+		if i == shown {
+			refs = append(refs, "…")
+			break
+		}
+		refs = append(refs, p.Ref())
+	}
+	noun := "poems"
+	if len(ps) == 1 {
+		noun = "poem"
+	}
+	return fmt.Sprintf("%d %s (%s)", len(ps), noun, strings.Join(refs, ", "))
+}

@@ -1,0 +1,117 @@
+// Package pack turns a validated collection into the contents of the packed
+// corpus: norms, the cosine Gram matrix, each poem's colour and place on the
+// timeline, and its pre-rendered HTML.
+package pack
+
+import (
+	"math"
+	"time"
+
+	"pagegen/internal/gram"
+	"pagegen/internal/input"
+	"pagegen/internal/packed"
+	"pagegen/internal/palette"
+	"pagegen/internal/render"
+)
+
+// Timing says where corpus-pack spent its time.
+type Timing struct {
+	Gram, Render time.Duration
+}
+
+// Contents computes everything the packed corpus holds for c.
+func Contents(c *input.Corpus, fp packed.Fingerprint) (*packed.Contents, Timing) {
+	var t Timing
+	vecs := make([][]float32, len(c.Poems))
+	for i := range c.Poems {
+		vecs[i] = c.Poems[i].Vector
+	}
+	start := time.Now()
+	norms := gram.Norms(vecs)
+	out := &packed.Contents{
+		Fingerprint: fp,
+		Dim:         c.Dimension,
+		Norms:       norms,
+		Vectors:     vecs,
+		Gram:        gram.Matrix(vecs, norms),
+		Poems:       make([]packed.Poem, len(c.Poems)),
+	}
+	t.Gram = time.Since(start)
+	start = time.Now()
+	colors := Colors(c, norms)
+	bars := Timeline(c.Poems)
+	width := render.RankWidth(len(c.Poems))
+	numWidth := render.RankWidth(c.Poems[len(c.Poems)-1].N)
+	for i := range c.Poems {
+		p := &c.Poems[i]
+		rp := render.Poem{
+			N: p.N, Label: p.Label(), Date: p.Date, ContentWarning: p.ContentWarning,
+			Golden: p.Golden, Content: p.Content, Color: palette.Colors[colors[i]].Hex, Bar: bars[i],
+		}
+		out.Poems[i] = packed.Poem{
+			N:     uint32(p.N),
+			Label: []byte(render.Escape(render.OneLine(rp.Label))),
+			Entry: render.Entry(rp, width),
+			Index: render.IndexLine(rp, numWidth),
+		}
+	}
+	t.Render = time.Since(start)
+	return out, t
+}
+
+// Colors gives each poem the palette colour whose embedding has the highest
+// cosine with the poem's (the earlier colour on a tie); gray without colours.
+func Colors(c *input.Corpus, norms []float64) []int {
+	colors := make([]int, len(c.Poems))
+	if c.Colors == nil {
+		for i := range colors {
+			colors[i] = palette.Gray
+		}
+		return colors
+	}
+	cnorms := gram.Norms(c.Colors)
+	for i := range c.Poems {
+		best := math.Inf(-1)
+		for k, cv := range c.Colors {
+			if cos := gram.Cosine(c.Poems[i].Vector, cv, norms[i], cnorms[k]); cos > best {
+				best, colors[i] = cos, k
+			}
+		}
+	}
+	return colors
+}
+
+// Timeline places each poem on the 0..80 bar: by date from the earliest (0) to
+// the latest (80) poem when the collection has dates, undated poems at 0; by
+// position in the collection when it has none.
+func Timeline(poems []input.Poem) []int {
+	bars := make([]int, len(poems))
+	var first, last time.Time
+	for _, p := range poems {
+		if p.Date.IsZero() {
+			continue
+		}
+		if first.IsZero() || p.Date.Before(first) {
+			first = p.Date
+		}
+		if last.IsZero() || p.Date.After(last) {
+			last = p.Date
+		}
+	}
+	span := last.Sub(first).Seconds()
+	for i, p := range poems {
+		switch {
+		case first.IsZero() && len(poems) > 1:
+			bars[i] = scale(float64(i), float64(len(poems)-1))
+		case first.IsZero() || (!p.Date.IsZero() && span == 0):
+			bars[i] = render.Columns
+		case !p.Date.IsZero():
+			bars[i] = scale(p.Date.Sub(first).Seconds(), span)
+		}
+	}
+	return bars
+}
+
+func scale(x, span float64) int {
+	return int(math.Round(x / span * render.Columns))
+}

@@ -1,0 +1,72 @@
+// Package packed is the packed corpus: one versioned, little-endian file that
+// every page process memory-maps and reads in place.
+//
+// Layout (offsets in bytes; sections start on page boundaries so that each
+// can be mapped and advised on its own):
+//
+//	header   256 bytes: magic, version, counts, fingerprint, section table, checksum
+//	table    n records of 24 bytes: N, the lengths of the label, entry and index
+//	         line, and the offset of the three (in that order) in the blob
+//	blob     pre-rendered, escaped HTML: per poem its label, entry and index line
+//	norms    n float64: |E[i]|
+//	vectors  n×dim float32: the embeddings
+//	gram     n×n float32: cos(E[i], E[j]), row-major
+//
+// The checksum (CRC-32C) covers the header and the table, so a damaged or
+// truncated file is caught cheaply at open time, before any page is written.
+package packed
+
+import (
+	"encoding/binary"
+	"hash/crc32"
+)
+
+// Magic starts every packed corpus.
+const Magic = "PAGEGEN\x00"
+
+// Version is the format version; a file of another version must be rebuilt.
+const Version = 1
+
+const (
+	headerSize = 256
+	recordSize = 24
+	align      = 4096
+)
+
+// Section indices in the header's section table.
+const (
+	secTable = iota
+	secBlob
+	secNorms
+	secVectors
+	secGram
+	numSections
+)
+
+// Header field offsets.
+const (
+	offMagic       = 0
+	offVersion     = 8
+	offHeaderSize  = 12
+	offCount       = 16
+	offDim         = 20
+	offFingerprint = 24 // 32 bytes
+	offSections    = 56 // numSections × (offset u64, size u64)
+	offFileSize    = offSections + numSections*16
+	offChecksum    = offFileSize + 8
+)
+
+// Fingerprint identifies the inputs and settings a packed corpus was made from.
+type Fingerprint [32]byte
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// checksum is the CRC-32C of the header (with its checksum field zeroed) and the table.
+func checksum(header, table []byte) uint32 {
+	var h [headerSize]byte
+	copy(h[:], header)
+	binary.LittleEndian.PutUint32(h[offChecksum:], 0)
+	return crc32.Update(crc32.Checksum(h[:], castagnoli), castagnoli, table)
+}
+
+func alignUp(x uint64) uint64 { return (x + align - 1) &^ (align - 1) }

@@ -1,0 +1,35 @@
+# Cleaning, tests and help.
+
+.PHONY: clean clean-similar clean-different test help
+clean:
+	rm -rf '$(OUT)' '$(BIN)' '$(CORPUS)' '$(PAGES_MK)' '$(dir $(CORPUS))missing-embeddings.txt'
+
+clean-similar:
+	rm -rf '$(OUT)/similar'
+
+clean-different:
+	rm -rf '$(OUT)/different'
+
+test:
+	$(GO) vet ./...
+	$(GO) test ./...
+
+help:
+	@echo 'Build a static site of a poetry collection, ordered by meaning.'
+	@echo
+	@echo 'Targets:'
+	@echo '  all                 tools, packed corpus, every page and the index (default)'
+	@echo '  corpus              pack the inputs into $(CORPUS)'
+	@echo '  similar, different  every similar/ or different/ page'
+	@echo '  similar/N.html      one page, written to $(OUT)/similar/N.html (likewise different/N.html)'
+	@echo '  index               $(OUT)/index.html'
+	@echo '  clean               remove the site, the packed corpus and the programs'
+	@echo '  clean-similar       remove the similar pages (clean-different likewise)'
+	@echo '  test                vet and run the tests'
+	@echo
+	@echo 'Variables (make VAR=value ...):'
+	@echo '  POEMS=$(POEMS)'
+	@echo '  EMBEDDINGS=$(EMBEDDINGS)'
+	@echo '  COLOR_EMBEDDINGS=$(COLOR_EMBEDDINGS)   (empty: every poem gray)'
+	@echo '  OUT=$(OUT)   where the site is written'
+	@echo '  ALLOW_MISSING=1     leave out poems without an embedding instead of failing'

@@ -1,0 +1,12 @@
+# The two programs, rebuilt when their Go sources change.
+
+CORPUS_PACK := $(BIN)/corpus-pack
+PAGEGEN     := $(BIN)/pagegen
+GO          ?= go
+GO_SOURCES  := go.mod go.sum $(shell find cmd internal -name '*.go' ! -name '*_test.go')
+
+.PHONY: tools
+tools: $(CORPUS_PACK) $(PAGEGEN)
+
+$(BIN)/%: $(GO_SOURCES)
+	$(GO) build -o $@ ./cmd/$*
