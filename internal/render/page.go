@@ -41,7 +41,7 @@ func appendHead(buf []byte, title, links, about string) []byte {
 		"<title>%s</title>\n</head>\n"+
 		`<body bgcolor="#ffffff" text="#000000" link="#0000ee" vlink="#551a8b">`+"\n"+
 		"<center>\n<h1>%s</h1>\n<p>%s</p>\n<p>%s</p>\n</center>\n"+
-		`<table align="center" border="0" cellspacing="0" cellpadding="0"><tr><td><pre>`+"\n",
+		`<table align="center" border="0" cellspacing="0" cellpadding="0" summary="poems"><tr><td><pre>`+"\n",
 		title, title, links, about)
 	return buf
 }

@@ -1,0 +1,476 @@
+// Package e2e runs the real make and the real binaries on the sample corpus.
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// root is the repository, where the Makefile is.
+var root = func() string {
+	dir, err := filepath.Abs("..")
+	if err != nil {
+		panic(err)
+	}
+	return dir
+}()
+
+// build is one build setup: its inputs, packed corpus and site, all in a temporary directory.
+type build struct {
+	t   *testing.T
+	dir string
+}
+
+// newBuild copies the sample inputs into a fresh directory, so that tests can
+// touch and change them without changing the repository.
+func newBuild(t *testing.T) *build {
+	t.Helper()
+	b := &build{t: t, dir: t.TempDir()}
+	for _, name := range []string{"poems.json", "embeddings.json", "color_embeddings.json"} {
+		data, err := os.ReadFile(filepath.Join(root, "data", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.write(name, data)
+	}
+	return b
+}
+
+func (b *build) path(name string) string { return filepath.Join(b.dir, name) }
+
+func (b *build) write(name string, data []byte) {
+	if err := os.WriteFile(b.path(name), data, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// make runs the real make on the repository's Makefile with this build's files.
+func (b *build) make(args ...string) (string, error) {
+	b.t.Helper()
+	cmd := exec.Command("make", append([]string{
+		"-C", root, "--no-print-directory",
+		"BIN=" + binDir,
+		"POEMS=" + b.path("poems.json"),
+		"EMBEDDINGS=" + b.path("embeddings.json"),
+		"COLOR_EMBEDDINGS=" + b.path("color_embeddings.json"),
+		"CORPUS=" + b.path("data/corpus.bin"),
+		"OUT=" + b.path("site"),
+	}, args...)...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func (b *build) mustMake(args ...string) string {
+	b.t.Helper()
+	out, err := b.make(args...)
+	if err != nil {
+		b.t.Fatalf("make %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// files lists the site's files with their modification times.
+func (b *build) files() map[string]time.Time {
+	b.t.Helper()
+	got := map[string]time.Time{}
+	err := filepath.WalkDir(b.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(b.dir, path)
+		got[rel] = info.ModTime()
+		return nil
+	})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return got
+}
+
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "pagegen-e2e-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// sample is the sample corpus as the test reads it, independently of pagegen.
+type sample struct {
+	labels  []string // category/id by position; N is position+1 (every poem has poem_index = position+1)
+	vectors [][]float64
+}
+
+func readSample(t *testing.T, b *build) sample {
+	t.Helper()
+	var poems struct {
+		Poems []struct {
+			ID        int    `json:"id"`
+			Category  string `json:"category"`
+			PoemIndex int    `json:"poem_index"`
+		} `json:"poems"`
+	}
+	var emb struct {
+		Embeddings []struct {
+			Embedding []float64 `json:"embedding"`
+		} `json:"embeddings"`
+	}
+	for name, v := range map[string]any{"poems.json": &poems, "embeddings.json": &emb} {
+		data, err := os.ReadFile(b.path(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var s sample
+	for i, p := range poems.Poems {
+		if p.PoemIndex != i+1 {
+			t.Fatalf("sample poem %d has poem_index %d; this test expects poem_index = position", i+1, p.PoemIndex)
+		}
+		s.labels = append(s.labels, fmt.Sprintf("%s/%d", p.Category, p.ID))
+		v := emb.Embeddings[i].Embedding
+		f := make([]float64, len(v))
+		for k, x := range v {
+			f[k] = float64(float32(x)) // pagegen keeps float32 vectors
+		}
+		s.vectors = append(s.vectors, f)
+	}
+	return s
+}
+
+func dot(a, b []float64) float64 {
+	s := 0.0
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return s
+}
+
+func cosine(a, b []float64) float64 {
+	na, nb := math.Sqrt(dot(a, a)), math.Sqrt(dot(b, b))
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	return dot(a, b) / (na * nb)
+}
+
+// referenceSimilar is similar/N straight from the spec (0-based indices).
+func referenceSimilar(s sample, anchor int) []int {
+	seq := []int{}
+	for p := range s.vectors {
+		if p != anchor {
+			seq = append(seq, p)
+		}
+	}
+	cos := func(p int) float64 { return cosine(s.vectors[anchor], s.vectors[p]) }
+	slices.SortStableFunc(seq, func(a, b int) int {
+		switch ca, cb := cos(a), cos(b); {
+		case ca > cb:
+			return -1
+		case ca < cb:
+			return 1
+		}
+		return a - b
+	})
+	return append([]int{anchor}, seq...)
+}
+
+// referenceDifferent is different/N straight from the spec.
+func referenceDifferent(s sample, anchor int) []int {
+	seq := []int{anchor}
+	sum := slices.Clone(s.vectors[anchor])
+	taken := map[int]bool{anchor: true}
+	for len(seq) < len(s.vectors) {
+		best, low := -1, math.Inf(1)
+		for p := range s.vectors {
+			if !taken[p] {
+				if c := cosine(sum, s.vectors[p]); c < low {
+					best, low = p, c
+				}
+			}
+		}
+		seq = append(seq, best)
+		taken[best] = true
+		for k := range sum {
+			sum[k] += s.vectors[best][k]
+		}
+	}
+	return seq
+}
+
+var anchorRE = regexp.MustCompile(`<a name="p(\d+)" id="p(\d+)">([^<]*)</a>`)
+
+// entries reads a page's entries: the poem numbers in order and their labels.
+func entries(t *testing.T, page []byte) (ns []int, labels []string) {
+	t.Helper()
+	for _, m := range anchorRE.FindAllSubmatch(page, -1) {
+		var n int
+		fmt.Sscan(string(m[1]), &n)
+		if string(m[1]) != string(m[2]) {
+			t.Fatalf("anchor name %s and id %s differ", m[1], m[2])
+		}
+		ns = append(ns, n)
+		labels = append(labels, string(m[3]))
+	}
+	return ns, labels
+}
+
+func TestSampleSite(t *testing.T) {
+	a, b := newBuild(t), newBuild(t)
+	a.mustMake("-j1", "all")
+	b.mustMake("-j2", "all")
+	s := readSample(t, a)
+	n := len(s.labels)
+
+	t.Run("every page, identical for -j1 and -j2", func(t *testing.T) {
+		fa, fb := a.files(), b.files()
+		var pages int
+		for name := range fa {
+			if !strings.HasPrefix(name, "site"+string(filepath.Separator)) {
+				continue
+			}
+			pages++
+			da, _ := os.ReadFile(a.path(name))
+			db, err := os.ReadFile(b.path(name))
+			if err != nil || !bytes.Equal(da, db) {
+				t.Errorf("%s differs between -j1 and -j2 (%v)", name, err)
+			}
+		}
+		if want := 2*n + 1; pages != want {
+			t.Errorf("built %d files, want %d (2 pages per poem and the index)", pages, want)
+		}
+		if len(fa) != len(fb) {
+			t.Errorf("-j1 made %d files, -j2 %d", len(fa), len(fb))
+		}
+	})
+
+	t.Run("exact orderings", func(t *testing.T) {
+		for _, anchor := range []int{0, 22, n / 2, n - 1} {
+			for kind, ref := range map[string]func(sample, int) []int{"similar": referenceSimilar, "different": referenceDifferent} {
+				page, err := os.ReadFile(a.path(fmt.Sprintf("site/%s/%d.html", kind, anchor+1)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, labels := entries(t, page)
+				want := ref(s, anchor)
+				if len(got) != n {
+					t.Fatalf("%s/%d.html has %d entries, want %d", kind, anchor+1, len(got), n)
+				}
+				for r := range want {
+					if got[r] != want[r]+1 {
+						t.Fatalf("%s/%d.html: rank %d is poem %d, the spec's ordering has %d", kind, anchor+1, r+1, got[r], want[r]+1)
+					}
+					if labels[r] != s.labels[want[r]] {
+						t.Fatalf("%s/%d.html: poem %d is shown as %q, want %q", kind, anchor+1, got[r], labels[r], s.labels[want[r]])
+					}
+				}
+			}
+		}
+	})
+
+	t.Run("index lists every poem with both links", func(t *testing.T) {
+		index, err := os.ReadFile(a.path("site/index.html"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := entries(t, index)
+		if len(got) != n {
+			t.Fatalf("index has %d poems, want %d", len(got), n)
+		}
+		for _, p := range got {
+			for _, kind := range []string{"similar", "different"} {
+				if !bytes.Contains(index, fmt.Appendf(nil, `href="%s/%d.html"`, kind, p)) {
+					t.Errorf("index has no link to %s/%d.html", kind, p)
+				}
+			}
+		}
+	})
+
+	t.Run("valid HTML without CSS", func(t *testing.T) {
+		for _, name := range []string{"site/similar/1.html", "site/different/150.html", "site/index.html"} {
+			page, err := os.ReadFile(a.path(name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, banned := range []string{"<style", "style=", "<script", "<link"} {
+				if bytes.Contains(bytes.ToLower(page), []byte(banned)) {
+					t.Errorf("%s contains %q", name, banned)
+				}
+			}
+			tidy, err := exec.LookPath("tidy")
+			if err != nil {
+				t.Logf("tidy is not installed (apt-get install tidy): HTML validity not checked")
+				continue
+			}
+			if out, err := exec.Command(tidy, "-q", "-e", a.path(name)).CombinedOutput(); err != nil {
+				t.Errorf("tidy -q -e %s: %v\n%s", name, err, out)
+			}
+		}
+	})
+
+	t.Run("a second make rewrites nothing", func(t *testing.T) {
+		before := a.files()
+		a.mustMake("-j2", "all")
+		if c := changed(before, a.files()); len(c) > 0 {
+			t.Errorf("a second make rewrote %d files: %v", len(c), c[:min(5, len(c))])
+		}
+	})
+
+	t.Run("touching an input rebuilds no page", func(t *testing.T) {
+		before := a.files()
+		future := time.Now().Add(time.Second)
+		for _, name := range []string{"poems.json", "embeddings.json", "color_embeddings.json"} {
+			if err := os.Chtimes(a.path(name), future, future); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a.mustMake("-j2", "all")
+		after := a.files()
+		for _, name := range []string{"poems.json", "embeddings.json", "color_embeddings.json"} {
+			delete(before, name)
+			delete(after, name)
+		}
+		if c := changed(before, after); len(c) > 0 {
+			t.Errorf("touching the inputs rewrote %d files: %v", len(c), c[:min(5, len(c))])
+		}
+	})
+
+	t.Run("after clean, one page builds alone", func(t *testing.T) {
+		a.mustMake("clean")
+		if _, err := os.Stat(a.path("site")); !os.IsNotExist(err) {
+			t.Fatalf("make clean left the site: %v", err)
+		}
+		a.mustMake("similar/3.html")
+		var pages []string
+		for name := range a.files() {
+			if strings.HasPrefix(name, "site") {
+				pages = append(pages, name)
+			}
+		}
+		if want := filepath.Join("site", "similar", "3.html"); len(pages) != 1 || pages[0] != want {
+			t.Errorf("make similar/3.html built %v, want only %s", pages, want)
+		}
+	})
+}
+
+// changed lists the files added, removed or modified between two listings.
+func changed(before, after map[string]time.Time) []string {
+	var c []string
+	for name, t := range after {
+		if old, ok := before[name]; !ok || !old.Equal(t) {
+			c = append(c, name)
+		}
+	}
+	for name := range before {
+		if _, ok := after[name]; !ok {
+			c = append(c, name)
+		}
+	}
+	slices.Sort(c)
+	return c
+}
+
+// TestMissingEmbeddings: poems whose embedding failed upstream stop the build,
+// named; with ALLOW_MISSING=1 they are left out of every page.
+func TestMissingEmbeddings(t *testing.T) {
+	b := newBuild(t)
+	s := readSample(t, b)
+	var emb map[string]any
+	data, err := os.ReadFile(b.path("embeddings.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &emb); err != nil {
+		t.Fatal(err)
+	}
+	failed := []int{5, 151, 190} // psalms/5, proverbs/1, song-of-solomon/2 ... by position
+	list := emb["embeddings"].([]any)
+	for _, i := range failed {
+		e := list[i-1].(map[string]any)
+		delete(e, "embedding")
+		e["error"] = "embedding service timed out"
+	}
+	data, err = json.Marshal(emb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.write("embeddings.json", data)
+
+	out, err := b.make("-j2", "all")
+	if err == nil {
+		t.Fatalf("make all succeeded with three missing embeddings:\n%s", out)
+	}
+	for _, i := range failed {
+		if ref := fmt.Sprintf("%d %s", i, s.labels[i-1]); !strings.Contains(out, ref) {
+			t.Errorf("the error does not name poem %q:\n%s", ref, out)
+		}
+	}
+	for _, want := range []string{"embeddings.json", "3 poems", "ALLOW_MISSING=1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the error does not mention %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "panic") || strings.Contains(out, "goroutine") {
+		t.Errorf("the error shows a Go panic:\n%s", out)
+	}
+
+	out = b.mustMake("-j2", "all", "ALLOW_MISSING=1")
+	if !strings.Contains(out, "WARNING") || !strings.Contains(out, "missing-embeddings.txt") {
+		t.Errorf("ALLOW_MISSING=1 does not warn loudly:\n%s", out)
+	}
+	missing, err := os.ReadFile(b.path("data/missing-embeddings.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := 0
+	for name := range b.files() {
+		if !strings.HasPrefix(name, "site") {
+			continue
+		}
+		pages++
+		page, err := os.ReadFile(b.path(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := entries(t, page)
+		if len(got) != len(s.labels)-len(failed) {
+			t.Errorf("%s has %d entries, want %d", name, len(got), len(s.labels)-len(failed))
+		}
+		for _, i := range failed {
+			if slices.Contains(got, i) {
+				t.Errorf("%s shows poem %d, which has no embedding", name, i)
+			}
+		}
+	}
+	if want := 2*(len(s.labels)-len(failed)) + 1; pages != want {
+		t.Errorf("built %d files, want %d", pages, want)
+	}
+	for _, i := range failed {
+		if !strings.Contains(string(missing), fmt.Sprintf("%d %s\n", i, s.labels[i-1])) {
+			t.Errorf("missing-embeddings.txt does not list poem %d:\n%s", i, missing)
+		}
+	}
+}
