@@ -69,6 +69,18 @@ func Write(w io.Writer, c *Contents) error {
 	if len(c.Poems) == 0 || len(c.Norms) != len(c.Poems) || len(c.Vectors) != len(c.Poems) || len(c.Gram) != len(c.Poems)*len(c.Poems) {
 		return fmt.Errorf("packing %d poems: inconsistent contents (%d norms, %d vectors, %d cosines)", len(c.Poems), len(c.Norms), len(c.Vectors), len(c.Gram))
 	}
+	for i, v := range c.Vectors {
+		if len(v) != c.Dim {
+			return fmt.Errorf("packing %d poems: inconsistent contents (vector %d has %d values, the dimension is %d)", len(c.Poems), i, len(v), c.Dim)
+		}
+	}
+	prev := uint32(0)
+	for i, p := range c.Poems {
+		if p.N <= prev {
+			return fmt.Errorf("packing %d poems: inconsistent contents (poem %d at position %d: numbers must start at 1 and ascend)", len(c.Poems), p.N, i)
+		}
+		prev = p.N
+	}
 	header, table, _ := c.layout()
 	bw := &posWriter{w: bufio.NewWriterSize(w, 1<<20)}
 	bw.write(header)
