@@ -12,7 +12,8 @@ clean-different:
 
 test:
 	$(GO) vet ./...
-	$(GO) test ./...
+	$(GO) test -count=1 ./...
+	GOEXPERIMENT= $(GO) test ./internal/gram ./internal/order
 
 help:
 	@echo 'Build a static site of a poetry collection, ordered by meaning.'

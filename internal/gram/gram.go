@@ -23,19 +23,51 @@ func Dot(a, b []float32) float64 {
 	b = b[:len(a)]
 	for k := 0; k < n; k += Lanes {
 		aa, bb := a[k:k+Lanes:k+Lanes], b[k:k+Lanes:k+Lanes]
-		s[0] += float64(aa[0]) * float64(bb[0])
-		s[1] += float64(aa[1]) * float64(bb[1])
-		s[2] += float64(aa[2]) * float64(bb[2])
-		s[3] += float64(aa[3]) * float64(bb[3])
-		s[4] += float64(aa[4]) * float64(bb[4])
-		s[5] += float64(aa[5]) * float64(bb[5])
-		s[6] += float64(aa[6]) * float64(bb[6])
-		s[7] += float64(aa[7]) * float64(bb[7])
+		for l := range Lanes {
+			s[l] += float64(aa[l]) * float64(bb[l])
+		}
 	}
 	for k := n; k < len(a); k++ {
 		s[k-n] += float64(a[k]) * float64(b[k])
 	}
+	return reduce(&s)
+}
+
+// dot64 is Dot on float64 copies of float32 vectors: the same lanes, the same
+// result to the bit.
+func dot64(a, b []float64) float64 {
+	var s [Lanes]float64
+	n := len(a) &^ (Lanes - 1)
+	b = b[:len(a)]
+	for k := 0; k < n; k += Lanes {
+		aa, bb := a[k:k+Lanes:k+Lanes], b[k:k+Lanes:k+Lanes]
+		for l := range Lanes {
+			s[l] += aa[l] * bb[l]
+		}
+	}
+	return tail(&s, a, b, n)
+}
+
+// tail adds the elements past the last full group of lanes and reduces.
+func tail(s *[Lanes]float64, a, b []float64, n int) float64 {
+	for k := n; k < len(a); k++ {
+		s[k-n] += a[k] * b[k]
+	}
+	return reduce(s)
+}
+
+// reduce sums the lanes in a fixed order, the one vector code reduces in.
+func reduce(s *[Lanes]float64) float64 {
 	return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]))
+}
+
+// dots sets out[j] = dot64(a, bs[j]); vector code replaces it where the CPU allows.
+var dots = dotsGeneric
+
+func dotsGeneric(a []float64, bs [][]float64, out []float64) {
+	for j, b := range bs {
+		out[j] = dot64(a, b)
+	}
 }
 
 // Norms returns |v| for each vector.
@@ -64,6 +96,14 @@ const tile = 32
 func Matrix(vecs [][]float32, norms []float64) []float32 {
 	n := len(vecs)
 	g := make([]float32, n*n)
+	// float64 copies: converted once here instead of in every dot product.
+	wide := make([][]float64, n)
+	for i, v := range vecs {
+		wide[i] = make([]float64, len(v))
+		for k, x := range v {
+			wide[i][k] = float64(x)
+		}
+	}
 	blocks := (n + tile - 1) / tile
 	// Jobs are the blocks on or above the diagonal, handed out in order.
 	type job struct{ bi, bj int }
@@ -77,6 +117,7 @@ func Matrix(vecs [][]float32, norms []float64) []float32 {
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
+			out := make([]float64, tile)
 			for {
 				k := int(next.Add(1) - 1)
 				if k >= len(jobs) {
@@ -84,9 +125,15 @@ func Matrix(vecs [][]float32, norms []float64) []float32 {
 				}
 				i0, j0 := jobs[k].bi*tile, jobs[k].bj*tile
 				for i := i0; i < min(i0+tile, n); i++ {
-					for j := max(j0, i); j < min(j0+tile, n); j++ {
-						c := float32(Cosine(vecs[i], vecs[j], norms[i], norms[j]))
-						g[i*n+j], g[j*n+i] = c, c
+					js := max(j0, i)
+					je := min(j0+tile, n)
+					dots(wide[i], wide[js:je], out)
+					for j := js; j < je; j++ {
+						c := 0.0
+						if norms[i] != 0 && norms[j] != 0 {
+							c = out[j-js] / (norms[i] * norms[j])
+						}
+						g[i*n+j], g[j*n+i] = float32(c), float32(c)
 					}
 				}
 			}

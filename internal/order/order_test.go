@@ -1,0 +1,497 @@
+package order_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"testing"
+
+	"pagegen/internal/gram"
+	"pagegen/internal/order"
+)
+
+// ---- Reference orderings, straight from SPEC.md "Orderings (exact)", in
+// float64 from the vectors themselves (not from the Gram matrix).
+
+func dot64(a, b []float64) float64 {
+	s := 0.0
+	for k := range a {
+		s += a[k] * b[k]
+	}
+	return s
+}
+
+// cos64 is a·b / (|a||b|), and 0 when a norm is 0.
+func cos64(a, b []float64) float64 {
+	na, nb := math.Sqrt(dot64(a, a)), math.Sqrt(dot64(b, b))
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	return dot64(a, b) / (na * nb)
+}
+
+func to64(vecs [][]float32) [][]float64 {
+	out := make([][]float64, len(vecs))
+	for i, v := range vecs {
+		out[i] = make([]float64, len(v))
+		for k, x := range v {
+			out[i][k] = float64(x)
+		}
+	}
+	return out
+}
+
+// refSimilar: anchor first, then by cos(E[N], E[p]) descending, ties to the smaller index.
+func refSimilar(e [][]float64, anchor int) []int32 {
+	c := make([]float64, len(e))
+	var rest []int32
+	for p := range e {
+		c[p] = cos64(e[anchor], e[p])
+		if p != anchor {
+			rest = append(rest, int32(p))
+		}
+	}
+	sort.SliceStable(rest, func(i, j int) bool { return c[rest[i]] > c[rest[j]] })
+	return append([]int32{int32(anchor)}, rest...)
+}
+
+// refDifferent: seq = [N], S = E[N]; repeatedly take the remaining p with the
+// smallest cos(S, E[p]), ties to the smaller index, and S += E[p].
+func refDifferent(e [][]float64, anchor int) []int32 {
+	n := len(e)
+	seq := []int32{int32(anchor)}
+	s := slices.Clone(e[anchor])
+	taken := make([]bool, n)
+	taken[anchor] = true
+	for len(seq) < n {
+		best, low := -1, 0.0
+		for p := range n { // ascending: the first strict minimum wins ties
+			if taken[p] {
+				continue
+			}
+			if c := cos64(s, e[p]); best < 0 || c < low {
+				best, low = p, c
+			}
+		}
+		seq = append(seq, int32(best))
+		taken[best] = true
+		for k := range s {
+			s[k] += e[best][k]
+		}
+	}
+	return seq
+}
+
+// ---- Exact references from the Gram matrix itself (same float32 inputs, same
+// float64 operations), to check the sorting and tie-breaking bit for bit.
+
+func gramSimilar(g order.Gram, anchor int) []int32 {
+	row := g.Cos[anchor*g.N : (anchor+1)*g.N]
+	var rest []int32
+	for p := range g.N {
+		if p != anchor {
+			rest = append(rest, int32(p))
+		}
+	}
+	sort.SliceStable(rest, func(i, j int) bool { return row[rest[i]] > row[rest[j]] })
+	return append([]int32{int32(anchor)}, rest...)
+}
+
+// gramDifferent recomputes each candidate's score Σ_c |E[c]|·cos(E[c],E[p])
+// from scratch at every step, summing over the chosen c in the order chosen.
+func gramDifferent(g order.Gram, anchor int) []int32 {
+	n := g.N
+	seq := []int32{int32(anchor)}
+	taken := make([]bool, n)
+	taken[anchor] = true
+	for len(seq) < n {
+		best, low := -1, 0.0
+		for p := range n {
+			if taken[p] {
+				continue
+			}
+			s := 0.0
+			for _, c := range seq {
+				// The conversion keeps the product rounded (no fused multiply-add).
+				s += float64(g.Norms[c] * float64(g.Cos[int(c)*n+p]))
+			}
+			if best < 0 || s < low {
+				best, low = p, s
+			}
+		}
+		seq = append(seq, int32(best))
+		taken[best] = true
+	}
+	return seq
+}
+
+// ---- Corpora.
+
+type corpus struct {
+	name string
+	vecs [][]float32
+}
+
+func uniform(r *rand.Rand, d int) []float32 {
+	v := make([]float32, d)
+	for k := range v {
+		v[k] = float32(2*r.Float64() - 1)
+	}
+	return v
+}
+
+func randomCorpus(seed uint64, n, d int) corpus {
+	r := rand.New(rand.NewPCG(seed, 1))
+	vecs := make([][]float32, n)
+	for i := range vecs {
+		vecs[i] = uniform(r, d)
+	}
+	return corpus{fmt.Sprintf("random/n=%d/d=%d", n, d), vecs}
+}
+
+// dupCorpus mixes base vectors with exact duplicates, scaled duplicates
+// (2× and 0.5×: same direction, other norm, exactly representable) and
+// negated copies, at positions both before and after their original.
+func dupCorpus(seed uint64, n, d int) corpus {
+	r := rand.New(rand.NewPCG(seed, 2))
+	base := n / 3
+	vecs := make([][]float32, 0, n)
+	for range base {
+		vecs = append(vecs, uniform(r, d))
+	}
+	for len(vecs) < n {
+		src := vecs[r.IntN(base)]
+		v := make([]float32, d)
+		scale := []float32{1, 1, 2, 0.5, -1}[r.IntN(5)]
+		for k, x := range src {
+			v[k] = scale * x
+		}
+		vecs = append(vecs, v)
+	}
+	r.Shuffle(len(vecs), func(i, j int) { vecs[i], vecs[j] = vecs[j], vecs[i] })
+	return corpus{fmt.Sprintf("duplicates/n=%d/d=%d", n, d), vecs}
+}
+
+// clusteredCorpus: k tight clusters around random centres, all in one
+// half-space so that cosines are crowded near 1.
+func clusteredCorpus(seed uint64, n, d, k int, spread float64) corpus {
+	r := rand.New(rand.NewPCG(seed, 3))
+	centres := make([][]float32, k)
+	for c := range centres {
+		centres[c] = uniform(r, d)
+		centres[c][0] = 3
+	}
+	vecs := make([][]float32, n)
+	for i := range vecs {
+		c := centres[r.IntN(k)]
+		v := make([]float32, d)
+		for j := range v {
+			v[j] = c[j] + float32(spread*r.NormFloat64())
+		}
+		vecs[i] = v
+	}
+	return corpus{fmt.Sprintf("clustered/n=%d/d=%d/k=%d/spread=%g", n, d, k, spread), vecs}
+}
+
+// integerCorpus: small integer coordinates, so that many distinct vectors
+// have exactly equal cosines (equal dot products and norms), not just duplicates.
+func integerCorpus(seed uint64, n, d int) corpus {
+	r := rand.New(rand.NewPCG(seed, 4))
+	vecs := make([][]float32, n)
+	for i := range vecs {
+		v := make([]float32, d)
+		for j := range v {
+			v[j] = float32(r.IntN(3) - 1)
+		}
+		vecs[i] = v
+	}
+	return corpus{fmt.Sprintf("integer/n=%d/d=%d", n, d), vecs}
+}
+
+// withZero puts a zero vector (cosine 0 with everything) at index i.
+func withZero(c corpus, i int) corpus {
+	c.vecs[i] = make([]float32, len(c.vecs[i]))
+	c.name += fmt.Sprintf("/zero@%d", i)
+	return c
+}
+
+func corpora() []corpus {
+	return []corpus{
+		randomCorpus(1, 1, 8),
+		randomCorpus(2, 2, 8),
+		randomCorpus(3, 3, 16),
+		randomCorpus(4, 50, 32),
+		randomCorpus(5, 200, 24),
+		randomCorpus(6, 120, 64),
+		dupCorpus(7, 3, 8),
+		dupCorpus(8, 50, 8),
+		dupCorpus(9, 200, 16),
+		clusteredCorpus(10, 200, 32, 5, 0.05),
+		clusteredCorpus(11, 60, 8, 3, 0.001),
+		withZero(randomCorpus(12, 20, 8), 7),
+		withZero(dupCorpus(13, 30, 8), 0),
+		integerCorpus(14, 80, 8),
+	}
+}
+
+func makeGram(vecs [][]float32) order.Gram {
+	norms := gram.Norms(vecs)
+	return order.Gram{N: len(vecs), Cos: gram.Matrix(vecs, norms), Norms: norms}
+}
+
+// checkPermutation: seq holds every index 0..n-1 once, the anchor first.
+func checkPermutation(t *testing.T, what string, seq []int32, n, anchor int) {
+	t.Helper()
+	if len(seq) != n {
+		t.Fatalf("%s: %d entries, want %d", what, len(seq), n)
+	}
+	if int(seq[0]) != anchor {
+		t.Fatalf("%s: starts with %d, want the anchor %d", what, seq[0], anchor)
+	}
+	seen := make([]bool, n)
+	for _, p := range seq {
+		if p < 0 || int(p) >= n || seen[p] {
+			t.Fatalf("%s: %d out of range or repeated in %v", what, p, seq)
+		}
+		seen[p] = true
+	}
+}
+
+// identicalRows: the Gram rows of p and q are bit-identical, so an
+// implementation working from the Gram has no excuse for not tying them.
+func identicalRows(g order.Gram, p, q int) bool {
+	return slices.EqualFunc(g.Row(p), g.Row(q), func(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) })
+}
+
+// stats collects how often the implementation parted from the float64
+// reference and by how much (in cosine units).
+type stats struct {
+	pages, mismatches int
+	maxGap            float64
+	maxGapRatio       float64 // gap / allowed tolerance
+	where             string
+}
+
+func (s *stats) note(gap, tol float64, where string) {
+	s.mismatches++
+	if gap > s.maxGap || s.where == "" {
+		s.maxGap, s.where = max(gap, s.maxGap), where
+	}
+	s.maxGapRatio = max(s.maxGapRatio, gap/tol)
+}
+
+// f32err bounds the error of one stored cosine: float32 rounding (half an ulp,
+// at most 2^-25 for |c| ≤ 1) plus the float64 error of the dot product, generously.
+const f32err = 0x1p-24
+
+// explainSimilar walks the implementation's order: each next poem must have a
+// reference cosine no higher than the one before, except by rounding to float32
+// (at most f32err), and exact ties between poems with identical Gram rows
+// must go to the smaller index.
+func explainSimilar(t *testing.T, what string, e [][]float64, g order.Gram, anchor int, seq []int32, st *stats) {
+	t.Helper()
+	for k := 1; k+1 < len(seq); k++ {
+		a, b := int(seq[k]), int(seq[k+1])
+		ca, cb := cos64(e[anchor], e[a]), cos64(e[anchor], e[b])
+		switch {
+		case ca > cb:
+		case ca == cb && a < b:
+		case ca == cb && identicalRows(g, a, b):
+			t.Errorf("%s: rank %d: %d before %d although their cosines tie exactly (%.17g) and their Gram rows are identical", what, k, a, b, ca)
+		case cb-ca <= f32err+1e-12:
+			st.note(cb-ca, f32err+1e-12, fmt.Sprintf("%s rank %d: %d (cos %.17g) before %d (cos %.17g)", what, k, a, ca, b, cb))
+		default:
+			t.Errorf("%s: rank %d: %d (cos %.17g) before %d (cos %.17g), gap %.3g beyond float32 rounding", what, k, a, ca, b, cb, cb-ca)
+		}
+	}
+}
+
+// explainDifferent follows the implementation's choices and checks each one
+// against cos(S, E[p]) computed from the vectors: it must be the reference
+// minimum, or within what the float32 Gram can blur (each chosen c adds an
+// error of at most |E[c]|·f32err to a score, |S| times the cosine), and an
+// exact tie between poems with identical Gram rows must go to the smaller index.
+func explainDifferent(t *testing.T, what string, e [][]float64, g order.Gram, seq []int32, st *stats) {
+	t.Helper()
+	n := len(e)
+	s := slices.Clone(e[seq[0]])
+	taken := make([]bool, n)
+	taken[seq[0]] = true
+	sumNorms := math.Sqrt(dot64(s, s))
+	for k := 1; k < n; k++ {
+		p := int(seq[k])
+		best, low := -1, 0.0
+		for q := range n {
+			if taken[q] {
+				continue
+			}
+			if c := cos64(s, e[q]); best < 0 || c < low {
+				best, low = q, c
+			}
+		}
+		if p != best {
+			cp := cos64(s, e[p])
+			gap := cp - low
+			tol := 2*sumNorms*f32err/math.Sqrt(dot64(s, s)) + 1e-12
+			switch {
+			case taken[p]:
+				t.Fatalf("%s: step %d takes %d again", what, k, p)
+			case cp == low && identicalRows(g, p, best):
+				t.Errorf("%s: step %d: took %d but %d ties exactly (cos %.17g) with an identical Gram row and a smaller index", what, k, p, best, low)
+			case gap <= tol || math.IsNaN(tol) || math.IsInf(tol, 0):
+				st.note(gap, tol, fmt.Sprintf("%s step %d: took %d (cos %.17g), reference %d (cos %.17g), tolerance %.3g", what, k, p, cp, best, low, tol))
+			default:
+				t.Errorf("%s: step %d: took %d (cos(S,E) %.17g) but %d is lower (%.17g): gap %.3g beyond float32 rounding (%.3g)", what, k, p, cp, best, low, gap, tol)
+			}
+		}
+		taken[p] = true
+		for j := range s {
+			s[j] += e[p][j]
+		}
+		sumNorms += math.Sqrt(dot64(e[p], e[p]))
+	}
+}
+
+func TestOrderings(t *testing.T) {
+	for _, c := range corpora() {
+		t.Run(c.name, func(t *testing.T) {
+			var simStats, diffStats stats
+			e := to64(c.vecs)
+			g := makeGram(c.vecs)
+			n := len(c.vecs)
+			for anchor := range n {
+				sim := order.Similar(g, anchor)
+				what := fmt.Sprintf("similar/%d", anchor)
+				checkPermutation(t, what, sim, n, anchor)
+				if want := gramSimilar(g, anchor); !slices.Equal(sim, want) {
+					t.Fatalf("%s: %v, sorting the Gram row gives %v", what, sim, want)
+				}
+				simStats.pages++
+				if want := refSimilar(e, anchor); !slices.Equal(sim, want) {
+					explainSimilar(t, what, e, g, anchor, sim, &simStats)
+				}
+
+				diff := order.Different(g, anchor)
+				what = fmt.Sprintf("different/%d", anchor)
+				checkPermutation(t, what, diff, n, anchor)
+				if want := gramDifferent(g, anchor); !slices.Equal(diff, want) {
+					t.Fatalf("%s: %v, recomputing the scores from the Gram gives %v", what, diff, want)
+				}
+				diffStats.pages++
+				if want := refDifferent(e, anchor); !slices.Equal(diff, want) {
+					explainDifferent(t, what, e, g, diff, &diffStats)
+				}
+			}
+			for _, s := range []struct {
+				name string
+				st   stats
+			}{{"similar", simStats}, {"different", diffStats}} {
+				if s.st.mismatches > 0 {
+					t.Logf("%s: %d pages, %d steps part from the float64 reference within float32 rounding; largest gap %.3g (%.2f of the tolerance) at %s",
+						s.name, s.st.pages, s.st.mismatches, s.st.maxGap, s.st.maxGapRatio, s.st.where)
+				}
+			}
+		})
+	}
+}
+
+// TestTiesGoToSmallerIndex pins the tie rule on hand-made cases whose ties are exact.
+func TestTiesGoToSmallerIndex(t *testing.T) {
+	// 0 is the anchor; 1, 2 and 3 are the same direction (1 and 3 equal, 2
+	// twice as long); 4 is opposite to 0; 5 is orthogonal to everything else.
+	vecs := [][]float32{
+		{1, 0, 0, 0},
+		{1, 1, 0, 0},
+		{2, 2, 0, 0},
+		{1, 1, 0, 0},
+		{-1, 0, 0, 0},
+		{0, 0, 0, 3},
+	}
+	g := makeGram(vecs)
+	if got, want := order.Similar(g, 0), []int32{0, 1, 2, 3, 5, 4}; !slices.Equal(got, want) {
+		t.Errorf("similar/0 = %v, want %v", got, want)
+	}
+	if got, want := order.Similar(g, 3), []int32{3, 1, 2, 0, 5, 4}; !slices.Equal(got, want) {
+		t.Errorf("similar/3 = %v, want %v", got, want)
+	}
+	// different/0: 4 (cos -1); then S = 0, every cosine is 0: the smallest, 1;
+	// then S = E[1]: 2, 3 (cos 1) and 5 (cos 0): 5; then 2 and 3 tie exactly: 2.
+	if got, want := order.Different(g, 0), []int32{0, 4, 1, 5, 2, 3}; !slices.Equal(got, want) {
+		t.Errorf("different/0 = %v, want %v", got, want)
+	}
+	e := to64(vecs)
+	for anchor := range vecs {
+		if got, want := order.Different(g, anchor), refDifferent(e, anchor); !slices.Equal(got, want) {
+			t.Errorf("different/%d = %v, reference %v", anchor, got, want)
+		}
+		if got, want := order.Similar(g, anchor), refSimilar(e, anchor); !slices.Equal(got, want) {
+			t.Errorf("similar/%d = %v, reference %v", anchor, got, want)
+		}
+	}
+}
+
+// TestAllEqual: when every poem is the same vector, both orders are the anchor
+// then ascending index.
+func TestAllEqual(t *testing.T) {
+	vecs := make([][]float32, 40)
+	for i := range vecs {
+		vecs[i] = []float32{0.3, -0.7, 0.1}
+	}
+	g := makeGram(vecs)
+	for anchor := range vecs {
+		want := []int32{int32(anchor)}
+		for p := range int32(len(vecs)) {
+			if int(p) != anchor {
+				want = append(want, p)
+			}
+		}
+		if got := order.Similar(g, anchor); !slices.Equal(got, want) {
+			t.Fatalf("similar/%d = %v, want %v", anchor, got, want)
+		}
+		if got := order.Different(g, anchor); !slices.Equal(got, want) {
+			t.Fatalf("different/%d = %v, want %v", anchor, got, want)
+		}
+	}
+}
+
+// TestDoesNotModifyGram: the Gram is shared read-only by every page.
+func TestDoesNotModifyGram(t *testing.T) {
+	c := dupCorpus(21, 40, 8)
+	g := makeGram(c.vecs)
+	cos, norms := slices.Clone(g.Cos), slices.Clone(g.Norms)
+	for anchor := range g.N {
+		order.Similar(g, anchor)
+		order.Different(g, anchor)
+	}
+	if !slices.Equal(cos, g.Cos) || !slices.Equal(norms, g.Norms) {
+		t.Fatal("the orderings modified the Gram matrix or the norms")
+	}
+}
+
+var sink []int32
+
+func benchGram(b *testing.B) order.Gram {
+	b.Helper()
+	c := randomCorpus(42, 2000, 256)
+	return makeGram(c.vecs)
+}
+
+func BenchmarkSimilar(b *testing.B) {
+	g := benchGram(b)
+	i := 0
+	for b.Loop() {
+		sink = order.Similar(g, i%g.N)
+		i++
+	}
+}
+
+func BenchmarkDifferent(b *testing.B) {
+	g := benchGram(b)
+	i := 0
+	for b.Loop() {
+		sink = order.Different(g, i%g.N)
+		i++
+	}
+}
