@@ -2,6 +2,7 @@ package input
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"sort"
@@ -52,14 +53,14 @@ func readEmbeddings(path string, poems []Poem) (*embeddings, error) {
 	}
 	var shape embeddingsShape
 	if err := decode(path, data, &shape); err != nil {
-		return nil, nonFinite(err, poems)
+		return nil, aboutPoem(err, poems)
 	}
 	e := &embeddings{path: path, meta: shape.Metadata, entries: make([]*entryJSON, len(poems))}
 	switch raw := bytes.TrimSpace(shape.Embeddings); {
 	case len(raw) > 0 && raw[0] == '[':
 		var f embeddingsArray
 		if err := decode(path, data, &f); err != nil {
-			return nil, nonFinite(err, poems)
+			return nil, aboutPoem(err, poems)
 		}
 		if len(f.Embeddings) != len(poems) {
 			return nil, fmt.Errorf("%s has %d entries but the poems file has %d poems: the two must line up by position; regenerate %s from the same poems file",
@@ -71,7 +72,7 @@ func readEmbeddings(path string, poems []Poem) (*embeddings, error) {
 	case len(raw) > 0 && raw[0] == '{':
 		var f embeddingsObject
 		if err := decode(path, data, &f); err != nil {
-			return nil, nonFinite(err, poems)
+			return nil, aboutPoem(err, poems)
 		}
 		if err := e.byPoemIndex(f.Embeddings, poems); err != nil {
 			return nil, err
@@ -113,7 +114,7 @@ func (e *embeddings) checkAlignment(poems []Poem) error {
 		case entry == nil:
 		case entry.ID != nil && *entry.ID != p.ID:
 			bad = append(bad, fmt.Sprintf("the entry for poem %s has id %d", p.Ref(), *entry.ID))
-		case entry.PoemIndex != nil && *entry.PoemIndex != int64(p.N):
+		case entry.PoemIndex != nil && *entry.PoemIndex != cmp.Or(p.index, int64(p.N)):
 			bad = append(bad, fmt.Sprintf("the entry for poem %s has poem_index %d", p.Ref(), *entry.PoemIndex))
 		}
 	}
@@ -124,22 +125,62 @@ func (e *embeddings) checkAlignment(poems []Poem) error {
 	return nil
 }
 
-// nonFinite turns a syntax error at a bare NaN or Infinity (which Python's json
-// writes, but JSON does not allow) into an error naming the poem.
-func nonFinite(err error, poems []Poem) error {
+// aboutPoem names the poem whose entry a located error is in, and turns a
+// syntax error at a bare NaN or Infinity (which Python's json writes, but JSON
+// does not allow) into an error naming the poem.
+func aboutPoem(err error, poems []Poem) error {
+	var val *ValueError
+	if errors.As(err, &val) {
+		val.Poem = poemAt(pathAt(val.Data, val.Pos), poems)
+		return err
+	}
 	var syn *SyntaxError
 	if !errors.As(err, &syn) {
 		return err
 	}
-	rest := syn.Data[min(syn.Pos, len(syn.Data)):]
+	// sonic puts the error at or just after the start of the bad token.
+	start := min(syn.Pos, len(syn.Data))
+	for start > 0 && isLetter(syn.Data[start-1]) {
+		start--
+	}
+	if start > 0 && syn.Data[start-1] == '-' {
+		start--
+	}
+	rest := syn.Data[start:]
 	if !(bytes.HasPrefix(rest, []byte("NaN")) || bytes.HasPrefix(rest, []byte("Infinity")) || bytes.HasPrefix(rest, []byte("-Infinity"))) {
 		return err
 	}
 	what := "a value"
-	var i int
-	if _, scanErr := fmt.Sscanf(pathAt(syn.Data, syn.Pos), "embeddings[%d]", &i); scanErr == nil && i >= 0 && i < len(poems) {
-		what = "the embedding of poem " + poems[i].Ref()
+	if ref := poemAt(pathAt(syn.Data, start), poems); ref != "" {
+		what = "the embedding of poem " + ref
 	}
 	return fmt.Errorf("%s:%s: %s holds NaN or Infinity: re-run the embedding step for it (or drop its \"embedding\" and set ALLOW_MISSING=1)",
-		syn.File, position(syn.Data, syn.Pos), what)
+		syn.File, position(syn.Data, start), what)
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// poemAt names the poem ("N category/id") whose entry holds the JSON path p:
+// "embeddings[i]…" by position, "embeddings.N…" keyed by poem_index; else "".
+func poemAt(p string, poems []Poem) string {
+	if rest, ok := strings.CutPrefix(p, "embeddings["); ok {
+		i, err := strconv.Atoi(rest[:max(0, strings.IndexByte(rest, ']'))])
+		if err == nil && i >= 0 && i < len(poems) {
+			return poems[i].Ref()
+		}
+		return ""
+	}
+	if rest, ok := strings.CutPrefix(p, "embeddings."); ok {
+		if end := strings.IndexAny(rest, ".["); end >= 0 {
+			rest = rest[:end]
+		}
+		if n, err := strconv.Atoi(rest); err == nil {
+			for i := range poems {
+				if poems[i].N == n {
+					return poems[i].Ref()
+				}
+			}
+		}
+	}
+	return ""
 }

@@ -23,6 +23,8 @@ type Poem struct {
 	ContentWarning string
 	Golden         bool
 	Vector         []float32
+
+	index int64 // poem_index as written, 0 when there is none
 }
 
 // Label is the poem as readers see it: category/id.

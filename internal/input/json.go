@@ -2,10 +2,12 @@ package input
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"reflect"
+	"strings"
 
 	"github.com/bytedance/sonic"
 	"github.com/bytedance/sonic/decoder"
@@ -23,6 +25,24 @@ func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("%s:%s: invalid JSON%s: %s: fix or regenerate the file", e.File, position(e.Data, e.Pos), where(e.Data, e.Pos), e.Msg)
 }
 
+// ValueError is valid JSON holding a value of the wrong type, or a number out
+// of range, located like SyntaxError.
+type ValueError struct {
+	File string
+	Data []byte
+	Pos  int    // byte offset of the value
+	Msg  string // what was found and what was expected
+	Poem string // "N category/id" of the poem the value belongs to, when known
+}
+
+func (e *ValueError) Error() string {
+	poem := ""
+	if e.Poem != "" {
+		poem = " (poem " + e.Poem + ")"
+	}
+	return fmt.Sprintf("%s:%s:%s%s %s: fix the value or regenerate the file", e.File, position(e.Data, e.Pos), where(e.Data, e.Pos), poem, e.Msg)
+}
+
 // decode unmarshals data into v, turning the JSON library's errors into
 // "file:line:col at path: what" messages a user can act on.
 func decode(path string, data []byte, v any) error {
@@ -34,7 +54,8 @@ func decode(path string, data []byte, v any) error {
 		return nil
 	}
 	var syn decoder.SyntaxError
-	var mis decoder.MismatchTypeError
+	var mis *decoder.MismatchTypeError // sonic returns it by pointer
+	var typ *json.UnmarshalTypeError   // sonic's JIT decoder: a number out of range, without a position
 	switch {
 	case errors.As(err, &syn):
 		what := syn.Message()
@@ -43,10 +64,55 @@ func decode(path string, data []byte, v any) error {
 		}
 		return &SyntaxError{File: path, Data: data, Pos: syn.Pos, Msg: what}
 	case errors.As(err, &mis):
-		return fmt.Errorf("%s:%s:%s found %s where %s was expected: fix the value or regenerate the file",
-			path, position(data, mis.Pos), where(data, mis.Pos), jsonKind(data, mis.Pos), goKind(mis.Type))
+		return &ValueError{File: path, Data: data, Pos: mis.Pos, Msg: mismatch(data, mis.Pos, mis.Type)}
+	case errors.As(err, &typ) && typ.Offset == 0 && typ.Value != "" && numberAt([]byte(typ.Value), 0) == typ.Value:
+		if pos := findNumber(data, typ.Value); pos >= 0 {
+			return &ValueError{File: path, Data: data, Pos: pos, Msg: mismatch(data, pos, typ.Type)}
+		}
 	}
 	return fmt.Errorf("%s: %w", path, err)
+}
+
+// mismatch says what the value at data[pos] is and what t wanted instead.
+func mismatch(data []byte, pos int, t reflect.Type) string {
+	found, want := jsonKind(data, pos), goKind(t)
+	if found != "a number" {
+		return fmt.Sprintf("found %s where %s was expected", found, want)
+	}
+	num := numberAt(data, pos)
+	if want == "a number" {
+		return fmt.Sprintf("the number %s is out of range for a %d-bit float", num, t.Bits())
+	}
+	return fmt.Sprintf("found the number %s where %s was expected", num, want)
+}
+
+// numberAt returns the JSON number that starts at s[pos], or "".
+func numberAt(s []byte, pos int) string {
+	end := pos
+	for end < len(s) && strings.IndexByte("+-0123456789.eE", s[end]) >= 0 {
+		end++
+	}
+	if end == pos || !(s[pos] == '-' || s[pos] >= '0' && s[pos] <= '9') {
+		return ""
+	}
+	return string(s[pos:end])
+}
+
+// findNumber returns the offset of the first value in data that is the number
+// num (a whole value, after [ , or :), or -1.
+func findNumber(data []byte, num string) int {
+	for from := 0; ; {
+		i := bytes.Index(data[from:], []byte(num))
+		if i < 0 {
+			return -1
+		}
+		i += from
+		before := bytes.TrimRight(data[:i], " \t\r\n")
+		if len(before) > 0 && bytes.IndexByte([]byte("[,:"), before[len(before)-1]) >= 0 && numberAt(data, i) == num {
+			return i
+		}
+		from = i + 1
+	}
 }
 
 // position turns a byte offset into "line:column" (both 1-based).

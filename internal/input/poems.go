@@ -82,6 +82,9 @@ func (r *poemJSON) poem(i int, byIndex bool) (Poem, error) {
 		return Poem{}, fmt.Errorf("%s has no %s", at, strings.Join(missing, ", "))
 	}
 	p := Poem{N: i + 1, Category: *r.Category, ID: *r.ID, Content: *r.Content}
+	if r.PoemIndex != nil {
+		p.index = *r.PoemIndex
+	}
 	if byIndex {
 		if *r.PoemIndex < 1 {
 			return Poem{}, fmt.Errorf("%s (%s) has poem_index %d; poem_index starts at 1", at, p.Label(), *r.PoemIndex)

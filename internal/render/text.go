@@ -105,6 +105,9 @@ func cutAt(line string, cols int) (cut int, space bool) {
 	for i, r := range line {
 		rw := RuneWidth(r)
 		if w+rw > cols {
+			if r == ' ' && lastSpace <= 0 { // no earlier space: break at this one, not before it
+				return i, true
+			}
 			if lastSpace > 0 {
 				return lastSpace, true
 			}
