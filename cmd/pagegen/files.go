@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/exit"
@@ -19,16 +18,16 @@ func withCorpus(path string, fn func(*packed.Corpus) error) error {
 	return fn(c)
 }
 
-// writeFile writes data to path atomically, unless a signal came first: then
-// nothing is left behind, not even the temporary file.
-func writeFile(ctx context.Context, path string, data []byte) error {
+// writeFile writes the pieces to path atomically, unless a signal came first:
+// then nothing is left behind, not even the temporary file.
+func writeFile(ctx context.Context, path string, pieces [][]byte) error {
 	f, err := atomicfile.Create(path)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
+	if _, err := f.WriteBuffers(pieces); err != nil {
 		f.Abort()
-		return fmt.Errorf("writing %s: %w", path, err)
+		return err
 	}
 	if ctx.Err() != nil {
 		f.Abort()

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -11,6 +12,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"pagegen/internal/exit"
+	"pagegen/internal/memstat"
 )
 
 // CLI is pagegen's command line: one subcommand per kind of output.
@@ -31,5 +33,10 @@ func main() {
 		kong.BindTo(ctx, (*context.Context)(nil)))
 	err := kctx.Run(&cli)
 	stop()
+	if os.Getenv("PAGEGEN_MEMORY") != "" { // for make bench: memory at the end of the page
+		if u, merr := memstat.Self(); merr == nil {
+			fmt.Fprintf(os.Stderr, "pagegen: memory: %s\n", u)
+		}
+	}
 	exit.With("pagegen", err)
 }

@@ -23,6 +23,6 @@ func (m *MakefileCmd) Run(cli *CLI, ctx context.Context) error {
 			fmt.Fprintf(&b, " %d", c.N(i))
 		}
 		b.WriteString("\n")
-		return writeFile(ctx, m.Out, []byte(b.String()))
+		return writeFile(ctx, m.Out, [][]byte{[]byte(b.String())})
 	})
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"golang.org/x/sys/unix"
 )
 
 // TempPrefix and TempSuffix frame the names of temporary files: hidden from
@@ -73,6 +75,45 @@ func (f *File) Abort() {
 	f.Close()
 	os.Remove(f.Name())
 }
+
+// WriteBuffers writes the buffers in order, many per system call (writev), so
+// that a page made of thousands of pieces is written without first being copied
+// into one buffer. It returns the number of bytes written.
+func (f *File) WriteBuffers(bufs [][]byte) (int64, error) {
+	var total int64
+	iov := make([][]byte, 0, maxIovecs)
+	for len(bufs) > 0 {
+		iov = iov[:0]
+		for _, b := range bufs[:min(len(bufs), maxIovecs)] {
+			if len(b) > 0 {
+				iov = append(iov, b)
+			}
+		}
+		bufs = bufs[min(len(bufs), maxIovecs):]
+		for len(iov) > 0 {
+			n, err := unix.Writev(int(f.Fd()), iov)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				return total, fmt.Errorf("writing %s: %w", f.path, err)
+			}
+			total += int64(n)
+			// A short write: skip what was written and go on with the rest.
+			for n > 0 && n >= len(iov[0]) {
+				n -= len(iov[0])
+				iov = iov[1:]
+			}
+			if n > 0 {
+				iov[0] = iov[0][n:]
+			}
+		}
+	}
+	return total, nil
+}
+
+// maxIovecs is the most buffers one writev takes (IOV_MAX on Linux).
+const maxIovecs = 1024
 
 // WriteFile writes data to path atomically (without forcing it to disk).
 func WriteFile(path string, data []byte) error {

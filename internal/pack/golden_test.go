@@ -50,11 +50,11 @@ func TestGoldenPages(t *testing.T) {
 	}
 	defer pc.Close()
 
-	pages := map[string][]byte{"index.html": render.Index(pc)}
+	pages := map[string][]byte{"index.html": bytes.Join(render.Index(pc), nil)}
 	g := order.Gram{N: pc.Len(), Cos: pc.Gram(), Norms: pc.Norms()}
 	for i := range pc.Len() {
-		pages[fmt.Sprintf("similar-%d.html", pc.N(i))] = render.Page(render.Similar, pc, order.Similar(g, i))
-		pages[fmt.Sprintf("different-%d.html", pc.N(i))] = render.Page(render.Different, pc, order.Different(g, i))
+		pages[fmt.Sprintf("similar-%d.html", pc.N(i))] = bytes.Join(render.Page(render.Similar, pc, order.Similar(g, i)), nil)
+		pages[fmt.Sprintf("different-%d.html", pc.N(i))] = bytes.Join(render.Page(render.Different, pc, order.Different(g, i)), nil)
 	}
 	for name, got := range pages {
 		golden := filepath.Join("testdata", "golden", name)

@@ -7,6 +7,7 @@ package render
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -38,8 +39,8 @@ func AppendRank(buf []byte, rank, width int) []byte {
 	for pad := width - digits(rank); pad > 0; pad-- {
 		buf = append(buf, ' ')
 	}
-	buf = fmt.Appendf(buf, "%d. ", rank)
-	return buf
+	buf = strconv.AppendInt(buf, int64(rank), 10)
+	return append(buf, ". "...)
 }
 
 func digits(n int) int {
@@ -128,9 +129,9 @@ func IndexLine(p Poem, numWidth int) []byte {
 	}
 	room := Columns - len(num) - len(linkBoxes) - 1
 	if first := firstLine(p.Content); first != "" {
-		text = Truncate(text+"  "+first, room)
+		text += "  " + first
 	}
-	text = Pad(text, room)
+	text = Pad(Truncate(text, room), room)
 	rest := strings.TrimPrefix(text, label)
 	if !strings.HasPrefix(text, label) { // the label itself was cut
 		label, rest = text, ""

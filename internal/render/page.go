@@ -72,30 +72,29 @@ type Fragments interface {
 }
 
 // Page assembles the page of kind k whose entries are seq (indices, anchor
-// first) in one pass into one buffer sized up front.
-func Page(k Kind, f Fragments, seq []int32) []byte {
+// first) as a list of pieces to write in order: the head, then per entry its
+// rank and its pre-rendered bytes (which stay where they are, in the mapped
+// corpus), then the foot. Written with one writev, the page is never copied.
+func Page(k Kind, f Fragments, seq []int32) [][]byte {
 	anchor := int(seq[0])
 	width := RankWidth(f.Len())
-	size := len(Foot) + 4096
-	for _, i := range seq {
-		size += len(f.Entry(int(i)))
-	}
-	size += len(seq) * (len(rankPrefix) + width + len(". "))
-	buf := make([]byte, 0, size)
-	buf = AppendPageHead(buf, k, f.N(anchor), f.Label(anchor))
+	pieces := make([][]byte, 0, 2*len(seq)+2)
+	pieces = append(pieces, AppendPageHead(nil, k, f.N(anchor), f.Label(anchor)))
+	ranks := make([]byte, 0, len(seq)*(len(rankPrefix)+width+len(". ")))
 	for rank, i := range seq {
-		buf = AppendRank(buf, rank+1, width)
-		buf = append(buf, f.Entry(int(i))...)
+		start := len(ranks)
+		ranks = AppendRank(ranks, rank+1, width)
+		pieces = append(pieces, ranks[start:len(ranks):len(ranks)], f.Entry(int(i)))
 	}
-	return append(buf, Foot...)
+	return append(pieces, []byte(Foot))
 }
 
 // Index assembles the index page: every poem, with links to both its pages.
-func Index(f Fragments) []byte {
-	var buf []byte
-	buf = AppendIndexHead(buf, f.Len())
+func Index(f Fragments) [][]byte {
+	pieces := make([][]byte, 0, f.Len()+2)
+	pieces = append(pieces, AppendIndexHead(nil, f.Len()))
 	for i := range f.Len() {
-		buf = append(buf, f.IndexLine(i)...)
+		pieces = append(pieces, f.IndexLine(i))
 	}
-	return append(buf, Foot...)
+	return append(pieces, []byte(Foot))
 }
