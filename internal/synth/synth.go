@@ -1,0 +1,208 @@
+// Package synth makes synthetic collections at any scale, in the upstream JSON
+// formats, for benchmarks and large tests: deterministic for a seed, with
+// clustered unit vectors (as real embeddings are) and poem-like text.
+package synth
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"pagegen/internal/palette"
+)
+
+// Options size the collection.
+type Options struct {
+	Poems     int    // number of poems
+	Dim       int    // embedding dimension
+	TextBytes int    // mean length of a poem's text
+	Clusters  int    // number of topics the vectors gather around
+	Seed      uint64 // same seed, same files
+}
+
+var categories = []string{"fediverse", "messages", "notes"}
+
+var words = strings.Fields(`light dark river stone window morning night rain snow
+	bird wing tree leaf root salt sea shore wave hand mouth breath heart bone
+	blood silence voice name door road city field garden fire ash smoke glass
+	mirror shadow moon sun star cloud wind dust paper ink letter kitchen bread
+	honey milk winter summer autumn spring hour year memory dream sleep waking
+	mother father child friend stranger lover small quiet slow bright cold warm
+	broken open closed falling rising waiting leaving returning burning holding
+	and the a of in on under over through between without toward after before`)
+
+// Write writes poems.json, embeddings.json and color_embeddings.json into dir.
+func Write(dir string, opt Options) error {
+	if opt.Poems < 1 || opt.Dim < 1 {
+		return fmt.Errorf("synthetic corpus needs at least one poem and one dimension")
+	}
+	opt.Clusters = max(opt.Clusters, 1)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", dir, err)
+	}
+	rng := rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15))
+	files := []struct {
+		name  string
+		write func(io.Writer, *rand.Rand, Options) error
+	}{
+		{"poems.json", writePoems},
+		{"embeddings.json", writeEmbeddings},
+		{"color_embeddings.json", writeColors},
+	}
+	for _, f := range files {
+		if err := writeFile(filepath.Join(dir, f.name), func(w io.Writer) error { return f.write(w, rng, opt) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", path, err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	err = write(w)
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+func writePoems(w io.Writer, rng *rand.Rand, opt Options) error {
+	ids := map[string]int{}
+	start := time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC)
+	fmt.Fprintf(w, "{\"metadata\": {\"generator\": \"pagegen synth\", \"seed\": %d, \"count\": %d},\n\"poems\": [\n", opt.Seed, opt.Poems)
+	for i := range opt.Poems {
+		cat := categories[rng.IntN(len(categories))]
+		ids[cat]++
+		date := start.Add(time.Duration(rng.Int64N(int64(7 * 365 * 24 * time.Hour))))
+		golden := rng.IntN(50) == 0
+		text := poemText(rng, opt.TextBytes, golden)
+		var extra strings.Builder
+		if rng.IntN(40) == 0 {
+			fmt.Fprintf(&extra, ", \"content_warning\": %s", strconv.Quote(words[rng.IntN(len(words))]))
+		}
+		if golden {
+			extra.WriteString(`, "metadata": {"is_golden_poem": true}`)
+		}
+		sep := ","
+		if i == opt.Poems-1 {
+			sep = ""
+		}
+		_, err := fmt.Fprintf(w, "{\"id\": %d, \"category\": %q, \"poem_index\": %d, \"creation_date\": %q, \"content\": %s%s}%s\n",
+			ids[cat], cat, i+1, date.Format("2006-01-02T15:04:05Z"), strconv.Quote(text), extra.String(), sep)
+		if err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, "]}\n")
+	return err
+}
+
+// poemText makes short lines of words, about size bytes in all (exactly 1024
+// characters for a golden poem, the form the poet writes in).
+func poemText(rng *rand.Rand, size int, golden bool) string {
+	target := size/2 + rng.IntN(size+1)
+	if golden {
+		target = 1024
+	}
+	var b strings.Builder
+	for b.Len() < target {
+		line := 3 + rng.IntN(8)
+		for k := range line {
+			if k > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(words[rng.IntN(len(words))])
+		}
+		b.WriteByte('\n')
+	}
+	s := strings.TrimSpace(b.String())
+	if golden {
+		s = (s + strings.Repeat(" ", 1024))[:1024]
+	}
+	return s
+}
+
+// unit is a random direction, or the centre plus noise when centre is given.
+func unit(rng *rand.Rand, dim int, centre []float64, noise float64) []float64 {
+	v := make([]float64, dim)
+	norm := 0.0
+	for k := range v {
+		v[k] = rng.NormFloat64() * noise
+		if centre != nil {
+			v[k] += centre[k]
+		}
+		norm += v[k] * v[k]
+	}
+	for k := range v {
+		v[k] /= math.Sqrt(norm)
+	}
+	return v
+}
+
+func appendVector(buf []byte, v []float64) []byte {
+	buf = append(buf, '[')
+	for k, x := range v {
+		if k > 0 {
+			buf = append(buf, ',')
+		}
+		buf = strconv.AppendFloat(buf, x, 'f', 6, 64)
+	}
+	return append(buf, ']')
+}
+
+func writeEmbeddings(w io.Writer, rng *rand.Rand, opt Options) error {
+	centres := make([][]float64, opt.Clusters)
+	for c := range centres {
+		centres[c] = unit(rng, opt.Dim, nil, 1)
+	}
+	// Noise per coordinate so that a poem's distance to its centre is about 0.7.
+	noise := 0.7 / math.Sqrt(float64(opt.Dim))
+	fmt.Fprintf(w, "{\"metadata\": {\"embedding_model\": \"synthetic\", \"embedding_dimension\": %d},\n\"embeddings\": [\n", opt.Dim)
+	var buf []byte
+	for i := range opt.Poems {
+		v := unit(rng, opt.Dim, centres[rng.IntN(opt.Clusters)], noise)
+		buf = fmt.Appendf(buf[:0], "{\"poem_index\": %d, \"embedding\": ", i+1)
+		buf = appendVector(buf, v)
+		buf = append(buf, '}')
+		if i < opt.Poems-1 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, '\n')
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, "]}\n")
+	return err
+}
+
+func writeColors(w io.Writer, rng *rand.Rand, opt Options) error {
+	buf := []byte(`{"embeddings": {`)
+	for i, c := range palette.Colors {
+		if i > 0 {
+			buf = append(buf, ",\n"...)
+		}
+		buf = fmt.Appendf(buf, "%q: ", c.Name)
+		buf = appendVector(buf, unit(rng, opt.Dim, nil, 1))
+	}
+	buf = append(buf, "}}\n"...)
+	_, err := w.Write(buf)
+	return err
+}
