@@ -58,7 +58,13 @@ func (b *build) write(name string, data []byte) {
 // make runs the real make on the repository's Makefile with this build's files.
 func (b *build) make(args ...string) (string, error) {
 	b.t.Helper()
-	cmd := exec.Command("make", append([]string{
+	out, err := b.command(args...).CombinedOutput()
+	return string(out), err
+}
+
+// command is make with this build's files, not started.
+func (b *build) command(args ...string) *exec.Cmd {
+	return exec.Command("make", append([]string{
 		"-C", root, "--no-print-directory",
 		"BIN=" + binDir,
 		"POEMS=" + b.path("poems.json"),
@@ -67,8 +73,6 @@ func (b *build) make(args ...string) (string, error) {
 		"CORPUS=" + b.path("data/corpus.bin"),
 		"OUT=" + b.path("site"),
 	}, args...)...)
-	out, err := cmd.CombinedOutput()
-	return string(out), err
 }
 
 func (b *build) mustMake(args ...string) string {

@@ -2,12 +2,13 @@
 # when the inputs, the settings or corpus-pack itself changed, so touching an
 # input (or switching back to the same settings) rebuilds no page.
 
-PAGES_MK := $(dir $(CORPUS))pages.mk
+
 
 .PHONY: corpus FORCE
 corpus: $(CORPUS)
 
-$(CORPUS): $(CORPUS_PACK) FORCE
+# Once per build: after make restarts to read a new page list, the corpus is done.
+$(CORPUS): $(CORPUS_PACK) $(if $(MAKE_RESTARTS),,FORCE)
 	@$(CORPUS_PACK) --poems '$(POEMS)' --embeddings '$(EMBEDDINGS)' --colors '$(COLOR_EMBEDDINGS)' \
 		$(if $(filter-out 0,$(ALLOW_MISSING)),--allow-missing) -o '$@'
 

@@ -2,7 +2,7 @@
 
 .PHONY: clean clean-similar clean-different test help
 clean:
-	rm -rf '$(OUT)' '$(CORPUS_PACK)' '$(PAGEGEN)' '$(CORPUS)' '$(PAGES_MK)' '$(dir $(CORPUS))missing-embeddings.txt'
+	rm -rf '$(OUT)' '$(CORPUS_PACK)' '$(PAGEGEN)' '$(BIN)/.corpus-pack.stamp' '$(BIN)/.pagegen.stamp' '$(CORPUS)' '$(PAGES_MK)' '$(dir $(CORPUS))missing-embeddings.txt'
 
 clean-similar:
 	rm -rf '$(OUT)/similar'

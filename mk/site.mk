@@ -1,31 +1,42 @@
-# The site: one pagegen process per page, so make -jN builds N at once, skips
-# what is up to date and resumes where an interrupted build stopped.
+# The inner makefile, run by `pagegen build` (see mk/build.mk): the packed
+# corpus and one pagegen process per page, so make -jN builds N pages at once,
+# skips what is up to date and resumes where an interrupted build stopped.
 
-# Goals that need no corpus do not build one to read the page list.
-NO_PAGES_GOALS := help clean clean-similar clean-different test bench tools fmt vet
-ifneq ($(filter-out $(NO_PAGES_GOALS),$(or $(MAKECMDGOALS),all)),)
+include mk/config.mk
+include mk/tools.mk
+include mk/corpus.mk
+
+# The page list, made from the packed corpus.
 -include $(PAGES_MK)
-endif
 
 SIMILAR_PAGES   := $(POEM_NUMBERS:%=$(OUT)/similar/%.html)
 DIFFERENT_PAGES := $(POEM_NUMBERS:%=$(OUT)/different/%.html)
 INDEX           := $(OUT)/index.html
 
-.PHONY: all similar different index
+.PHONY: all similar different index size space-check
 all: similar different index
 similar: $(SIMILAR_PAGES)
 different: $(DIFFERENT_PAGES)
 index: $(INDEX)
 
-$(OUT)/similar/%.html: $(CORPUS) $(PAGEGEN)
+$(OUT)/similar/%.html: $(CORPUS) $(PAGEGEN) | space-check
 	@$(PAGEGEN) --corpus '$(CORPUS)' similar $* -o '$@'
 
-$(OUT)/different/%.html: $(CORPUS) $(PAGEGEN)
+$(OUT)/different/%.html: $(CORPUS) $(PAGEGEN) | space-check
 	@$(PAGEGEN) --corpus '$(CORPUS)' different $* -o '$@'
 
-$(INDEX): $(CORPUS) $(PAGEGEN)
+$(INDEX): $(CORPUS) $(PAGEGEN) | space-check
 	@$(PAGEGEN) --corpus '$(CORPUS)' index -o '$@'
 
 # make similar/123.html builds $(OUT)/similar/123.html.
 similar/%.html: $(OUT)/similar/%.html ;
 different/%.html: $(OUT)/different/%.html ;
+
+# Before any page is written: will the pages to build fit on the disk?
+space-check: $(CORPUS) $(PAGEGEN)
+ifneq ($(SPACE_CHECK),0)
+	@$(PAGEGEN) --corpus '$(CORPUS)' size --check --out '$(OUT)' -- $(MAKECMDGOALS)
+endif
+
+size: $(CORPUS) $(PAGEGEN)
+	@$(PAGEGEN) --corpus '$(CORPUS)' size --out '$(OUT)' -- $(filter-out size,$(or $(MAKECMDGOALS),all))

@@ -5,6 +5,7 @@ import (
 
 	"pagegen/internal/packed"
 	"pagegen/internal/render"
+	"pagegen/internal/site"
 )
 
 // IndexCmd writes index.html.
@@ -14,7 +15,11 @@ type IndexCmd struct {
 
 // Run writes the index.
 func (x *IndexCmd) Run(cli *CLI, ctx context.Context) error {
-	return withCorpus(cli.Corpus, func(c *packed.Corpus) error {
-		return writeFile(ctx, x.Out, render.Index(c))
+	return writePage(ctx, site.IndexPage, x.Out, func() ([][]byte, error) {
+		c, err := packed.Open(cli.Corpus)
+		if err != nil {
+			return nil, err
+		}
+		return render.Index(c), nil
 	})
 }

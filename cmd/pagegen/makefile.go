@@ -23,6 +23,7 @@ func (m *MakefileCmd) Run(cli *CLI, ctx context.Context) error {
 			fmt.Fprintf(&b, " %d", c.N(i))
 		}
 		b.WriteString("\n")
-		return writeFile(ctx, m.Out, [][]byte{[]byte(b.String())})
+		_, err := writeFile(ctx, m.Out, [][]byte{[]byte(b.String())})
+		return err
 	})
 }

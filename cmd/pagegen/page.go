@@ -7,6 +7,7 @@ import (
 	"pagegen/internal/order"
 	"pagegen/internal/packed"
 	"pagegen/internal/render"
+	"pagegen/internal/site"
 )
 
 // PageArgs are the arguments of the similar and different commands.
@@ -32,10 +33,15 @@ func (d *DifferentCmd) Run(cli *CLI, ctx context.Context) error {
 }
 
 func (p *PageArgs) write(ctx context.Context, corpus string, kind render.Kind) error {
-	return withCorpus(corpus, func(c *packed.Corpus) error {
+	return writePage(ctx, site.PageOf(kind, p.N), p.Out, func() ([][]byte, error) {
+		c, err := packed.Open(corpus)
+		if err != nil {
+			return nil, err
+		}
+		// The pieces point into the mapping, which stays until the process exits.
 		i, ok := c.Index(p.N)
 		if !ok {
-			return fmt.Errorf("poem %d is not in %s (its poems are numbered %d to %d; see the index page)",
+			return nil, fmt.Errorf("poem %d is not in %s (its poems are numbered %d to %d; see the index page)",
 				p.N, corpus, c.N(0), c.N(c.Len()-1))
 		}
 		g := order.Gram{N: c.Len(), Cos: c.Gram(), Norms: c.Norms()}
@@ -45,6 +51,6 @@ func (p *PageArgs) write(ctx context.Context, corpus string, kind render.Kind) e
 		} else {
 			seq = order.Different(g, i)
 		}
-		return writeFile(ctx, p.Out, render.Page(kind, c, seq))
+		return render.Page(kind, c, seq), nil
 	})
 }

@@ -127,3 +127,18 @@ func WriteFile(path string, data []byte) error {
 	}
 	return f.Commit(false)
 }
+
+// Sweep removes the temporary files a killed writer left in dir (only safe
+// while no writer runs there) and returns how many it removed.
+func Sweep(dir string) (int, error) {
+	names, err := filepath.Glob(filepath.Join(dir, TempPrefix+"*"+TempSuffix))
+	if err != nil {
+		return 0, fmt.Errorf("sweeping %s: %w", dir, err)
+	}
+	for _, name := range names {
+		if err := os.Remove(name); err != nil && !os.IsNotExist(err) {
+			return 0, fmt.Errorf("removing the leftover %s: %w", name, err)
+		}
+	}
+	return len(names), nil
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"golang.org/x/sys/unix"
+
+	"pagegen/internal/atomicfile"
+	"pagegen/internal/exit"
+	"pagegen/internal/lock"
+	"pagegen/internal/packed"
+	"pagegen/internal/progress"
+	"pagegen/internal/site"
+)
+
+// BuildCmd runs the inner make for some goals under supervision: one build at
+// a time per corpus and site, live progress, a summary, and on Ctrl+C or
+// SIGTERM a prompt stop that leaves only complete pages.
+type BuildCmd struct {
+	Out      string        `required:"" help:"Site directory (OUT)."`
+	Make     string        `default:"make" help:"The make program."`
+	Makefile string        `default:"mk/site.mk" help:"The inner makefile, which has the page rules."`
+	Interval time.Duration `default:"10s" env:"PROGRESS_INTERVAL" help:"Time between progress lines when the output is not a terminal."`
+	Goals    []string      `arg:"" optional:"" help:"Goals for the inner make (default all)."`
+}
+
+// Run builds the goals.
+func (b *BuildCmd) Run(cli *CLI, ctx context.Context) error {
+	if len(b.Goals) == 0 {
+		b.Goals = []string{"all"}
+	}
+	say := func(format string, args ...any) { fmt.Printf("pagegen: "+format+"\n", args...) }
+	dirs := []string{filepath.Dir(cli.Corpus), b.Out}
+	locks, err := lock.Dirs(ctx, func(dir string) {
+		say("another build is using %s: waiting for it to finish (Ctrl+C to give up)", dir)
+	}, dirs...)
+	if err != nil {
+		if ctx.Err() != nil {
+			return exit.ErrInterrupted
+		}
+		return err
+	}
+	defer locks.Release()
+	// No other build runs here now, so temporary files are leftovers of a kill.
+	if err := sweep(cli.Corpus, b.Out); err != nil {
+		return err
+	}
+
+	tty := isatty.IsTerminal(os.Stdout.Fd())
+	m := &progress.Monitor{Out: os.Stdout, TTY: tty, Width: termWidth(), Interval: b.Interval, Plan: b.plan(cli.Corpus)}
+	stats, err := m.Watch(func(socket string, out io.Writer) error {
+		return b.runMake(ctx, socket, out)
+	})
+	if ctx.Err() != nil {
+		sweep(cli.Corpus, b.Out)
+		say("interrupted: %d pages built, each complete; %d were up to date. Run the same make again to build the rest.", stats.Built, stats.UpToDate)
+		return exit.ErrInterrupted
+	}
+	if stats.Built+stats.Failed > 0 || stats.Total > 0 {
+		say("%s", stats.Summary())
+	}
+	if err != nil {
+		return fmt.Errorf("the build failed (see above)")
+	}
+	return nil
+}
+
+// plan reads the page list and which pages are stale, once the corpus exists.
+func (b *BuildCmd) plan(corpus string) progress.Plan {
+	return func() (int, map[string]bool, error) {
+		c, err := packed.Open(corpus)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer c.Close()
+		self, err := executable()
+		if err != nil {
+			return 0, nil, err
+		}
+		pages := site.Pages(c, b.Goals)
+		stale, err := site.Stale(pages, b.Out, corpus, self)
+		if err != nil {
+			return 0, nil, err
+		}
+		set := make(map[string]bool, len(stale))
+		for _, p := range stale {
+			set[string(p)] = true
+		}
+		return len(pages), set, nil
+	}
+}
+
+// runMake runs the inner make with the outer one's job count and flags,
+// stopping it with SIGTERM (which make passes on to its jobs) when ctx ends.
+func (b *BuildCmd) runMake(ctx context.Context, socket string, out io.Writer) error {
+	flags, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
+	args := []string{"-f", b.Makefile, "--no-print-directory"}
+	if jobs != "" {
+		args = append(args, jobs)
+	}
+	cmd := exec.Command(b.Make, append(args, b.Goals...)...)
+	cmd.Env = append(os.Environ(), "MAKEFLAGS="+flags, progress.EnvSocket+"="+socket)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("running %s: %w", b.Make, err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	select {
+	case err := <-waited:
+		return err
+	case <-ctx.Done():
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-waited:
+		return err
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		return <-waited
+	}
+}
+
+// makeFlags splits the outer make's MAKEFLAGS into the flags to pass on and
+// its -j option: the outer jobserver's pipes do not survive this process, so
+// the inner make gets its own -jN.
+func makeFlags(mf string) (flags, jobs string) {
+	opts, vars, hasVars := strings.Cut(mf, " -- ")
+	var keep []string
+	for _, f := range strings.Fields(opts) {
+		switch {
+		case strings.HasPrefix(f, "-j"):
+			jobs = f
+		case strings.HasPrefix(f, "--jobserver"):
+		default:
+			keep = append(keep, f)
+		}
+	}
+	flags = strings.Join(keep, " ")
+	if hasVars {
+		flags += " -- " + vars
+	}
+	return flags, jobs
+}
+
+// sweep removes temporary files left by killed writers.
+func sweep(corpus, out string) error {
+	for _, dir := range []string{filepath.Dir(corpus), out, filepath.Join(out, "similar"), filepath.Join(out, "different")} {
+		if _, err := atomicfile.Sweep(dir); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+func termWidth() int {
+	ws, err := unix.IoctlGetWinsize(int(os.Stdout.Fd()), unix.TIOCGWINSZ)
+	if err != nil || ws.Col == 0 {
+		return 100
+	}
+	return int(ws.Col)
+}

@@ -1,0 +1,171 @@
+package e2e
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// start runs make in its own process group, as a shell runs a foreground job,
+// so that a signal to the group reaches make and every process it started.
+func (b *build) start(args ...string) (*exec.Cmd, *bytes.Buffer) {
+	b.t.Helper()
+	cmd := b.command(args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		b.t.Fatal(err)
+	}
+	return cmd, &out
+}
+
+// pageCount counts the finished pages of the site.
+func (b *build) pageCount() int {
+	n := 0
+	for _, dir := range []string{"similar", "different"} {
+		entries, _ := os.ReadDir(b.path(filepath.Join("site", dir)))
+		for _, e := range entries {
+			if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".html") && !strings.HasPrefix(e.Name(), ".") {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// leftovers lists temporary files anywhere in the build.
+func (b *build) leftovers() []string {
+	var tmp []string
+	filepath.Walk(b.dir, func(path string, info os.FileInfo, err error) error {
+		if err == nil && strings.HasSuffix(path, ".tmp") {
+			tmp = append(tmp, path)
+		}
+		return nil
+	})
+	return tmp
+}
+
+// TestInterruptAndResume stops real builds with SIGINT and SIGTERM to the
+// process group (what Ctrl+C and a stopping service manager do) at several
+// points, and checks after each stop that the build ended promptly, left no
+// temporary file and no partial page, and that every page present is exactly
+// the uninterrupted build's; then that the next make finishes the rest.
+func TestInterruptAndResume(t *testing.T) {
+	ref := newBuild(t)
+	ref.mustMake("-j2", "all")
+	total := ref.pageCount()
+
+	b := newBuild(t)
+	stops := []struct {
+		sig   syscall.Signal
+		after int // pages built before the signal
+	}{
+		{syscall.SIGINT, 0}, {syscall.SIGINT, total / 4}, {syscall.SIGTERM, total / 2}, {syscall.SIGINT, total * 3 / 4},
+	}
+	for _, stop := range stops {
+		cmd, out := b.start("-j2", "all")
+		deadline := time.Now().Add(30 * time.Second)
+		for b.pageCount() < stop.after && time.Now().Before(deadline) {
+			time.Sleep(2 * time.Millisecond)
+		}
+		sent := time.Now()
+		if err := syscall.Kill(-cmd.Process.Pid, stop.sig); err != nil {
+			t.Fatal(err)
+		}
+		err := cmd.Wait()
+		took := time.Since(sent)
+		t.Logf("%v after %d pages: stopped in %v with %v; %d pages now", stop.sig, stop.after, took.Round(time.Millisecond), err, b.pageCount())
+		if took > 3*time.Second {
+			t.Errorf("%v: make took %v to stop", stop.sig, took)
+		}
+		if err == nil && b.pageCount() < total {
+			t.Errorf("%v: make exited 0 without finishing", stop.sig)
+		}
+		if out := out.String(); strings.Contains(out, "goroutine ") || strings.Contains(out, "panic:") {
+			t.Errorf("%v: a Go stack trace reached the user:\n%s", stop.sig, out)
+		}
+		if tmp := b.leftovers(); len(tmp) > 0 {
+			t.Errorf("%v after %d pages: temporary files left: %v", stop.sig, stop.after, tmp)
+		}
+		comparePages(t, ref, b, false)
+	}
+	out := b.mustMake("-j2", "all")
+	if b.pageCount() != total {
+		t.Fatalf("the resumed build has %d pages, want %d:\n%s", b.pageCount(), total, out)
+	}
+	comparePages(t, ref, b, true)
+}
+
+// comparePages checks that every page of got is byte-identical to ref's,
+// and with all, that got has every page ref has.
+func comparePages(t *testing.T, ref, got *build, all bool) {
+	t.Helper()
+	for name := range ref.files() {
+		if !strings.HasPrefix(name, "site") {
+			continue
+		}
+		g, err := os.ReadFile(got.path(name))
+		if os.IsNotExist(err) && !all {
+			continue
+		}
+		r, _ := os.ReadFile(ref.path(name))
+		if err != nil || !bytes.Equal(g, r) {
+			t.Errorf("%s is not the uninterrupted build's page (%v; %d bytes vs %d)", name, err, len(g), len(r))
+		}
+	}
+}
+
+// TestProgressPlainOutput: progress in a log (not a terminal) is plain
+// periodic lines without escape codes, then a summary.
+func TestProgressPlainOutput(t *testing.T) {
+	b := newBuild(t)
+	cmd := b.command("-j2", "all")
+	cmd.Env = append(os.Environ(), "PROGRESS_INTERVAL=50ms")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if bytes.Contains(out, []byte("\x1b")) {
+		t.Errorf("escape codes in non-terminal output:\n%q", out)
+	}
+	var progress int
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "pagegen: ") && strings.Contains(line, "/413 pages") && strings.Contains(line, "pages/s") {
+			progress++
+		}
+	}
+	if progress == 0 {
+		t.Errorf("no progress lines (pagegen: N/413 pages, … pages/s):\n%s", out)
+	}
+	if !strings.Contains(string(out), "pagegen: built 413 pages") {
+		t.Errorf("no summary:\n%s", out)
+	}
+}
+
+// TestKeepGoing: with make -k a failing page does not stop the others, and
+// the summary names it with its error.
+func TestKeepGoing(t *testing.T) {
+	b := newBuild(t)
+	// A directory where a page should go makes that page fail.
+	if err := os.MkdirAll(b.path("site/similar/5.html"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, err := b.make("-k", "-j2", "all")
+	if err == nil {
+		t.Fatalf("make -k succeeded with a page that cannot be written:\n%s", out)
+	}
+	if want := 2*206 - 1; b.pageCount() != want {
+		t.Errorf("%d similar and different pages built, want every one but one (%d)", b.pageCount(), want)
+	}
+	for _, want := range []string{"1 failed", "similar/5.html: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the summary does not say %q:\n%s", want, out)
+		}
+	}
+}

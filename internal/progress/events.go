@@ -1,0 +1,108 @@
+// Package progress follows a build made of many page processes: each pagegen
+// reports the start and end of its page over a Unix datagram socket, and a
+// Monitor turns those events into live progress and a summary.
+package progress
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// EnvSocket names the environment variable that carries the socket's path to
+// the page processes; without it they report nothing.
+const EnvSocket = "PAGEGEN_PROGRESS"
+
+// Event kinds.
+const (
+	Start = "start"
+	Done  = "done"
+	Fail  = "fail"
+)
+
+// Event is one page process's report.
+type Event struct {
+	Kind  string // Start, Done or Fail
+	Page  string // e.g. similar/12.html
+	Bytes int64  // with Done: the page's size
+	Err   string // with Fail: the first line of the error
+}
+
+func (e Event) encode() []byte {
+	return []byte(strings.Join([]string{e.Kind, e.Page, strconv.FormatInt(e.Bytes, 10), e.Err}, "\t"))
+}
+
+func decode(b []byte) (Event, bool) {
+	f := strings.SplitN(string(b), "\t", 4)
+	if len(f) != 4 {
+		return Event{}, false
+	}
+	n, err := strconv.ParseInt(f[2], 10, 64)
+	return Event{Kind: f[0], Page: f[1], Bytes: n, Err: f[3]}, err == nil
+}
+
+// Reporter sends a page process's events; its zero value (no monitor) sends nothing.
+type Reporter struct {
+	conn *net.UnixConn
+}
+
+// Dial connects to the monitor named in the environment, if any. Progress is
+// best effort: a missing or gone monitor never fails a page.
+func Dial() Reporter {
+	path := os.Getenv(EnvSocket)
+	if path == "" {
+		return Reporter{}
+	}
+	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		return Reporter{}
+	}
+	return Reporter{conn: conn}
+}
+
+// Send reports e.
+func (r Reporter) Send(e Event) {
+	if r.conn != nil {
+		r.conn.Write(e.encode())
+	}
+}
+
+// Close closes the connection.
+func (r Reporter) Close() {
+	if r.conn != nil {
+		r.conn.Close()
+	}
+}
+
+// FirstLine is the first line of err's message, for a Fail event.
+func FirstLine(err error) string {
+	line, _, _ := strings.Cut(err.Error(), "\n")
+	return line
+}
+
+// listen opens the monitor's socket at path and delivers events on a channel
+// until the socket is closed.
+func listen(path string) (*net.UnixConn, <-chan Event, error) {
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening the progress socket: %w", err)
+	}
+	conn.SetReadBuffer(4 << 20)
+	events := make(chan Event, 1024)
+	go func() {
+		defer close(events)
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				return
+			}
+			if e, ok := decode(buf[:n]); ok {
+				events <- e
+			}
+		}
+	}()
+	return conn, events, nil
+}

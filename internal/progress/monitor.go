@@ -1,0 +1,272 @@
+package progress
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fatih/color"
+)
+
+// Plan says how many pages the build covers and which of them make will
+// build: the rest are up to date and count as skipped.
+type Plan func() (total int, stale map[string]bool, err error)
+
+// Stats is what a build did.
+type Stats struct {
+	Total, UpToDate, Built, Failed int
+	Bytes                          int64
+	Failures                       []Event
+	Elapsed                        time.Duration
+}
+
+// Monitor shows a build's progress on out: redrawn in place on a terminal,
+// a plain line every Interval otherwise.
+type Monitor struct {
+	Out      io.Writer
+	TTY      bool
+	Width    int // terminal columns
+	Interval time.Duration
+	Plan     Plan
+
+	stats   Stats
+	planned bool
+	seen    map[string]bool // the pages make builds: stale when planned, or started
+	running map[string]time.Time
+	start   time.Time // of the build
+	first   time.Time // first page start: the rate counts from here
+	drawn   int       // lines of the live block on screen
+}
+
+// Watch runs build with the socket's path, showing progress until it returns.
+func (m *Monitor) Watch(build func(socket string, output io.Writer) error) (Stats, error) {
+	dir, err := os.MkdirTemp("", "pagegen-progress")
+	if err != nil {
+		return Stats{}, fmt.Errorf("creating the progress socket: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	socket := filepath.Join(dir, "events")
+	conn, events, err := listen(socket)
+	if err != nil {
+		return Stats{}, err
+	}
+	m.start = time.Now()
+	m.seen, m.running = map[string]bool{}, map[string]time.Time{}
+
+	// The build's own output goes above the live block, line by line.
+	pr, pw := io.Pipe()
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		s := bufio.NewScanner(pr)
+		s.Buffer(make([]byte, 64<<10), 1<<20)
+		for s.Scan() {
+			lines <- s.Text()
+		}
+		io.Copy(io.Discard, pr)
+	}()
+	done := make(chan error, 1)
+	go func() {
+		err := build(socket, pw)
+		pw.Close()
+		done <- err
+	}()
+
+	tick := time.NewTicker(m.tick())
+	defer tick.Stop()
+	var buildErr error
+	for finished := false; !finished || lines != nil; {
+		select {
+		case e := <-events:
+			m.event(e)
+		case l, ok := <-lines:
+			if !ok {
+				lines = nil
+				continue
+			}
+			m.print(l)
+		case <-tick.C:
+			m.show()
+		case buildErr = <-done:
+			finished = true
+			done = nil
+		}
+	}
+	// Every page process has exited, so its events are in the socket's buffer.
+	conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	for e := range events {
+		m.event(e)
+	}
+	conn.Close()
+	m.clear()
+	m.plan()
+	m.stats.Elapsed = time.Since(m.start)
+	m.stats.UpToDate = max(0, m.stats.Total-len(m.seen))
+	return m.stats, buildErr
+}
+
+func (m *Monitor) tick() time.Duration {
+	if m.TTY {
+		return 200 * time.Millisecond
+	}
+	return m.Interval
+}
+
+func (m *Monitor) event(e Event) {
+	if !m.planned {
+		m.plan()
+	}
+	now := time.Now()
+	switch e.Kind {
+	case Start:
+		if m.first.IsZero() {
+			m.first = now
+		}
+		m.running[e.Page] = now
+		m.seen[e.Page] = true
+	case Done:
+		delete(m.running, e.Page)
+		m.stats.Built++
+		m.stats.Bytes += e.Bytes
+	case Fail:
+		delete(m.running, e.Page)
+		m.stats.Failed++
+		m.stats.Failures = append(m.stats.Failures, e)
+	}
+}
+
+// plan learns the build's size, once the packed corpus exists.
+func (m *Monitor) plan() {
+	if m.planned || m.Plan == nil {
+		return
+	}
+	total, stale, err := m.Plan()
+	if err != nil {
+		return // progress without a total; the build reports its own errors
+	}
+	m.planned = true
+	m.stats.Total = total
+	for p := range stale {
+		m.seen[p] = true
+	}
+}
+
+// show draws the live block (terminal) or a plain line when one is due.
+func (m *Monitor) show() {
+	if !m.TTY {
+		if m.first.IsZero() {
+			return
+		}
+		fmt.Fprintf(m.Out, "pagegen: %s\n", m.status(false))
+		return
+	}
+	m.clear()
+	bold := color.New(color.Bold).SprintFunc()
+	status := m.status(true)
+	run := m.runningList()
+	fmt.Fprintf(m.Out, "%s\n", bold(status))
+	m.drawn = 1
+	if run != "" {
+		fmt.Fprintf(m.Out, "%s\n", color.New(color.Faint).Sprint(run))
+		m.drawn = 2
+	}
+}
+
+// clear erases the live block.
+func (m *Monitor) clear() {
+	if m.TTY && m.drawn > 0 {
+		fmt.Fprintf(m.Out, "\x1b[%dA\x1b[J", m.drawn)
+		m.drawn = 0
+	}
+}
+
+// print shows a line of the build's output above the live block.
+func (m *Monitor) print(line string) {
+	m.clear()
+	fmt.Fprintln(m.Out, line)
+	if m.TTY {
+		m.show()
+	}
+}
+
+// status is the progress line: pages done of the total, rate, bandwidth, ETA.
+func (m *Monitor) status(tty bool) string {
+	s := &m.stats
+	todo := 0
+	if m.planned {
+		todo = len(m.seen)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d/%d pages", s.Built+s.Failed, todo)
+	if m.planned && s.Total > todo {
+		fmt.Fprintf(&b, " (%d up to date)", s.Total-todo)
+	}
+	if s.Failed > 0 {
+		fmt.Fprintf(&b, ", %d failed", s.Failed)
+	}
+	if !m.first.IsZero() {
+		secs := time.Since(m.first).Seconds()
+		rate := float64(s.Built+s.Failed) / secs
+		fmt.Fprintf(&b, ", %.1f pages/s, %.1f MB/s", rate, float64(s.Bytes)/1e6/secs)
+		if left := todo - s.Built - s.Failed; rate > 0 && left > 0 {
+			fmt.Fprintf(&b, ", ETA %s", (time.Duration(float64(left) / rate * float64(time.Second))).Round(time.Second))
+		}
+	}
+	if !tty {
+		if run := m.runningList(); run != "" {
+			b.WriteString("; " + run)
+		}
+	}
+	return b.String()
+}
+
+// runningList names the pages being built now, with how long each has run.
+func (m *Monitor) runningList() string {
+	pages := make([]string, 0, len(m.running))
+	for p := range m.running {
+		pages = append(pages, p)
+	}
+	slices.SortFunc(pages, func(a, b string) int { return m.running[a].Compare(m.running[b]) })
+	var b strings.Builder
+	for i, p := range pages {
+		item := fmt.Sprintf("%s %.1fs", p, time.Since(m.running[p]).Seconds())
+		if m.Width > 0 && b.Len()+len(item)+20 > m.Width {
+			fmt.Fprintf(&b, " +%d more", len(pages)-i)
+			break
+		}
+		if i == 0 {
+			b.WriteString("building: ")
+		} else {
+			b.WriteString(", ")
+		}
+		b.WriteString(item)
+	}
+	return b.String()
+}
+
+// Summary is the report at the end of a build.
+func (s Stats) Summary() string {
+	if s.Built == 0 && s.Failed == 0 {
+		return fmt.Sprintf("nothing to build: %d pages up to date", s.UpToDate)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "built %d pages (%.1f MB) in %s", s.Built, float64(s.Bytes)/1e6, s.Elapsed.Round(10*time.Millisecond))
+	if secs := s.Elapsed.Seconds(); s.Built > 0 && secs > 0 {
+		fmt.Fprintf(&b, ", %.1f pages/s, %.1f MB/s", float64(s.Built)/secs, float64(s.Bytes)/1e6/secs)
+	}
+	fmt.Fprintf(&b, "; %d up to date; %d failed", s.UpToDate, s.Failed)
+	const shown = 20
+	for i, f := range s.Failures {
+		if i == shown {
+			fmt.Fprintf(&b, "\n  … and %d more", len(s.Failures)-shown)
+			break
+		}
+		fmt.Fprintf(&b, "\n  %s: %s", f.Page, f.Err)
+	}
+	return b.String()
+}

@@ -1,0 +1,13 @@
+# The build goals all run through one `pagegen build`: it takes the build's
+# locks, runs the inner make (mk/site.mk) with the same -j and flags, shows
+# live progress and a summary, and stops cleanly on Ctrl+C.
+
+BUILD_GOALS := all similar different index corpus size
+SUPERVISED  := $(filter $(BUILD_GOALS) similar/%.html different/%.html,$(or $(MAKECMDGOALS),all))
+
+.PHONY: $(BUILD_GOALS) supervise
+$(BUILD_GOALS): supervise ;
+similar/%.html different/%.html: supervise ;
+
+supervise: $(CORPUS_PACK) $(PAGEGEN)
+	+@$(PAGEGEN) --corpus '$(CORPUS)' build --out '$(OUT)' --make '$(MAKE)' -- $(SUPERVISED)

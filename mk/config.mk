@@ -1,0 +1,23 @@
+# Settings shared by the outer Makefile and the inner mk/site.mk.
+
+POEMS            ?= data/poems.json
+EMBEDDINGS       ?= data/embeddings.json
+COLOR_EMBEDDINGS ?= data/color_embeddings.json
+OUT              ?= pages
+ALLOW_MISSING    ?=
+CORPUS           ?= data/corpus.bin
+PAGES_MK         := $(dir $(CORPUS))pages.mk
+BIN              ?= bin
+# SPACE_CHECK=0 builds even when the pages will not fit on the disk.
+SPACE_CHECK      ?= 1
+
+# make sees every page up front; without its built-in rules it checks
+# thousands of them in a blink.
+MAKEFLAGS += --no-builtin-rules --no-builtin-variables
+.SUFFIXES:
+# A failed recipe leaves no target behind; pages are written atomically anyway.
+.DELETE_ON_ERROR:
+# Pages reached through a pattern (make similar/3.html) are kept, not deleted as intermediates.
+.SECONDARY:
+
+.DEFAULT_GOAL := all
