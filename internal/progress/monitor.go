@@ -197,11 +197,14 @@ func (m *Monitor) print(line string) {
 // status is the progress line: pages done of the total, rate, bandwidth, ETA.
 func (m *Monitor) status(tty bool) string {
 	s := &m.stats
-	todo := 0
-	if m.planned {
-		todo = len(m.seen)
+	if !m.planned {
+		return "preparing the build…"
 	}
+	todo := len(m.seen)
 	var b strings.Builder
+	if tty {
+		b.WriteString(bar(s.Built+s.Failed, todo, 24) + " ")
+	}
 	fmt.Fprintf(&b, "%d/%d pages", s.Built+s.Failed, todo)
 	if m.planned && s.Total > todo {
 		fmt.Fprintf(&b, " (%d up to date)", s.Total-todo)
@@ -223,6 +226,15 @@ func (m *Monitor) status(tty bool) string {
 		}
 	}
 	return b.String()
+}
+
+// bar draws done of total as a bar of width cells.
+func bar(done, total, width int) string {
+	full := width
+	if total > 0 {
+		full = min(width, done*width/total)
+	}
+	return color.GreenString(strings.Repeat("█", full)) + strings.Repeat("░", width-full)
 }
 
 // runningList names the pages being built now, with how long each has run.
