@@ -17,6 +17,7 @@ import (
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/exit"
 	"pagegen/internal/input"
+	"pagegen/internal/memstat"
 	"pagegen/internal/pack"
 	"pagegen/internal/packed"
 )
@@ -41,6 +42,9 @@ func run(cli *CLI) error {
 		return err
 	}
 	read := time.Since(start)
+	if err := checkMemory(cli, c); err != nil {
+		return err
+	}
 	if err := reportMissing(cli, c); err != nil {
 		return err
 	}
@@ -72,14 +76,14 @@ func write(ctx context.Context, path string, c *packed.Contents) (int64, error) 
 	}
 	defer f.Abort()
 	if err := packed.Write(f, c); err != nil {
-		return 0, fmt.Errorf("writing %s: %w", path, err)
+		return 0, f.Failed(err)
 	}
 	if ctx.Err() != nil {
 		return 0, exit.ErrInterrupted
 	}
 	size, err := f.Seek(0, io.SeekCurrent)
 	if err != nil {
-		return 0, fmt.Errorf("writing %s: %w", path, err)
+		return 0, f.Failed(err)
 	}
 	return size, f.Commit(true)
 }
@@ -142,5 +146,20 @@ func reportMissing(cli *CLI, c *input.Corpus) error {
 	warn := color.New(color.FgYellow, color.Bold).SprintFunc()
 	fmt.Printf("corpus-pack: %s %d of %d poems have no embedding and are left out of every page (%s); the full list is in %s\n",
 		warn("WARNING:"), len(c.Missing), len(c.Missing)+len(c.Poems), strings.Join(shown, ", "), list)
+	return nil
+}
+
+// checkMemory refuses, with the numbers, a collection too large to pack here.
+func checkMemory(cli *CLI, c *input.Corpus) error {
+	avail := cli.MaxMemoryMB << 20
+	if avail == 0 {
+		var err error
+		if avail, err = memstat.Available(); err != nil {
+			return nil // no /proc: nothing to check against
+		}
+	}
+	if err := pack.CheckMemory(len(c.Poems), c.Dimension, avail); err != nil {
+		return fmt.Errorf("%s: %w", cli.Poems, err)
+	}
 	return nil
 }

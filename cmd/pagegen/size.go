@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"pagegen/internal/bytesize"
 	"pagegen/internal/packed"
 	"pagegen/internal/site"
 )
@@ -49,7 +50,7 @@ func (s *SizeCmd) Run(cli *CLI, ctx context.Context) error {
 		if s.Check {
 			if need+reserve > free {
 				return fmt.Errorf("the %d pages to build need %s but %s has %s free: free some space, build fewer pages (e.g. make similar), or set SPACE_CHECK=0 to build anyway",
-					len(stale), mb(need), s.Out, mb(free))
+					len(stale), bytesize.Format(need), s.Out, bytesize.Format(free))
 			}
 			return nil
 		}
@@ -58,14 +59,7 @@ func (s *SizeCmd) Run(cli *CLI, ctx context.Context) error {
 			verdict = "does NOT fit"
 		}
 		fmt.Printf("pagegen: %d pages (%s in all), %d to build (%s); %s free in %s: %s\n",
-			len(pages), mb(all), len(stale), mb(need), mb(free), s.Out, verdict)
+			len(pages), bytesize.Format(all), len(stale), bytesize.Format(need), bytesize.Format(free), s.Out, verdict)
 		return nil
 	})
-}
-
-func mb(n int64) string {
-	if n >= 10e9 {
-		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
-	}
-	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
 }

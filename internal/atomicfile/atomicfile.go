@@ -5,9 +5,11 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -61,10 +63,21 @@ func (f *File) Commit(sync bool) error {
 	f.done = true
 	if err != nil {
 		os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", f.path, err)
+		return failed(f.path, err)
 	}
 	return nil
 }
+
+// failed wraps a write error, saying what to do when the disk or the quota is full.
+func failed(path string, err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return fmt.Errorf("writing %s: %w: free some space (make size shows what the site needs) and run make again", path, err)
+	}
+	return fmt.Errorf("writing %s: %w", path, err)
+}
+
+// Failed is the error for a failed write to path, with the remedy when the disk is full.
+func (f *File) Failed(err error) error { return failed(f.path, err) }
 
 // Abort closes and removes the temporary file; it is a no-op after Commit.
 func (f *File) Abort() {
@@ -96,7 +109,7 @@ func (f *File) WriteBuffers(bufs [][]byte) (int64, error) {
 				continue
 			}
 			if err != nil {
-				return total, fmt.Errorf("writing %s: %w", f.path, err)
+				return total, failed(f.path, err)
 			}
 			total += int64(n)
 			// A short write: skip what was written and go on with the rest.
@@ -123,7 +136,7 @@ func WriteFile(path string, data []byte) error {
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Abort()
-		return fmt.Errorf("writing %s: %w", path, err)
+		return failed(path, err)
 	}
 	return f.Commit(false)
 }

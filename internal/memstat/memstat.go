@@ -51,3 +51,28 @@ func scan(path string, fields map[string]*int64) error {
 func (u Usage) String() string {
 	return fmt.Sprintf("rss %d kB (peak %d kB): private %d kB, shared %d kB", u.RSS, u.PeakRSS, u.Private, u.Shared)
 }
+
+// Available is the memory a new allocation can get without swapping or
+// being killed: MemAvailable, or the cgroup's limit less its use when lower.
+func Available() (int64, error) {
+	var kb int64
+	if err := scan("/proc/meminfo", map[string]*int64{"MemAvailable:": &kb}); err != nil {
+		return 0, err
+	}
+	avail := kb << 10
+	if limit, err := cgroupBytes("/sys/fs/cgroup/memory.max"); err == nil {
+		if used, err := cgroupBytes("/sys/fs/cgroup/memory.current"); err == nil && limit-used < avail {
+			avail = max(0, limit-used)
+		}
+	}
+	return avail, nil
+}
+
+// cgroupBytes reads a cgroup v2 memory file ("max" is no limit: an error).
+func cgroupBytes(path string) (int64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+}

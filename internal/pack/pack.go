@@ -4,9 +4,11 @@
 package pack
 
 import (
+	"fmt"
 	"math"
 	"time"
 
+	"pagegen/internal/bytesize"
 	"pagegen/internal/gram"
 	"pagegen/internal/input"
 	"pagegen/internal/packed"
@@ -114,4 +116,21 @@ func Timeline(poems []input.Poem) []int {
 
 func scale(x, span float64) int {
 	return int(math.Round(x / span * render.Columns))
+}
+
+// Memory is what packing n poems of dimension dim takes at its peak: the
+// float32 Gram matrix, and the vectors three times (as read, as float64 copies).
+func Memory(n, dim int) int64 {
+	return int64(n)*int64(n)*4 + int64(n)*int64(dim)*(4+8)
+}
+
+// CheckMemory refuses a collection whose Gram matrix will not fit in the
+// available memory, before any of it is allocated.
+func CheckMemory(n, dim int, available int64) error {
+	need := Memory(n, dim)
+	if need <= available {
+		return nil
+	}
+	return fmt.Errorf("%d poems need %s of memory to pack (the cosine matrix alone is %d² × 4 bytes = %s, and it grows with the square of the number of poems), but %s is available: pack on a machine with more memory, or split the collection",
+		n, bytesize.Format(need), n, bytesize.Format(int64(n)*int64(n)*4), bytesize.Format(available))
 }

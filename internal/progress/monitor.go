@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/fatih/color"
+
+	"pagegen/internal/bytesize"
 )
 
 // Plan says how many pages the build covers and which of them make will
@@ -267,7 +269,7 @@ func (s Stats) Summary() string {
 		return fmt.Sprintf("nothing to build: %d pages up to date", s.UpToDate)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "built %d pages (%.1f MB) in %s", s.Built, float64(s.Bytes)/1e6, s.Elapsed.Round(10*time.Millisecond))
+	fmt.Fprintf(&b, "built %d pages (%s) in %s", s.Built, bytesize.Format(s.Bytes), s.Elapsed.Round(10*time.Millisecond))
 	if secs := s.Elapsed.Seconds(); s.Built > 0 && secs > 0 {
 		fmt.Fprintf(&b, ", %.1f pages/s, %.1f MB/s", float64(s.Built)/secs, float64(s.Bytes)/1e6/secs)
 	}

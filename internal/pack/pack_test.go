@@ -1,0 +1,89 @@
+package pack
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"pagegen/internal/input"
+	"pagegen/internal/palette"
+)
+
+func day(s string) time.Time {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func TestTimeline(t *testing.T) {
+	tests := []struct {
+		name  string
+		dates []string // "" is undated
+		want  []int
+	}{
+		{"one undated poem", []string{""}, []int{80}},
+		{"undated: by position", []string{"", "", "", "", ""}, []int{0, 20, 40, 60, 80}},
+		{"dated: earliest 0, latest 80", []string{"2020-01-01", "2020-01-03", "2020-01-05"}, []int{0, 40, 80}},
+		{"out of order", []string{"2020-01-05", "2020-01-01", "2020-01-02"}, []int{80, 0, 20}},
+		{"undated in a dated corpus: 0", []string{"2020-01-01", "", "2021-01-01"}, []int{0, 0, 80}},
+		{"all on one day: full bars", []string{"2020-01-01", "2020-01-01"}, []int{80, 80}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			poems := make([]input.Poem, len(tt.dates))
+			for i, d := range tt.dates {
+				if d != "" {
+					poems[i].Date = day(d)
+				}
+			}
+			got := Timeline(poems)
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Fatalf("Timeline = %v, want %v", got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func TestColors(t *testing.T) {
+	c := &input.Corpus{Dimension: 2, Poems: []input.Poem{
+		{Vector: []float32{1, 0}}, {Vector: []float32{0, 1}}, {Vector: []float32{1, 1}}, {Vector: []float32{-1, -1}},
+	}}
+	norms := []float64{1, 1, 1.4142135623730951, 1.4142135623730951}
+	if got := Colors(c, norms); got[0] != palette.Gray || got[3] != palette.Gray {
+		t.Errorf("without colours every poem is gray, got %v", got)
+	}
+	c.Colors = make([][]float32, len(palette.Colors))
+	for i := range c.Colors {
+		c.Colors[i] = []float32{-1, -1} // far from everything but poem 4
+	}
+	c.Colors[0] = []float32{1, 0}   // red: poem 1
+	c.Colors[1] = []float32{0, 2}   // blue: poem 2 (norm does not matter)
+	c.Colors[2] = []float32{1, 0.5} // green
+	c.Colors[3] = []float32{0.5, 1} // purple: ties with green for poem 3
+	got := Colors(c, norms)
+	want := []int{0, 1, 2, 4} // poem 3: green and purple tie, the earlier wins; poem 4: orange, the first of the equal rest
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("Colors = %v, want %v", got, want)
+		}
+	}
+}
+
+func TestCheckMemory(t *testing.T) {
+	if err := CheckMemory(7800, 768, 1<<30); err != nil {
+		t.Errorf("7,800 poems in 1 GiB: %v", err)
+	}
+	err := CheckMemory(20000, 768, 1<<30)
+	if err == nil {
+		t.Fatal("20,000 poems fit in 1 GiB, which cannot be: the matrix alone is 1.6 GB")
+	}
+	for _, want := range []string{"20000 poems", "1.8 GB", "1.6 GB", "1.1 GB", "split the collection"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q: %v", want, err)
+		}
+	}
+}
