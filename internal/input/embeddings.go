@@ -100,8 +100,8 @@ func (e *embeddings) byPoemIndex(m map[string]entryJSON, poems []Poem) error {
 		extra = append(extra, k)
 	}
 	sort.Strings(extra)
-	return fmt.Errorf("%s has %d embeddings keyed by a poem_index that no poem has (%s): regenerate %s from the same poems file",
-		e.path, len(extra), strings.Join(extra[:min(5, len(extra))], ", "), e.path)
+	return fmt.Errorf("%s has %s keyed by a poem_index that no poem has (%s): regenerate %s from the same poems file",
+		e.path, count(len(extra), "embedding", "embeddings"), strings.Join(extra[:min(5, len(extra))], ", "), e.path)
 }
 
 // checkAlignment refuses entries whose id or poem_index contradicts their poem:
@@ -119,8 +119,8 @@ func (e *embeddings) checkAlignment(poems []Poem) error {
 		}
 	}
 	if len(bad) > 0 {
-		return fmt.Errorf("%s does not line up with the poems file (%d entries disagree):\n  %s\nregenerate %s from the same poems file",
-			e.path, len(bad), firstLines(bad), e.path)
+		return fmt.Errorf("%s does not line up with the poems file (%s):\n  %s\nregenerate %s from the same poems file",
+			e.path, count(len(bad), "entry disagrees", "entries disagree"), firstLines(bad), e.path)
 	}
 	return nil
 }

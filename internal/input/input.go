@@ -95,9 +95,13 @@ func listPoems(ps []*Poem) string {
 		}
 		refs = append(refs, p.Ref())
 	}
-	noun := "poems"
-	if len(ps) == 1 {
-		noun = "poem"
+	return fmt.Sprintf("%s (%s)", count(len(ps), "poem", "poems"), strings.Join(refs, ", "))
+}
+
+// count is "1 poem", "2 poems": n and the noun that goes with it.
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
 	}
-	return fmt.Sprintf("%d %s (%s)", len(ps), noun, strings.Join(refs, ", "))
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -227,7 +227,7 @@ func TestReadErrors(t *testing.T) {
 		{name: "poem_index is a string", in: inputs{poemsDoc(poem("a", 1, `, "poem_index": "1"`)), stdEmb, ""},
 			want: []string{"at poems[0].poem_index", "a string where an integer was expected"}},
 		{name: "poem without content and id", in: inputs{poemsDoc(poem("a", 1, ""), `{"category": "a"}`), stdEmb, ""},
-			want: []string{"$P", "1 poems are incomplete", `poems[1] has no "id", "content"`, "fix these fields"}},
+			want: []string{"$P", "1 poem is incomplete", `poems[1] has no "id", "content"`, "fix these fields"}},
 
 		// Numbering.
 		{name: "poem_index 0", in: inputs{indexed(0, 2, 3, 4), stdEmb, ""},
@@ -260,11 +260,13 @@ func TestReadErrors(t *testing.T) {
 			want: []string{"$E", "not 3", "embedding_dimension", "1 poem (2 fediverse/2)", "same model"},
 			not:  []string{"1 fediverse/1", "3 notes/1"}},
 		{name: "wrong dimension without metadata", in: inputs{stdPoems, strings.Replace(stdWith(3, entry(7, "1, 1, 0, 0")), `"embedding_dimension": 3`, `"x": 0`, 1), ""},
-			want: []string{"$E", "not 3", "the length of the first embedding", "1 poem (4 messages/7)"}},
+			want: []string{"$E", "not 3", "the length most embeddings have", "1 poem (4 messages/7)"}},
+		{name: "first embedding of the wrong length, without metadata", in: inputs{stdPoems, strings.Replace(stdWith(0, entry(1, "1, 1, 0, 0")), `"embedding_dimension": 3`, `"x": 0`, 1), ""},
+			want: []string{"$E", "not 3", "1 poem (1 fediverse/1)"}, not: []string{"2 fediverse/2"}},
 		{name: "metadata dimension disagrees with every vector", in: inputs{stdPoems, strings.Replace(stdEmb, `"embedding_dimension": 3`, `"embedding_dimension": 768`, 1), ""},
 			want: []string{"$E", "not 768", "4 poems (1 fediverse/1, 2 fediverse/2, 3 notes/1, 4 messages/7)"}},
 		{name: "entry id disagrees with its poem", in: inputs{stdPoems, stdWith(1, entry(5, stdVecs[1])), ""},
-			want: []string{"$E", "does not line up", "1 entries disagree", "the entry for poem 2 fediverse/2 has id 5", "regenerate"}},
+			want: []string{"$E", "does not line up", "1 entry disagrees", "the entry for poem 2 fediverse/2 has id 5", "regenerate"}},
 		{name: "entries shifted by one", in: inputs{stdPoems, embDoc(entry(2, stdVecs[0]), entry(1, stdVecs[1]), entry(7, stdVecs[2]), entry(7, stdVecs[3])), ""},
 			want: []string{"$E", "does not line up", "3 entries disagree", "poem 1 fediverse/1 has id 2", "poem 3 notes/1 has id 7"}},
 		{name: "entry poem_index disagrees", in: inputs{stdPoems, stdWith(2, `{"id": 1, "poem_index": 9, "embedding": [0, 0, 1]}`), ""},
@@ -272,9 +274,9 @@ func TestReadErrors(t *testing.T) {
 		{name: "entry poem_index disagrees with the poem's own", in: inputs{
 			poemsDoc(poem("a", 1, `, "poem_index": 3`), poem("b", 1, ""), poem("c", 1, `, "poem_index": 1`)),
 			embDoc(`{"id": 1, "poem_index": 2, "embedding": [1, 0, 0]}`, entry(1, "2, 0, 0"), `{"id": 1, "poem_index": 1, "embedding": [3, 0, 0]}`), ""},
-			want: []string{"$E", "does not line up", "1 entries disagree", "the entry for poem 1 a/1 has poem_index 2"}},
+			want: []string{"$E", "does not line up", "1 entry disagrees", "the entry for poem 1 a/1 has poem_index 2"}},
 		{name: "keyed embeddings with an extra key", in: inputs{stdPoems, embObject(map[int]string{1: entry(1, stdVecs[0]), 2: entry(2, stdVecs[1]), 3: entry(1, stdVecs[2]), 4: entry(7, stdVecs[3]), 99: entry(9, "1, 2, 3")}), ""},
-			want: []string{"$E", "1 embeddings keyed by a poem_index that no poem has", "(99)", "regenerate"}},
+			want: []string{"$E", "1 embedding keyed by a poem_index that no poem has", "(99)", "regenerate"}},
 		{name: "keyed embeddings with a key missing", in: inputs{stdPoems, embObject(map[int]string{1: entry(1, stdVecs[0]), 2: entry(2, stdVecs[1]), 4: entry(7, stdVecs[3])}), ""},
 			want: []string{"$E", "no embedding for 1 poem (3 notes/1)", "ALLOW_MISSING=1"}},
 

@@ -57,7 +57,7 @@ func readPoems(path string) ([]Poem, error) {
 		poems[i] = p
 	}
 	if len(bad) > 0 {
-		return nil, fmt.Errorf("%s: %d poems are incomplete:\n  %s\nfix these fields, or regenerate the file", path, len(bad), firstLines(bad))
+		return nil, fmt.Errorf("%s: %s incomplete:\n  %s\nfix these fields, or regenerate the file", path, count(len(bad), "poem is", "poems are"), firstLines(bad))
 	}
 	if err := checkUnique(path, poems); err != nil {
 		return nil, err
@@ -142,8 +142,8 @@ func checkUnique(path string, poems []Poem) error {
 		first[p.N] = p
 	}
 	if len(dup) > 0 {
-		return fmt.Errorf("%s: %d duplicate poem_index values:\n  %s\ngive every poem its own poem_index, or remove poem_index from all poems to number them by position",
-			path, len(dup), firstLines(dup))
+		return fmt.Errorf("%s: %s:\n  %s\ngive every poem its own poem_index, or remove poem_index from all poems to number them by position",
+			path, count(len(dup), "duplicate poem_index", "duplicate poem_index values"), firstLines(dup))
 	}
 	return nil
 }

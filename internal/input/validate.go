@@ -11,14 +11,9 @@ import (
 // attach gives each poem its vector and checks them all, gathering every
 // problem into one report so that a user fixes a file once, not once per run.
 func attach(opt Options, poems []Poem, e *embeddings) (*Corpus, error) {
-	dim := 0
+	dim := commonLength(e)
 	if e.meta.Dimension != nil {
 		dim = *e.meta.Dimension
-	}
-	for _, entry := range e.entries {
-		if dim == 0 && entry != nil && len(entry.Embedding) > 0 {
-			dim = len(entry.Embedding)
-		}
 	}
 	var missing, wrongDim, notFinite, zero []*Poem
 	for i, entry := range e.entries {
@@ -66,6 +61,7 @@ func attach(opt Options, poems []Poem, e *embeddings) (*Corpus, error) {
 		return nil, fmt.Errorf("%s: no poem has an embedding: run the embedding step first", e.path)
 	}
 	sort.Slice(c.Poems, func(i, j int) bool { return c.Poems[i].N < c.Poems[j].N })
+	sort.Slice(c.Missing, func(i, j int) bool { return c.Missing[i].N < c.Missing[j].N })
 	return c, nil
 }
 
@@ -83,7 +79,25 @@ func dimSource(e *embeddings) string {
 	if e.meta.Dimension != nil {
 		return "embedding_dimension in the metadata"
 	}
-	return "the length of the first embedding"
+	return "the length most embeddings have"
+}
+
+// commonLength is the most common embedding length (the smaller on a tie),
+// so that one bad entry, even the first, is the one blamed.
+func commonLength(e *embeddings) int {
+	seen := map[int]int{}
+	best := 0
+	for _, entry := range e.entries {
+		if entry == nil || len(entry.Embedding) == 0 {
+			continue
+		}
+		l := len(entry.Embedding)
+		seen[l]++
+		if seen[l] > seen[best] || (seen[l] == seen[best] && l < best) {
+			best = l
+		}
+	}
+	return best
 }
 
 func isZero(v []float32) bool {

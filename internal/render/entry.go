@@ -57,16 +57,24 @@ func digits(n int) int {
 func Entry(p Poem, rankWidth int) []byte {
 	var b strings.Builder
 	label := OneLine(p.Label)
-	head := label
+	var about string // date and golden mark, after the label
 	if !p.Date.IsZero() {
-		head += "  " + p.Date.Format("2006-01-02")
+		about += "  " + p.Date.Format("2006-01-02")
 	}
 	if p.Golden {
-		head += "  ★ golden"
+		about += "  ★ golden"
 	}
-	used := len(rankPrefix) + rankWidth + len(". ") + Width(head)
+	indent := len(rankPrefix) + rankWidth + len(". ")
 	fmt.Fprintf(&b, `<a name="p%d" id="p%d">%s</a>`, p.N, p.N, Escape(label))
-	b.WriteString(Escape(strings.TrimPrefix(head, label)))
+	used := indent + Width(label)
+	if used+Width(about)+1+len(linkBoxes) > Columns {
+		// A long label: the rest of the header goes on a line of its own, under it.
+		b.WriteByte('\n')
+		b.WriteString(strings.Repeat(" ", indent-2))
+		used = indent - 2
+	}
+	b.WriteString(about)
+	used += Width(about)
 	b.WriteString(strings.Repeat(" ", max(1, Columns-used-len(linkBoxes))))
 	fmt.Fprintf(&b, `[<a href="../similar/%d.html">similar</a>] [<a href="../different/%d.html">different</a>]`+"\n", p.N, p.N)
 	bar := Bar(p.Color, p.Bar)

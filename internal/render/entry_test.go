@@ -338,3 +338,21 @@ func TestRankWidth(t *testing.T) {
 		}
 	}
 }
+
+// TestEntryLongLabel: a label too long for the header line puts the date,
+// the golden mark and the links on a line of their own, under the label.
+func TestEntryLongLabel(t *testing.T) {
+	p := Poem{N: 4, Label: strings.Repeat("category", 7) + "/12", Date: time.Date(2023, 5, 1, 0, 0, 0, 0, time.UTC), Golden: true, Content: "x", Color: "#787878", Bar: 3}
+	lines := visible(append(AppendRank(nil, 1, 4), Entry(p, 4)...))
+	if want := " ->    1. " + p.Label; lines[0] != want {
+		t.Errorf("header = %q, want %q", lines[0], want)
+	}
+	if !strings.HasPrefix(lines[1], "          2023-05-01  ★ golden ") || !strings.HasSuffix(lines[1], " "+linkBoxes) || Width(lines[1]) != Columns {
+		t.Errorf("second line = %q, want the date and mark under the label and the links at column 80", lines[1])
+	}
+	for i, l := range lines {
+		if Width(l) > Columns {
+			t.Errorf("line %d is %d columns: %q", i, Width(l), l)
+		}
+	}
+}
