@@ -4,7 +4,6 @@ package order
 
 import (
 	"math"
-	"math/bits"
 	"simd/archsimd"
 )
 
@@ -15,39 +14,42 @@ func init() {
 }
 
 // raiseAVX512 is raiseGeneric eight scores at a time: a multiply then an add
-// (never fused) per score, then a second pass for the first index of the minimum.
+// (never fused) per score, and per lane the lowest score with its index (the
+// first in that lane on a tie), so the first lowest overall is found in the
+// same pass.
 func raiseAVX512(score []float64, row []float32, w float64) int {
 	n := len(score)
 	row = row[:n]
 	n8 := n &^ 7
 	wv := archsimd.BroadcastFloat64x8(w)
 	lowv := archsimd.BroadcastFloat64x8(math.Inf(1))
+	var at archsimd.Int64x8 // index of each lane's lowest score
+	idx := archsimd.LoadInt64x8(&[8]int64{0, 1, 2, 3, 4, 5, 6, 7})
+	eight := archsimd.BroadcastInt64x8(8)
 	for k := 0; k < n8; k += 8 {
 		r := archsimd.LoadFloat32x8Slice(row[k:]).ConvertToFloat64()
 		s := archsimd.LoadFloat64x8Slice(score[k:]).Add(r.Mul(wv))
 		s.StoreSlice(score[k:])
-		lowv = lowv.Min(s)
+		lower := s.Less(lowv)
+		lowv = s.Merge(lowv, lower)
+		at = idx.Merge(at, lower)
+		idx = idx.Add(eight)
 	}
-	var lanes [8]float64
-	lowv.Store(&lanes)
-	low := math.Inf(1)
-	for _, x := range lanes {
-		low = min(low, x)
+	var lows [8]float64
+	var ats [8]int64
+	lowv.Store(&lows)
+	at.Store(&ats)
+	best, low := 0, math.Inf(1)
+	for l := range 8 {
+		if lows[l] < low || (lows[l] == low && int(ats[l]) < best) {
+			best, low = int(ats[l]), lows[l]
+		}
 	}
 	for p := n8; p < n; p++ {
 		score[p] += float64(w * float64(row[p]))
-		low = min(low, score[p])
-	}
-	lv := archsimd.BroadcastFloat64x8(low)
-	for k := 0; k < n8; k += 8 {
-		if m := archsimd.LoadFloat64x8Slice(score[k:]).Equal(lv).ToBits(); m != 0 {
-			return k + bits.TrailingZeros8(m)
+		if score[p] < low {
+			best, low = p, score[p]
 		}
 	}
-	for p := n8; p < n; p++ {
-		if score[p] == low {
-			return p
-		}
-	}
-	return 0
+	return best
 }
