@@ -144,14 +144,24 @@ func WriteFile(path string, data []byte) error {
 // Sweep removes the temporary files a killed writer left in dir (only safe
 // while no writer runs there) and returns how many it removed.
 func Sweep(dir string) (int, error) {
-	names, err := filepath.Glob(filepath.Join(dir, TempPrefix+"*"+TempSuffix))
+	// Not filepath.Glob: dir may hold pattern characters ([, *, ?, \).
+	entries, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return 0, nil
+	}
 	if err != nil {
 		return 0, fmt.Errorf("sweeping %s: %w", dir, err)
 	}
-	for _, name := range names {
+	n := 0
+	for _, e := range entries {
+		if match, _ := filepath.Match(TempPrefix+"*"+TempSuffix, e.Name()); !match || e.IsDir() {
+			continue
+		}
+		name := filepath.Join(dir, e.Name())
 		if err := os.Remove(name); err != nil && !os.IsNotExist(err) {
 			return 0, fmt.Errorf("removing the leftover %s: %w", name, err)
 		}
+		n++
 	}
-	return len(names), nil
+	return n, nil
 }

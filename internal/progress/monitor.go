@@ -6,9 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fatih/color"
 
@@ -28,7 +30,7 @@ type Stats struct {
 }
 
 // Monitor shows a build's progress on out: redrawn in place on a terminal,
-// a plain line every Interval otherwise.
+// a plain line every Interval otherwise (none if Interval <= 0).
 type Monitor struct {
 	Out      io.Writer
 	TTY      bool
@@ -79,8 +81,12 @@ func (m *Monitor) Watch(build func(socket string, output io.Writer) error) (Stat
 		done <- err
 	}()
 
-	tick := time.NewTicker(m.tick())
-	defer tick.Stop()
+	var tick <-chan time.Time // none with Interval <= 0: no plain lines
+	if d := m.tick(); d > 0 {
+		t := time.NewTicker(d)
+		defer t.Stop()
+		tick = t.C
+	}
 	var buildErr error
 	for finished := false; !finished || lines != nil; {
 		select {
@@ -92,7 +98,7 @@ func (m *Monitor) Watch(build func(socket string, output io.Writer) error) (Stat
 				continue
 			}
 			m.print(l)
-		case <-tick.C:
+		case <-tick:
 			m.show()
 		case buildErr = <-done:
 			finished = true
@@ -172,12 +178,24 @@ func (m *Monitor) show() {
 	status := m.status(true)
 	run := m.runningList()
 	fmt.Fprintf(m.Out, "%s\n", bold(status))
-	m.drawn = 1
+	m.drawn = m.rows(status)
 	if run != "" {
 		fmt.Fprintf(m.Out, "%s\n", color.New(color.Faint).Sprint(run))
-		m.drawn = 2
+		m.drawn += m.rows(run)
 	}
 }
+
+// rows is how many terminal rows line takes once the terminal wraps it at
+// Width columns: clear must erase them all.
+func (m *Monitor) rows(line string) int {
+	if m.Width <= 0 {
+		return 1
+	}
+	return max(1, (utf8.RuneCountInString(sgr.ReplaceAllString(line, ""))+m.Width-1)/m.Width)
+}
+
+// sgr matches the colour and style escapes, which take no room on screen.
+var sgr = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 // clear erases the live block.
 func (m *Monitor) clear() {

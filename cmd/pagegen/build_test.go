@@ -1,0 +1,32 @@
+package main
+
+import "testing"
+
+func TestMakeFlags(t *testing.T) {
+	for _, c := range []struct {
+		makeflags, flags, jobs string
+	}{
+		{"", "", ""},
+		{" -j16 --jobserver-auth=3,4", "", "-j16"},
+		{"k -j3 --jobserver-auth=3,4", "k", "-j3"},
+		{" -j", "", "-j"},
+		{"ks -j2 --jobserver-auth=fifo:/tmp/x -- OUT=x POEMS=a\\ b", "ks -- OUT=x POEMS=a\\ b", "-j2"},
+		{"--no-builtin-rules", "--no-builtin-rules", ""},
+		// As GNU make 4.3 writes them.
+		{"s -- OUT=x", "s -- OUT=x", ""},
+		{" -- OUT=x", " -- OUT=x", ""},
+		{"r", "r", ""},
+		{"ks -j2 --jobserver-auth=3,4 -- Q=x\\ --\\ y E= POEMS=a\\ b OUT=x", "ks -- Q=x\\ --\\ y E= POEMS=a\\ b OUT=x", "-j2"},
+		// Older makes and other options.
+		{" -j4 --jobserver-fds=3,4", "", "-j4"},
+		{"k -j4 -l3.5 -Otarget --debug=b", "k -l3.5 -Otarget --debug=b", "-j4"},
+		// Variables are not options, even when they look like some.
+		{" -- X=-j4 Y=--jobserver-auth=1,2", " -- X=-j4 Y=--jobserver-auth=1,2", ""},
+		{"-- OUT=x", "-- OUT=x", ""},
+	} {
+		flags, jobs := makeFlags(c.makeflags)
+		if flags != c.flags || jobs != c.jobs {
+			t.Errorf("makeFlags(%q) = %q, %q; want %q, %q", c.makeflags, flags, jobs, c.flags, c.jobs)
+		}
+	}
+}

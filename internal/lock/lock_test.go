@@ -1,0 +1,235 @@
+package lock
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// waits records the calls of the waiting callback.
+type waits struct {
+	mu   sync.Mutex
+	dirs []string
+}
+
+func (w *waits) waiting(dir string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.dirs = append(w.dirs, dir)
+}
+
+func (w *waits) list() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.dirs)
+}
+
+func noWait(t *testing.T) func(string) {
+	return func(dir string) { t.Errorf("waiting for %s, which no one holds", dir) }
+}
+
+// cancelAfter is a context cancelled after d.
+func cancelAfter(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(d, cancel)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestDirs(t *testing.T) {
+	root := t.TempDir()
+	a, b := filepath.Join(root, "a"), filepath.Join(root, "site", "b") // b does not exist yet
+	held, err := Dirs(context.Background(), noWait(t), a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(held) != 2 {
+		t.Errorf("Dirs locked %d directories, want 2", len(held))
+	}
+	for _, d := range []string{a, b} {
+		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+			t.Errorf("Dirs did not create %s: %v", d, err)
+		}
+	}
+
+	// Another build (another open file, even in this process) waits for
+	// each, and gives up when its context ends.
+	for _, d := range []string{a, b} {
+		var w waits
+		start := time.Now()
+		_, err := Dirs(cancelAfter(t, 100*time.Millisecond), w.waiting, d)
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Dirs(%s) while held = %v, want context.Canceled", d, err)
+		}
+		if got := w.list(); !slices.Equal(got, []string{d}) {
+			t.Errorf("waiting was called with %q, want once with %s", got, d)
+		}
+		if el := time.Since(start); el < 90*time.Millisecond || el > time.Second {
+			t.Errorf("Dirs(%s) gave up after %v, want about 100ms", d, el)
+		}
+	}
+
+	held.Release()
+	again, err := Dirs(context.Background(), noWait(t), b, a)
+	if err != nil {
+		t.Fatalf("Dirs after Release: %v", err)
+	}
+	again.Release()
+}
+
+// TestDirsWaitsThenGets: a build waiting for a lock gets it soon after the
+// holder releases it, having said once that it waits.
+func TestDirsWaitsThenGets(t *testing.T) {
+	dir := t.TempDir()
+	held, err := Dirs(context.Background(), noWait(t), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(50*time.Millisecond, held.Release)
+	var w waits
+	start := time.Now()
+	got, err := Dirs(cancelAfter(t, 5*time.Second), w.waiting, dir)
+	if err != nil {
+		t.Fatalf("Dirs after the holder released: %v", err)
+	}
+	defer got.Release()
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("took %v to get a released lock", el)
+	}
+	if n := len(w.list()); n != 1 {
+		t.Errorf("waiting was called %d times, want 1", n)
+	}
+}
+
+// TestDirsPartial: giving up on the second directory releases the first.
+func TestDirsPartial(t *testing.T) {
+	root := t.TempDir()
+	a, b := filepath.Join(root, "a"), filepath.Join(root, "b")
+	holder, err := Dirs(context.Background(), noWait(t), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Release()
+	var w waits
+	if _, err := Dirs(cancelAfter(t, 50*time.Millisecond), w.waiting, a, b); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Dirs(a, b) with b held = %v, want context.Canceled", err)
+	}
+	if got := w.list(); !slices.Equal(got, []string{b}) {
+		t.Errorf("waited for %q, want only %s", got, b)
+	}
+	got, err := Dirs(cancelAfter(t, 50*time.Millisecond), noWait(t), a)
+	if err != nil {
+		t.Fatalf("a is still locked after Dirs gave up: %v", err)
+	}
+	got.Release()
+}
+
+// TestDirsSameTwice: one directory named twice, however spelled, is locked
+// once rather than waiting for itself.
+func TestDirsSameTwice(t *testing.T) {
+	root := t.TempDir()
+	a := filepath.Join(root, "a")
+	if err := os.Mkdir(a, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(root, "link")
+	if err := os.Symlink("a", link); err != nil {
+		t.Fatal(err)
+	}
+	for _, names := range [][]string{
+		{a, a},
+		{a, a + "/"},
+		{a, filepath.Join(root, "b", "..", "a")},
+		{a, link},
+		{link, a, a},
+	} {
+		if err := os.MkdirAll(filepath.Join(root, "b"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		held, err := Dirs(cancelAfter(t, time.Second), noWait(t), names...)
+		if err != nil {
+			t.Errorf("Dirs(%q): %v", names, err)
+			continue
+		}
+		if len(held) != 1 {
+			t.Errorf("Dirs(%q) holds %d locks, want 1", names, len(held))
+		}
+		held.Release()
+	}
+}
+
+func TestDirsErrors(t *testing.T) {
+	root := t.TempDir()
+	file := filepath.Join(root, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ok := filepath.Join(root, "ok")
+	for _, dirs := range [][]string{{file}, {filepath.Join(file, "sub")}, {ok, filepath.Join(file, "sub")}} {
+		if _, err := Dirs(context.Background(), noWait(t), dirs...); err == nil {
+			t.Errorf("Dirs(%q) succeeded", dirs)
+		}
+	}
+	// The failed call left ok unlocked.
+	held, err := Dirs(cancelAfter(t, time.Second), noWait(t), ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held.Release()
+	Locks(nil).Release()
+}
+
+const envHold = "PAGEGEN_LOCK_TEST_HOLD"
+
+// TestHelperHold is the other build: it locks the directory in $envHold,
+// says so, and holds it until killed.
+func TestHelperHold(t *testing.T) {
+	dir := os.Getenv(envHold)
+	if dir == "" {
+		t.Skip("the child process of TestLockedByAnotherProcess")
+	}
+	if _, err := Dirs(context.Background(), func(string) {}, dir); err != nil {
+		os.Stdout.WriteString("error: " + err.Error() + "\n")
+		os.Exit(1)
+	}
+	os.Stdout.WriteString("locked\n")
+	time.Sleep(time.Minute)
+	os.Exit(0)
+}
+
+// TestLockedByAnotherProcess: a build killed with SIGKILL drops its lock.
+func TestLockedByAnotherProcess(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHold$")
+	cmd.Env = append(os.Environ(), envHold+"="+dir)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || line != "locked\n" {
+		t.Fatalf("the child said %q, %v", line, err)
+	}
+	var w waits
+	time.AfterFunc(50*time.Millisecond, func() { cmd.Process.Kill() })
+	held, err := Dirs(cancelAfter(t, 5*time.Second), w.waiting, dir)
+	if err != nil {
+		t.Fatalf("Dirs after the holder was killed: %v", err)
+	}
+	held.Release()
+	if got := w.list(); !slices.Equal(got, []string{dir}) {
+		t.Errorf("waiting was called with %q, want once with %s", got, dir)
+	}
+	cmd.Wait()
+}

@@ -1,0 +1,180 @@
+package progress
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestEventRoundTrip(t *testing.T) {
+	for _, e := range []Event{
+		{Kind: Start, Page: "similar/12.html"},
+		{Kind: Done, Page: "index.html", Bytes: 1},
+		{Kind: Done, Page: "different/7800.html", Bytes: math.MaxInt64},
+		{Kind: Done, Page: "similar/1.html", Bytes: 5 << 30},
+		{Kind: Fail, Page: "different/3.html", Err: ""},
+		{Kind: Fail, Page: "different/3.html", Err: "poem 3 fediverse/1:\tbad\ttabs\t\tand an empty field after\t"},
+		{Kind: Fail, Page: "similar/3.html", Err: "ünïcödé — 詩 🌙"},
+		{Kind: "", Page: "", Bytes: 0, Err: ""},
+	} {
+		got, ok := decode(e.encode())
+		if !ok || got != e {
+			t.Errorf("decode(encode(%+v)) = %+v, %v", e, got, ok)
+		}
+	}
+}
+
+func TestDecodeDropsMalformed(t *testing.T) {
+	for _, s := range []string{
+		"",
+		"start",
+		"start\tsimilar/1.html",
+		"done\tsimilar/1.html\t12", // three fields: the error field is missing
+		"done\tsimilar/1.html\t\t",
+		"done\tsimilar/1.html\tmany\t",
+		"done\tsimilar/1.html\t1.5\t",
+		"done\tsimilar/1.html\t 12\t",
+		"done\tsimilar/1.html\t99999999999999999999\t", // overflows int64
+		"done similar/1.html 12 ",
+	} {
+		if e, ok := decode([]byte(s)); ok {
+			t.Errorf("decode(%q) = %+v, true; want it dropped", s, e)
+		}
+	}
+}
+
+// TestListenDropsMalformed sends raw datagrams to the monitor's socket: the
+// malformed ones never reach the channel, the good ones arrive in order.
+func TestListenDropsMalformed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events")
+	conn, events, err := listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	want := []Event{
+		{Kind: Start, Page: "similar/1.html"},
+		{Kind: Done, Page: "similar/1.html", Bytes: 4242},
+		{Kind: Fail, Page: "index.html", Err: "x\ty"},
+	}
+	for _, d := range [][]byte{
+		[]byte("garbage"),
+		want[0].encode(),
+		[]byte("done\tsimilar/1.html\tNaN\t"),
+		{},
+		want[1].encode(),
+		[]byte("\t\t"),
+		want[2].encode(),
+	} {
+		if _, err := c.Write(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, w := range want {
+		select {
+		case got := <-events:
+			if got != w {
+				t.Errorf("event %d = %+v, want %+v", i, got, w)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("event %d never arrived", i)
+		}
+	}
+	conn.Close()
+	for e := range events { // closed once the socket is
+		t.Errorf("unexpected event %+v", e)
+	}
+}
+
+func TestListenOnTakenPath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events")
+	conn, _, err := listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, _, err := listen(path); err == nil {
+		t.Error("listening twice on one path succeeded")
+	}
+}
+
+func TestReporterWithoutMonitor(t *testing.T) {
+	e := Event{Kind: Done, Page: "similar/1.html", Bytes: 10}
+	var zero Reporter
+	zero.Send(e) // must not panic
+	zero.Close()
+	zero.Close()
+
+	for name, env := range map[string]string{
+		"unset":          "",
+		"missing socket": filepath.Join(t.TempDir(), "no-such-socket"),
+		"not a socket":   t.TempDir(),
+		"bad dir":        "/nonexistent-dir-for-pagegen-tests/events",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv(EnvSocket, env)
+			r := Dial()
+			if r.conn != nil {
+				t.Errorf("Dial with %s=%q connected", EnvSocket, env)
+			}
+			r.Send(e)
+			r.Close()
+		})
+	}
+}
+
+// TestReporterMonitorGone: the monitor's socket disappears between Dial and
+// Send; sending must neither fail nor block.
+func TestReporterMonitorGone(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events")
+	conn, _, err := listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(EnvSocket, path)
+	r := Dial()
+	if r.conn == nil {
+		t.Fatal("Dial did not connect to a listening socket")
+	}
+	conn.Close()
+	done := make(chan bool)
+	go func() {
+		for range 100 {
+			r.Send(Event{Kind: Start, Page: "similar/1.html"})
+		}
+		r.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("Send blocked after the monitor went away")
+	}
+}
+
+func TestFirstLine(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{errors.New("one line"), "one line"},
+		{errors.New("first\nsecond\nthird"), "first"},
+		{errors.New("\nafter an empty first line"), ""},
+		{errors.New(""), ""},
+		{fmt.Errorf("poem 3 notes/x: %w", errors.New("bad\nhint: fix it")), "poem 3 notes/x: bad"},
+		{errors.New("tabs\tstay\r\nthere"), "tabs\tstay\r"},
+	} {
+		if got := FirstLine(c.err); got != c.want {
+			t.Errorf("FirstLine(%q) = %q, want %q", c.err, got, c.want)
+		}
+	}
+}
