@@ -111,6 +111,8 @@ func (b *BuildCmd) runMake(ctx context.Context, socket string, out io.Writer) er
 	cmd := exec.Command(b.Make, append(args, b.Goals...)...)
 	cmd.Env = append(os.Environ(), "MAKEFLAGS="+flags, progress.EnvSocket+"="+socket)
 	cmd.Stdout, cmd.Stderr = out, out
+	// A job that outlives make must not keep the output pipe, and so this wait, open.
+	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("running %s: %w", b.Make, err)
 	}

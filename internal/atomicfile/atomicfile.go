@@ -60,12 +60,24 @@ func (f *File) Commit(sync bool) error {
 	if err == nil {
 		err = os.Rename(f.Name(), f.path)
 	}
+	if err == nil && sync {
+		err = syncDir(filepath.Dir(f.path)) // so that the rename survives a power cut
+	}
 	f.done = true
 	if err != nil {
 		os.Remove(f.Name())
 		return failed(f.path, err)
 	}
 	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // failed wraps a write error, saying what to do when the disk or the quota is full.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // EnvSocket names the environment variable that carries the socket's path to
@@ -63,8 +64,11 @@ func Dial() Reporter {
 }
 
 // Send reports e.
+// A monitor that stops reading (its output paused in a pager, say) must not
+// hold up the pages: a send that cannot go at once is dropped.
 func (r Reporter) Send(e Event) {
 	if r.conn != nil {
+		r.conn.SetWriteDeadline(time.Now().Add(20 * time.Millisecond))
 		r.conn.Write(e.encode())
 	}
 }

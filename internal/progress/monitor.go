@@ -67,12 +67,16 @@ func (m *Monitor) Watch(build func(socket string, output io.Writer) error) (Stat
 	lines := make(chan string)
 	go func() {
 		defer close(lines)
-		s := bufio.NewScanner(pr)
-		s.Buffer(make([]byte, 64<<10), 1<<20)
-		for s.Scan() {
-			lines <- s.Text()
+		r := bufio.NewReader(pr)
+		for {
+			line, err := r.ReadString('\n')
+			if line != "" {
+				lines <- strings.TrimSuffix(line, "\n")
+			}
+			if err != nil {
+				return
+			}
 		}
-		io.Copy(io.Discard, pr)
 	}()
 	done := make(chan error, 1)
 	go func() {
