@@ -1,6 +1,6 @@
 # Cleaning, tests and help.
 
-.PHONY: clean clean-similar clean-different test help
+.PHONY: clean clean-similar clean-different test fuzz help
 clean:
 	rm -rf '$(OUT)' '$(CORPUS_PACK)' '$(PAGEGEN)' '$(BIN)/.corpus-pack.stamp' '$(BIN)/.pagegen.stamp' '$(CORPUS)' '$(PAGES_MK)' '$(dir $(CORPUS))missing-embeddings.txt'
 
@@ -10,10 +10,22 @@ clean-similar:
 clean-different:
 	rm -rf '$(OUT)/different'
 
+# Fuzz targets: make test runs each briefly; make fuzz FUZZTIME=30m runs them longer.
+FUZZ_TARGETS := input:FuzzPoems input:FuzzEmbeddings input:FuzzColors \
+	packed:FuzzOpen packed:FuzzOpenSections packed:FuzzOpenHeader
+FUZZTIME ?= 2s
+
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	GOEXPERIMENT= $(GO) test ./internal/gram ./internal/order
+	@$(MAKE) --no-print-directory fuzz
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} ($(FUZZTIME))"; \
+		$(GO) test -run='^$$' -fuzz="^$${t#*:}$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=5s ./internal/$${t%%:*}/ || exit 1; \
+	done
 
 help:
 	@echo 'Build a static site of a poetry collection, ordered by meaning.'
@@ -26,7 +38,8 @@ help:
 	@echo '  index               $(OUT)/index.html'
 	@echo '  clean               remove the site, the packed corpus and the programs'
 	@echo '  clean-similar       remove the similar pages (clean-different likewise)'
-	@echo '  test                vet and run the tests'
+	@echo '  test                vet and run the tests (and each fuzz target briefly)'
+	@echo '  fuzz                run the fuzz targets for FUZZTIME each (default $(FUZZTIME))'
 	@echo
 	@echo 'Variables (make VAR=value ...):'
 	@echo '  POEMS=$(POEMS)'

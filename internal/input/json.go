@@ -175,6 +175,10 @@ func where(data []byte, off int) string {
 	if p == "" {
 		return ""
 	}
+	const most = 120
+	if len(p) > most { // deep nesting: the start and the end say enough
+		p = p[:most/2] + "…" + p[len(p)-most/2:]
+	}
 	return " at " + p
 }
 

@@ -87,6 +87,9 @@ func (c *Corpus) parse() error {
 	c.n, c.dim = int(le.Uint32(h[offCount:])), int(le.Uint32(h[offDim:]))
 	copy(c.fp[:], h[offFingerprint:])
 	n, dim := uint64(c.n), uint64(c.dim)
+	if n > maxCount || dim > maxCount { // far past any real file; keeps the sizes below from overflowing
+		return c.damaged("%d poems of dimension %d is not a real corpus", n, dim)
+	}
 	want := [numSections]uint64{secTable: n * recordSize, secNorms: n * 8, secVectors: n * dim * 4, secGram: n * n * 4}
 	var sec [numSections][]byte
 	for s := range sec {
@@ -125,6 +128,10 @@ func (c *Corpus) checkTable() error {
 	}
 	return nil
 }
+
+// maxCount bounds the poem count and dimension a file may claim (2²⁴ poems
+// would be a 1 PB Gram matrix), so that no size computed from them overflows.
+const maxCount = 1 << 24
 
 type record struct {
 	n, label, entry, index uint32
