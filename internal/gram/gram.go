@@ -17,7 +17,13 @@ import (
 const Lanes = 8
 
 // Dot is a·b accumulated in float64 in Lanes lanes, reduced pairwise.
-func Dot(a, b []float32) float64 {
+func Dot(a, b []float32) float64 { return dot(a, b) }
+
+// dot64 is Dot on float64 copies of float32 vectors: the same lanes, the same
+// result to the bit.
+func dot64(a, b []float64) float64 { return dot(a, b) }
+
+func dot[T float32 | float64](a, b []T) float64 {
 	var s [Lanes]float64
 	n := len(a) &^ (Lanes - 1)
 	b = b[:len(a)]
@@ -27,31 +33,13 @@ func Dot(a, b []float32) float64 {
 			s[l] += float64(aa[l]) * float64(bb[l])
 		}
 	}
-	for k := n; k < len(a); k++ {
-		s[k-n] += float64(a[k]) * float64(b[k])
-	}
-	return reduce(&s)
-}
-
-// dot64 is Dot on float64 copies of float32 vectors: the same lanes, the same
-// result to the bit.
-func dot64(a, b []float64) float64 {
-	var s [Lanes]float64
-	n := len(a) &^ (Lanes - 1)
-	b = b[:len(a)]
-	for k := 0; k < n; k += Lanes {
-		aa, bb := a[k:k+Lanes:k+Lanes], b[k:k+Lanes:k+Lanes]
-		for l := range Lanes {
-			s[l] += aa[l] * bb[l]
-		}
-	}
 	return tail(&s, a, b, n)
 }
 
 // tail adds the elements past the last full group of lanes and reduces.
-func tail(s *[Lanes]float64, a, b []float64, n int) float64 {
+func tail[T float32 | float64](s *[Lanes]float64, a, b []T, n int) float64 {
 	for k := n; k < len(a); k++ {
-		s[k-n] += a[k] * b[k]
+		s[k-n] += float64(a[k]) * float64(b[k])
 	}
 	return reduce(s)
 }
