@@ -5,3 +5,4 @@ include mk/config.mk
 include mk/tools.mk
 include mk/build.mk
 include mk/dev.mk
+include mk/robustness.mk

@@ -6,8 +6,10 @@ include mk/config.mk
 include mk/tools.mk
 include mk/corpus.mk
 
-# The page list, made from the packed corpus.
--include $(PAGES_MK)
+# The page list, made from the packed corpus. Not -include: a page list that
+# cannot be written (a full disk, a killed pagegen) must stop the build, not
+# leave make with no pages to build and a success to report.
+include $(PAGES_MK)
 
 SIMILAR_PAGES   := $(POEM_NUMBERS:%=$(OUT)/similar/%.html)
 DIFFERENT_PAGES := $(POEM_NUMBERS:%=$(OUT)/different/%.html)

@@ -19,6 +19,6 @@ $(PAGEGEN): $(BIN)/.pagegen.stamp ;
 
 $(BIN)/.corpus-pack.stamp $(BIN)/.pagegen.stamp: $(BIN)/.%.stamp: $(GO_SOURCES)
 	@echo 'go build ./cmd/$*' && mkdir -p '$(BIN)' && \
-	$(GO) build -buildvcs=false -o '$(BIN)/$*.new$$$$' ./cmd/$* && \
-	if cmp -s '$(BIN)/$*.new$$$$' '$(BIN)/$*'; then rm '$(BIN)/$*.new$$$$'; else mv '$(BIN)/$*.new$$$$' '$(BIN)/$*'; fi && \
+	$(GO) build -buildvcs=false -o '$(BIN)/$*.new'$$$$ ./cmd/$* && \
+	if cmp -s '$(BIN)/$*.new'$$$$ '$(BIN)/$*'; then rm '$(BIN)/$*.new'$$$$; else mv '$(BIN)/$*.new'$$$$ '$(BIN)/$*'; fi && \
 	touch '$@'

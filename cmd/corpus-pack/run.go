@@ -112,7 +112,7 @@ func fingerprint(cli *CLI) (packed.Fingerprint, error) {
 		_, err = io.Copy(h, f)
 		f.Close()
 		if err != nil {
-			return packed.Fingerprint{}, fmt.Errorf("reading %s: %w", path, err)
+			return packed.Fingerprint{}, fmt.Errorf("reading %s: %w: check the path and the file's permissions (see make help)", path, err)
 		}
 	}
 	return packed.Fingerprint(h.Sum(nil)), nil

@@ -59,10 +59,12 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) error {
 	tty := isatty.IsTerminal(os.Stdout.Fd())
 	m := &progress.Monitor{Out: os.Stdout, TTY: tty, Width: termWidth(), Interval: b.Interval, Plan: b.plan(cli.Corpus)}
 	stats, err := m.Watch(func(socket string, out io.Writer) error {
-		return b.runMake(ctx, socket, out)
+		return b.runMake(ctx, socket, out, locks)
 	})
+	// The inner make has ended and the locks are still held: temporary files
+	// now are leftovers of a page or corpus process killed mid-write.
+	sweep(cli.Corpus, b.Out)
 	if ctx.Err() != nil {
-		sweep(cli.Corpus, b.Out)
 		say("interrupted: %d pages built, each complete; %d were up to date. Run the same make again to build the rest.", stats.Built, stats.UpToDate)
 		return exit.ErrInterrupted
 	}
@@ -102,7 +104,9 @@ func (b *BuildCmd) plan(corpus string) progress.Plan {
 
 // runMake runs the inner make with the outer one's job count and flags,
 // stopping it with SIGTERM (which make passes on to its jobs) when ctx ends.
-func (b *BuildCmd) runMake(ctx context.Context, socket string, out io.Writer) error {
+// The inner make and its jobs inherit the locks, so that they stay held
+// until the last of them ends, even if this process is killed.
+func (b *BuildCmd) runMake(ctx context.Context, socket string, out io.Writer, locks lock.Locks) error {
 	flags, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
 	args := []string{"-f", b.Makefile, "--no-print-directory"}
 	if jobs != "" {
@@ -111,6 +115,7 @@ func (b *BuildCmd) runMake(ctx context.Context, socket string, out io.Writer) er
 	cmd := exec.Command(b.Make, append(args, b.Goals...)...)
 	cmd.Env = append(os.Environ(), "MAKEFLAGS="+flags, progress.EnvSocket+"="+socket)
 	cmd.Stdout, cmd.Stderr = out, out
+	cmd.ExtraFiles = locks
 	// A job that outlives make must not keep the output pipe, and so this wait, open.
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {

@@ -79,7 +79,7 @@ func readFile(path, what string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %s not found: give its path (see make help)", path, what)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", what, err)
+		return nil, fmt.Errorf("reading %s: %w: check the path and the file's permissions (see make help)", what, err)
 	}
 	return b, nil
 }

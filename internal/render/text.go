@@ -85,8 +85,13 @@ func Width(s string) int {
 func Wrap(s string, cols int) []string {
 	var out []string
 	for _, line := range strings.Split(s, "\n") {
-		for Width(line) > cols {
+		for {
+			// cutAt reads one line's worth, so a long line wraps in linear
+			// time; the rest fits when it reaches the end without a break.
 			cut, space := cutAt(line, cols)
+			if cut == len(line) && Width(line) <= cols {
+				break
+			}
 			out = append(out, line[:cut])
 			line = line[cut:]
 			if space {
