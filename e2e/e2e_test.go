@@ -84,12 +84,13 @@ func (b *build) mustMake(args ...string) string {
 	return out
 }
 
-// files lists the site's files with their modification times.
+// files lists the build's files (inputs, corpus, pages) with their modification times.
 func (b *build) files() map[string]time.Time {
 	b.t.Helper()
 	got := map[string]time.Time{}
 	err := filepath.WalkDir(b.dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		// Hidden files are the build's own (the site's stamp, temporary files).
+		if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), ".") {
 			return err
 		}
 		info, err := d.Info()

@@ -7,6 +7,8 @@ OUT              ?= pages
 ALLOW_MISSING    ?=
 CORPUS           ?= data/corpus.bin
 PAGES_MK         := $(dir $(CORPUS))pages.mk
+# Names the corpus the site's pages come from; every page depends on it.
+SITE_STAMP       := $(OUT)/.pagegen-corpus
 BIN              ?= bin
 # SPACE_CHECK=0 builds even when the pages will not fit on the disk.
 SPACE_CHECK      ?= 1

@@ -21,14 +21,18 @@ similar: $(SIMILAR_PAGES)
 different: $(DIFFERENT_PAGES)
 index: $(INDEX)
 
-$(OUT)/similar/%.html: $(CORPUS) $(PAGEGEN) | space-check
+$(OUT)/similar/%.html: $(CORPUS) $(PAGEGEN) $(SITE_STAMP) | space-check
 	@$(PAGEGEN) --corpus '$(CORPUS)' similar $* -o '$@'
 
-$(OUT)/different/%.html: $(CORPUS) $(PAGEGEN) | space-check
+$(OUT)/different/%.html: $(CORPUS) $(PAGEGEN) $(SITE_STAMP) | space-check
 	@$(PAGEGEN) --corpus '$(CORPUS)' different $* -o '$@'
 
-$(INDEX): $(CORPUS) $(PAGEGEN) | space-check
+$(INDEX): $(CORPUS) $(PAGEGEN) $(SITE_STAMP) | space-check
 	@$(PAGEGEN) --corpus '$(CORPUS)' index -o '$@'
+
+# Checked on every build, rewritten only when another corpus builds this site.
+$(SITE_STAMP): $(CORPUS) $(PAGEGEN) FORCE
+	@$(PAGEGEN) --corpus '$(CORPUS)' stamp -o '$@'
 
 # make similar/123.html builds $(OUT)/similar/123.html.
 similar/%.html: $(OUT)/similar/%.html ;

@@ -90,7 +90,7 @@ func (b *BuildCmd) plan(corpus string) progress.Plan {
 			return 0, nil, err
 		}
 		pages := site.Pages(c, b.Goals)
-		stale, err := site.Stale(pages, b.Out, corpus, self)
+		stale, err := site.Outdated(c, pages, b.Out, corpus, self)
 		if err != nil {
 			return 0, nil, err
 		}

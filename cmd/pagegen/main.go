@@ -23,6 +23,7 @@ type CLI struct {
 	Different DifferentCmd `cmd:"" help:"Write the page of the maximum-diversity walk from poem N."`
 	Index     IndexCmd     `cmd:"" help:"Write the index page."`
 	Makefile  MakefileCmd  `cmd:"" help:"Write the make fragment that lists every page."`
+	Stamp     StampCmd     `cmd:"" help:"Record in the site which corpus its pages come from (rewritten only when that changes)."`
 	Build     BuildCmd     `cmd:"" help:"Run make for some goals with live progress, one build at a time, stopping cleanly on Ctrl+C."`
 	Size      SizeCmd      `cmd:"" help:"Project the size of the pages to build against the free disk space."`
 }

@@ -31,7 +31,7 @@ func (s *SizeCmd) Run(cli *CLI, ctx context.Context) error {
 			return err
 		}
 		pages := site.Pages(c, s.Goals)
-		stale, err := site.Stale(pages, s.Out, cli.Corpus, self)
+		stale, err := site.Outdated(c, pages, s.Out, cli.Corpus, self)
 		if err != nil {
 			return err
 		}

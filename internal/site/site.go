@@ -3,6 +3,7 @@
 package site
 
 import (
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -61,6 +62,28 @@ func Pages(c *packed.Corpus, goals []string) []Page {
 		}
 	}
 	return pages
+}
+
+// StampName is the file in the site directory that names the packed corpus
+// its pages come from: rewritten when another corpus builds there, it makes
+// every page older than it stale, even pages newer than that corpus.
+const StampName = ".pagegen-corpus"
+
+// Stamp is the stamp's content for corpus c.
+func Stamp(c *packed.Corpus) string {
+	fp := c.Fingerprint()
+	return hex.EncodeToString(fp[:]) + "\n"
+}
+
+// Outdated returns the pages make will build for corpus c (at path corpus)
+// with the pagegen at exe: all of them when the site's stamp names another
+// corpus, else the stale ones.
+func Outdated(c *packed.Corpus, pages []Page, out, corpus, exe string) ([]Page, error) {
+	stamp := filepath.Join(out, StampName)
+	if b, err := os.ReadFile(stamp); err != nil || string(b) != Stamp(c) {
+		return pages, nil
+	}
+	return Stale(pages, out, corpus, exe, stamp)
 }
 
 // Stale returns the pages make will (re)build: missing, or older than the

@@ -303,3 +303,54 @@ func TestFree(t *testing.T) {
 		t.Errorf("Free under a regular file = %d, nil; want an error", got)
 	}
 }
+
+// TestOutdated: without the site's stamp, or with another corpus's, every
+// page is to build; with this corpus's, the stale ones.
+func TestOutdated(t *testing.T) {
+	c := direct(t, 3)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "site")
+	pages := site.Pages(c, []string{"similar"})
+	deps := []string{filepath.Join(dir, "corpus.bin"), filepath.Join(dir, "pagegen")}
+	past := time.Now().Add(-time.Hour)
+	for _, path := range deps {
+		if err := os.WriteFile(path, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(path, past, past)
+	}
+	for _, p := range pages { // every page newer than the corpus and pagegen
+		path := filepath.Join(out, string(p))
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stamp := filepath.Join(out, site.StampName)
+	for _, tt := range []struct {
+		name  string
+		stamp string // "" is none
+		want  int
+	}{
+		{"no stamp", "", len(pages)},
+		{"another corpus's stamp", "0123\n", len(pages)},
+		{"this corpus's stamp, older than the pages", site.Stamp(c), 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			os.Remove(stamp)
+			if tt.stamp != "" {
+				if err := os.WriteFile(stamp, []byte(tt.stamp), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				os.Chtimes(stamp, past, past)
+			}
+			got, err := site.Outdated(c, pages, out, deps[0], deps[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != tt.want {
+				t.Errorf("%d pages to build, want %d", len(got), tt.want)
+			}
+		})
+	}
+}
