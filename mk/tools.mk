@@ -10,6 +10,8 @@ GO_SOURCES  := go.mod go.sum $(shell find cmd internal -name '*.go' ! -name '*_t
 # elsewhere the portable code, with the same results.
 GOEXPERIMENT ?= simd
 export GOEXPERIMENT
+# Static binaries: no dynamic loader at each of the thousands of page processes.
+export CGO_ENABLED := 0
 
 .PHONY: tools
 tools: $(CORPUS_PACK) $(PAGEGEN)

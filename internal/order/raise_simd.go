@@ -21,6 +21,7 @@ func raiseAVX512(score []float64, row []float32, w float64) int {
 	n := len(score)
 	row = row[:n]
 	n8 := n &^ 7
+	touch(row)
 	wv := archsimd.BroadcastFloat64x8(w)
 	lowv := archsimd.BroadcastFloat64x8(math.Inf(1))
 	var at archsimd.Int64x8 // index of each lane's lowest score
