@@ -5,4 +5,5 @@ include mk/config.mk
 include mk/tools.mk
 include mk/build.mk
 include mk/dev.mk
+include mk/bench.mk
 include mk/robustness.mk

@@ -1,0 +1,17 @@
+# make bench: pagegen at upstream scale on a synthetic corpus, one table on
+# stdout (cmd/bench). The corpus is kept in $(BENCH_DIR) for the next run;
+# pages are removed as the bench goes. BENCH_FLAGS passes options, e.g.
+# make bench BENCH_FLAGS='--pages 100' (see bin/bench --help).
+
+BENCH_DIR   ?= bench
+BENCH_FLAGS ?=
+
+.PHONY: bench clean-bench
+# Built like the tools (GOEXPERIMENT from mk/tools.mk), so that the in-process
+# numbers use the same vector kernels as pagegen.
+bench: $(CORPUS_PACK) $(PAGEGEN)
+	$(GO) build -o $(BIN)/bench ./cmd/bench
+	$(BIN)/bench --bin '$(BIN)' --dir '$(BENCH_DIR)' $(BENCH_FLAGS)
+
+clean-bench:
+	rm -rf '$(BENCH_DIR)'
