@@ -36,6 +36,7 @@ help:
 	@echo '  similar, different  every similar/ or different/ page'
 	@echo '  similar/N.html      one page, written to $(OUT)/similar/N.html (likewise different/N.html)'
 	@echo '  index               $(OUT)/index.html'
+	@echo '  size                pages to build, their size and the free disk space'
 	@echo '  clean               remove the site, the packed corpus and the programs'
 	@echo '  clean-similar       remove the similar pages (clean-different likewise)'
 	@echo '  test                vet and run the tests (and each fuzz target briefly)'
@@ -49,3 +50,4 @@ help:
 	@echo '  COLOR_EMBEDDINGS=$(COLOR_EMBEDDINGS)   (empty: every poem gray)'
 	@echo '  OUT=$(OUT)   where the site is written'
 	@echo '  ALLOW_MISSING=1     leave out poems without an embedding instead of failing'
+	@echo '  SPACE_CHECK=0       build even when the pages will not fit on the disk'
