@@ -65,8 +65,13 @@ func Entry(p Poem, rankWidth int) []byte {
 		about += "  ★ golden"
 	}
 	indent := len(rankPrefix) + rankWidth + len(". ")
-	fmt.Fprintf(&b, `<a name="p%d" id="p%d">%s</a>`, p.N, p.N, Escape(label))
-	used := indent + Width(label)
+	// A label wider than the line is wrapped under itself.
+	parts := Wrap(label, Columns-indent)
+	used := indent + Width(parts[len(parts)-1])
+	for i := range parts {
+		parts[i] = Escape(parts[i])
+	}
+	fmt.Fprintf(&b, `<a name="p%d" id="p%d">%s</a>`, p.N, p.N, strings.Join(parts, "\n"+strings.Repeat(" ", indent)))
 	if used+Width(about)+1+len(linkBoxes) > Columns {
 		// A long label: the rest of the header goes on a line of its own, under it.
 		b.WriteByte('\n')

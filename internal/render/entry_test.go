@@ -356,3 +356,23 @@ func TestEntryLongLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestEntryLabelWiderThanTheLine: a label wider than the line is wrapped under
+// itself, and no line passes 80 columns.
+func TestEntryLabelWiderThanTheLine(t *testing.T) {
+	p := Poem{N: 4, Label: strings.Repeat("a-very-long-category-name-", 6) + "/12", Content: "x", Color: "#787878", Bar: 3}
+	page := append(AppendRank(nil, 1, 4), Entry(p, 4)...)
+	checkHTML(t, page)
+	lines := visible(page)
+	if !strings.HasPrefix(lines[0], " ->    1. a-very-long-category-name-") || !strings.HasPrefix(lines[1], strings.Repeat(" ", 10)) || lines[1][10] == ' ' {
+		t.Errorf("the label is not wrapped under itself:\n%s", strings.Join(lines[:3], "\n"))
+	}
+	for i, l := range lines {
+		if Width(l) > Columns {
+			t.Errorf("line %d is %d columns: %q", i, Width(l), l)
+		}
+	}
+	if got := strings.Join(lines, ""); !strings.Contains(strings.ReplaceAll(got, " ", ""), strings.ReplaceAll(p.Label, " ", "")) {
+		t.Errorf("the label is not all there")
+	}
+}
