@@ -446,6 +446,9 @@ func TestMissingEmbeddings(t *testing.T) {
 	if !strings.Contains(out, "WARNING") || !strings.Contains(out, "missing-embeddings.txt") {
 		t.Errorf("ALLOW_MISSING=1 does not warn loudly:\n%s", out)
 	}
+	if out := b.mustMake("-j2", "all", "ALLOW_MISSING=1"); !strings.Contains(out, "WARNING: 3 poems") {
+		t.Errorf("a build with nothing to pack does not repeat that 3 poems are left out:\n%s", out)
+	}
 	missing, err := os.ReadFile(b.path("data/missing-embeddings.txt"))
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ BENCH_FLAGS ?=
 # numbers use the same vector kernels as pagegen.
 bench: $(CORPUS_PACK) $(PAGEGEN)
 	$(GO) build -o $(BIN)/bench ./cmd/bench
-	$(BIN)/bench --bin '$(BIN)' --dir '$(BENCH_DIR)' $(BENCH_FLAGS)
+	$(BIN)/bench --bin $(call q,$(BIN)) --dir $(call q,$(BENCH_DIR)) $(BENCH_FLAGS)
 
 clean-bench:
-	rm -rf '$(BENCH_DIR)'
+	rm -rf $(call q,$(BENCH_DIR))

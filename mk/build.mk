@@ -10,4 +10,4 @@ $(BUILD_GOALS): supervise ;
 similar/%.html different/%.html: supervise ;
 
 supervise: $(CORPUS_PACK) $(PAGEGEN)
-	+@$(PAGEGEN) --corpus '$(CORPUS)' build --out '$(OUT)' --make '$(MAKE)' -- $(SUPERVISED)
+	+@$(PAGEGEN) --corpus $(call q,$(CORPUS)) build --out $(call q,$(OUT)) --make $(call q,$(MAKE)) -- $(SUPERVISED)

@@ -24,6 +24,12 @@ MAKEFLAGS += --no-builtin-rules --no-builtin-variables
 
 .DEFAULT_GOAL := all
 
+# q quotes a value for the shell, whatever it holds (anna's poems/poems.json).
+q = '$(subst ','\'',$1)'
+
+.PHONY: FORCE
+FORCE:
+
 # make cannot name files with spaces: say so before it fails in stranger ways.
 $(foreach v,OUT CORPUS BIN,$(if $($(v)),,$(error $(v) is empty: give it a path, or leave it out for the default)))
 $(foreach v,OUT CORPUS BIN,$(if $(filter-out 1,$(words $($(v)))),$(error $(v)="$($(v))" has a space, and make cannot build file names with spaces: choose a path without one (a symlink to the real place works))))

@@ -2,13 +2,13 @@
 
 .PHONY: clean clean-similar clean-different test fuzz help
 clean:
-	rm -rf '$(OUT)' '$(CORPUS_PACK)' '$(PAGEGEN)' '$(BIN)/.corpus-pack.stamp' '$(BIN)/.pagegen.stamp' '$(CORPUS)' '$(PAGES_MK)' '$(dir $(CORPUS))missing-embeddings.txt'
+	rm -rf $(call q,$(OUT)) $(call q,$(CORPUS_PACK)) $(call q,$(PAGEGEN)) $(call q,$(BIN)/.corpus-pack.stamp) $(call q,$(BIN)/.pagegen.stamp) $(call q,$(CORPUS)) $(call q,$(PAGES_MK)) $(call q,$(dir $(CORPUS))missing-embeddings.txt) $(call q,$(BIN)/bench)
 
 clean-similar:
-	rm -rf '$(OUT)/similar'
+	rm -rf $(call q,$(OUT)/similar)
 
 clean-different:
-	rm -rf '$(OUT)/different'
+	rm -rf $(call q,$(OUT)/different)
 
 # Fuzz targets: make test runs each briefly; make fuzz FUZZTIME=30m runs them longer.
 FUZZ_TARGETS := input:FuzzPoems input:FuzzEmbeddings input:FuzzColors \

@@ -22,17 +22,17 @@ different: $(DIFFERENT_PAGES)
 index: $(INDEX)
 
 $(OUT)/similar/%.html: $(CORPUS) $(PAGEGEN) $(SITE_STAMP) | space-check
-	@$(PAGEGEN) --corpus '$(CORPUS)' similar $* -o '$@'
+	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) similar $* -o $(call q,$@)
 
 $(OUT)/different/%.html: $(CORPUS) $(PAGEGEN) $(SITE_STAMP) | space-check
-	@$(PAGEGEN) --corpus '$(CORPUS)' different $* -o '$@'
+	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) different $* -o $(call q,$@)
 
 $(INDEX): $(CORPUS) $(PAGEGEN) $(SITE_STAMP) | space-check
-	@$(PAGEGEN) --corpus '$(CORPUS)' index -o '$@'
+	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) index -o $(call q,$@)
 
 # Checked on every build, rewritten only when another corpus builds this site.
 $(SITE_STAMP): $(CORPUS) $(PAGEGEN) FORCE
-	@$(PAGEGEN) --corpus '$(CORPUS)' stamp -o '$@'
+	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) stamp -o $(call q,$@)
 
 # make similar/123.html builds $(OUT)/similar/123.html.
 similar/%.html: $(OUT)/similar/%.html ;
@@ -41,8 +41,8 @@ different/%.html: $(OUT)/different/%.html ;
 # Before any page is written: will the pages to build fit on the disk?
 space-check: $(CORPUS) $(PAGEGEN)
 ifneq ($(SPACE_CHECK),0)
-	@$(PAGEGEN) --corpus '$(CORPUS)' size --check --out '$(OUT)' -- $(MAKECMDGOALS)
+	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) size --check --out $(call q,$(OUT)) -- $(MAKECMDGOALS)
 endif
 
 size: $(CORPUS) $(PAGEGEN)
-	@$(PAGEGEN) --corpus '$(CORPUS)' size --out '$(OUT)' -- $(filter-out size,$(or $(MAKECMDGOALS),all))
+	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) size --out $(call q,$(OUT)) -- $(filter-out size,$(or $(MAKECMDGOALS),all))

@@ -19,8 +19,13 @@ tools: $(CORPUS_PACK) $(PAGEGEN)
 $(CORPUS_PACK): $(BIN)/.corpus-pack.stamp ;
 $(PAGEGEN): $(BIN)/.pagegen.stamp ;
 
-$(BIN)/.corpus-pack.stamp $(BIN)/.pagegen.stamp: $(BIN)/.%.stamp: $(GO_SOURCES)
-	@echo 'go build ./cmd/$*' && mkdir -p '$(BIN)' && \
-	$(GO) build -buildvcs=false -o '$(BIN)/$*.new'$$$$ ./cmd/$* && \
-	if cmp -s '$(BIN)/$*.new'$$$$ '$(BIN)/$*'; then rm '$(BIN)/$*.new'$$$$; else mv '$(BIN)/$*.new'$$$$ '$(BIN)/$*'; fi && \
-	touch '$@'
+# tool_rule is the build of cmd/$1; it also runs when the binary is gone.
+define tool_rule
+$$(BIN)/.$1.stamp: $$(GO_SOURCES) $$(if $$(wildcard $$(BIN)/$1),,FORCE)
+	@echo 'go build ./cmd/$1' && mkdir -p $$(call q,$$(BIN)) && \
+	$$(GO) build -buildvcs=false -o $$(call q,$$(BIN)/$1.new)$$$$$$$$ ./cmd/$1 && \
+	if cmp -s $$(call q,$$(BIN)/$1.new)$$$$$$$$ $$(call q,$$(BIN)/$1); then rm $$(call q,$$(BIN)/$1.new)$$$$$$$$; \
+	else mv $$(call q,$$(BIN)/$1.new)$$$$$$$$ $$(call q,$$(BIN)/$1); fi && \
+	touch $$(call q,$$@)
+endef
+$(foreach t,corpus-pack pagegen,$(eval $(call tool_rule,$t)))

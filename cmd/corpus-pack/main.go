@@ -3,6 +3,9 @@
 package main
 
 import (
+	"fmt"
+	"os"
+
 	"github.com/alecthomas/kong"
 
 	"pagegen/internal/exit"
@@ -20,6 +23,9 @@ type CLI struct {
 
 func main() {
 	var cli CLI
-	kong.Parse(&cli, kong.Description("Pack a poetry collection and its embeddings for pagegen."))
+	parser := kong.Must(&cli, kong.Description("Pack a poetry collection and its embeddings for pagegen."))
+	if _, err := parser.Parse(os.Args[1:]); err != nil {
+		exit.With("corpus-pack", exit.UsageError(fmt.Errorf("%w (see --help)", err)))
+	}
 	exit.With("corpus-pack", run(&cli))
 }

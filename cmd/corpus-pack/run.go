@@ -35,6 +35,7 @@ func run(cli *CLI) error {
 	}
 	if old, ok := packed.ReadFingerprint(cli.Out); ok && old == fp {
 		fmt.Printf("corpus-pack: %s is up to date\n", cli.Out)
+		remindMissing(cli)
 		return nil
 	}
 	c, err := input.Read(input.Options{Poems: cli.Poems, Embeddings: cli.Embeddings, Colors: cli.Colors, AllowMissing: cli.AllowMissing})
@@ -118,10 +119,33 @@ func fingerprint(cli *CLI) (packed.Fingerprint, error) {
 	return packed.Fingerprint(h.Sum(nil)), nil
 }
 
+// missingList is where the poems left out for lack of an embedding are listed.
+func missingList(cli *CLI) string {
+	return filepath.Join(filepath.Dir(cli.Out), "missing-embeddings.txt")
+}
+
+// remindMissing repeats, on a build that packs nothing, that poems are left out.
+func remindMissing(cli *CLI) {
+	b, err := os.ReadFile(missingList(cli))
+	if err != nil {
+		return
+	}
+	n := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		if line != "" && !strings.HasPrefix(line, "#") {
+			n++
+		}
+	}
+	if n > 0 {
+		fmt.Printf("corpus-pack: %s %d poems without an embedding are left out of every page (ALLOW_MISSING=1); they are listed in %s\n",
+			color.New(color.FgYellow, color.Bold).Sprint("WARNING:"), n, missingList(cli))
+	}
+}
+
 // reportMissing says loudly which poems were left out for lack of an
 // embedding, and writes their full list beside the packed corpus.
 func reportMissing(cli *CLI, c *input.Corpus) error {
-	list := filepath.Join(filepath.Dir(cli.Out), "missing-embeddings.txt")
+	list := missingList(cli)
 	if len(c.Missing) == 0 {
 		if err := os.Remove(list); err != nil && !os.IsNotExist(err) {
 			return fmt.Errorf("removing the old %s: %w", list, err)

@@ -39,6 +39,11 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) error {
 	if len(b.Goals) == 0 {
 		b.Goals = []string{"all"}
 	}
+	for _, g := range b.Goals {
+		if err := site.CheckGoal(g); err != nil {
+			return exit.UsageError(err)
+		}
+	}
 	say := func(format string, args ...any) { fmt.Printf("pagegen: "+format+"\n", args...) }
 	dirs := []string{filepath.Dir(cli.Corpus), b.Out}
 	locks, err := lock.Dirs(ctx, func(dir string) {
@@ -71,34 +76,39 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) error {
 	if stats.Built+stats.Failed > 0 || stats.Total > 0 {
 		say("%s", stats.Summary())
 	}
-	if err != nil {
+	var failed *exec.ExitError
+	if errors.As(err, &failed) {
 		return fmt.Errorf("the build failed (see above)")
 	}
-	return nil
+	if err != nil {
+		return err
+	}
+	return prune(cli.Corpus, b.Out, say)
+}
+
+// prune takes the pages of poems no longer in the collection off the site.
+func prune(corpus, out string, say func(string, ...any)) error {
+	return withCorpus(corpus, func(c *packed.Corpus) error {
+		n, err := site.Prune(c, out)
+		if n > 0 {
+			say("removed the %d pages of poems no longer in the collection", n)
+		}
+		return err
+	})
 }
 
 // plan reads the page list and which pages are stale, once the corpus exists.
 func (b *BuildCmd) plan(corpus string) progress.Plan {
-	return func() (int, map[string]bool, error) {
-		c, err := packed.Open(corpus)
-		if err != nil {
-			return 0, nil, err
-		}
-		defer c.Close()
-		self, err := executable()
-		if err != nil {
-			return 0, nil, err
-		}
-		pages := site.Pages(c, b.Goals)
-		stale, err := site.Outdated(c, pages, b.Out, corpus, self)
-		if err != nil {
-			return 0, nil, err
-		}
-		set := make(map[string]bool, len(stale))
-		for _, p := range stale {
-			set[string(p)] = true
-		}
-		return len(pages), set, nil
+	return func() (total int, set map[string]bool, err error) {
+		err = withCorpus(corpus, func(c *packed.Corpus) error {
+			pages, stale, err := plan(c, corpus, b.Out, b.Goals)
+			total, set = len(pages), make(map[string]bool, len(stale))
+			for _, p := range stale {
+				set[string(p)] = true
+			}
+			return err
+		})
+		return total, set, err
 	}
 }
 

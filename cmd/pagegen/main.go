@@ -32,9 +32,13 @@ func main() {
 	// A signal lets the running command drop its temporary file before exiting.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	var cli CLI
-	kctx := kong.Parse(&cli, kong.Description("Render pages of a poetry collection ordered by meaning."),
+	parser := kong.Must(&cli, kong.Description("Render pages of a poetry collection ordered by meaning."),
 		kong.BindTo(ctx, (*context.Context)(nil)))
-	err := kctx.Run(&cli)
+	kctx, err := parser.Parse(os.Args[1:])
+	if err != nil {
+		exit.With("pagegen", exit.UsageError(fmt.Errorf("%w (see --help)", err)))
+	}
+	err = kctx.Run(&cli)
 	stop()
 	if os.Getenv("PAGEGEN_MEMORY") != "" { // for make bench: memory at the end of the page
 		if u, merr := memstat.Self(); merr == nil {

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 
 	"pagegen/internal/bytesize"
 	"pagegen/internal/packed"
@@ -22,44 +25,55 @@ const reserve = 100 << 20
 
 // Run prints or checks the projection.
 func (s *SizeCmd) Run(cli *CLI, ctx context.Context) error {
-	if len(s.Goals) == 0 {
-		s.Goals = []string{"all"}
-	}
 	return withCorpus(cli.Corpus, func(c *packed.Corpus) error {
-		self, err := executable()
+		pages, stale, err := plan(c, cli.Corpus, s.Out, s.Goals)
 		if err != nil {
 			return err
 		}
-		pages := site.Pages(c, s.Goals)
-		stale, err := site.Outdated(c, pages, s.Out, cli.Corpus, self)
+		_, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
+		p, err := site.Project(c, pages, stale, s.Out, jobCount(jobs, len(stale)))
 		if err != nil {
 			return err
 		}
-		sizes := site.NewSizes(c)
-		var need, all int64
-		for _, p := range pages {
-			all += sizes.Of(p)
+		fits := p.Need+reserve <= p.Free
+		if s.Check && !fits {
+			return fmt.Errorf("the %d pages to build need %s more but %s has %s free: free some space, build fewer pages (e.g. make similar), or set SPACE_CHECK=0 to build anyway",
+				p.Stale, bytesize.Format(p.Need), s.Out, bytesize.Format(p.Free))
 		}
-		for _, p := range stale {
-			need += sizes.Of(p)
-		}
-		free, err := site.Free(s.Out)
-		if err != nil {
-			return err
-		}
-		if s.Check {
-			if need+reserve > free {
-				return fmt.Errorf("the %d pages to build need %s but %s has %s free: free some space, build fewer pages (e.g. make similar), or set SPACE_CHECK=0 to build anyway",
-					len(stale), bytesize.Format(need), s.Out, bytesize.Format(free))
+		if !s.Check {
+			verdict := "fits"
+			if !fits {
+				verdict = "does NOT fit"
 			}
-			return nil
+			fmt.Printf("pagegen: %d pages (%s in all), %d to build (%s, %s more on the disk); %s free in %s: %s\n",
+				p.Pages, bytesize.Format(p.Size), p.Stale, bytesize.Format(p.Write), bytesize.Format(p.Need), bytesize.Format(p.Free), s.Out, verdict)
 		}
-		verdict := "fits"
-		if need+reserve > free {
-			verdict = "does NOT fit"
-		}
-		fmt.Printf("pagegen: %d pages (%s in all), %d to build (%s); %s free in %s: %s\n",
-			len(pages), bytesize.Format(all), len(stale), bytesize.Format(need), bytesize.Format(free), s.Out, verdict)
 		return nil
 	})
+}
+
+// plan is the pages the goals cover (all without goals) and those to build.
+func plan(c *packed.Corpus, corpus, out string, goals []string) (pages, stale []site.Page, err error) {
+	self, err := executable()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(goals) == 0 {
+		goals = []string{"all"}
+	}
+	pages = site.Pages(c, goals)
+	stale, err = site.Outdated(c, pages, out, corpus, self)
+	return pages, stale, err
+}
+
+// jobCount is how many pages make writes at once for its -j option.
+func jobCount(jobs string, unlimited int) int {
+	switch n, err := strconv.Atoi(strings.TrimPrefix(jobs, "-j")); {
+	case jobs == "":
+		return 1
+	case jobs == "-j" || err != nil:
+		return unlimited
+	default:
+		return max(n, 1)
+	}
 }

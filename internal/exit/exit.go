@@ -17,17 +17,28 @@ var ErrInterrupted = errors.New("interrupted")
 const (
 	OK          = 0
 	Failed      = 1
-	Usage       = 2 // bad command line (kong's own status)
+	Usage       = 2 // a bad command line
 	Interrupted = 130
 )
 
+// usageError marks an error in the command line.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+// UsageError marks err as a mistake in the command line (exit status Usage).
+func UsageError(err error) error { return usageError{err} }
+
 // Code is the exit status for err.
 func Code(err error) int {
+	var usage usageError
 	switch {
 	case err == nil:
 		return OK
 	case errors.Is(err, ErrInterrupted):
 		return Interrupted
+	case errors.As(err, &usage):
+		return Usage
 	}
 	return Failed
 }

@@ -231,9 +231,11 @@ func TestReadErrors(t *testing.T) {
 
 		// Numbering.
 		{name: "poem_index 0", in: inputs{indexed(0, 2, 3, 4), stdEmb, ""},
-			want: []string{"$P", "poems[0]", "notes/1", "poem_index 0", "starts at 1"}},
+			want: []string{"$P", "poems[0]", "notes/1", "poem_index 0", "runs from 1 to"}},
 		{name: "negative poem_index", in: inputs{indexed(1, 2, -3, 4), stdEmb, ""},
-			want: []string{"$P", "poems[2]", "poem_index -3", "starts at 1"}},
+			want: []string{"$P", "poems[2]", "poem_index -3", "runs from 1 to"}},
+		{name: "poem_index past 32 bits", in: inputs{indexed(1, 2, 4294967297, 4), stdEmb, ""},
+			want: []string{"$P", "poems[2]", "poem_index 4294967297", "runs from 1 to 2147483647"}},
 		{name: "duplicate poem_index", in: inputs{indexed(1, 2, 2, 4), stdEmb, ""},
 			want: []string{"$P", "duplicate poem_index", "poem_index 2 is used by notes/2 and by notes/3", "its own poem_index"}},
 		{name: "empty collection", in: inputs{poemsDoc(), stdEmb, ""},

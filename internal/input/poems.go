@@ -23,6 +23,9 @@ type poemJSON struct {
 	} `json:"metadata"`
 }
 
+// MaxN is the largest poem number (a page name, and 32 bits in the packed corpus).
+const MaxN = 1<<31 - 1
+
 // readPoems reads poems.json and numbers the poems (without vectors yet).
 func readPoems(path string) ([]Poem, error) {
 	data, err := readFile(path, "poems file")
@@ -86,8 +89,8 @@ func (r *poemJSON) poem(i int, byIndex bool) (Poem, error) {
 		p.index = *r.PoemIndex
 	}
 	if byIndex {
-		if *r.PoemIndex < 1 {
-			return Poem{}, fmt.Errorf("%s (%s) has poem_index %d; poem_index starts at 1", at, p.Label(), *r.PoemIndex)
+		if *r.PoemIndex < 1 || *r.PoemIndex > MaxN {
+			return Poem{}, fmt.Errorf("%s (%s) has poem_index %d; poem_index runs from 1 to %d", at, p.Label(), *r.PoemIndex, MaxN)
 		}
 		p.N = int(*r.PoemIndex)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -49,12 +48,9 @@ type Monitor struct {
 
 // Watch runs build with the socket's path, showing progress until it returns.
 func (m *Monitor) Watch(build func(socket string, output io.Writer) error) (Stats, error) {
-	dir, err := os.MkdirTemp("", "pagegen-progress")
-	if err != nil {
-		return Stats{}, fmt.Errorf("creating the progress socket: %w", err)
-	}
-	defer os.RemoveAll(dir)
-	socket := filepath.Join(dir, "events")
+	// An abstract socket (Linux): no file to place, clean up, or find a short
+	// enough path for, whatever TMPDIR is.
+	socket := fmt.Sprintf("@pagegen-progress-%d-%d", os.Getpid(), time.Now().UnixNano())
 	conn, events, err := listen(socket)
 	if err != nil {
 		return Stats{}, err

@@ -172,3 +172,81 @@ func Free(dir string) (int64, error) {
 		}
 	}
 }
+
+// Prune removes the similar and different pages of poems the corpus no longer
+// has, so that a poem taken out of the collection is taken off the site too,
+// and returns how many it removed.
+func Prune(c *packed.Corpus, out string) (int, error) {
+	removed := 0
+	for _, k := range []render.Kind{render.Similar, render.Different} {
+		entries, err := os.ReadDir(filepath.Join(out, k.Name()))
+		if os.IsNotExist(err) {
+			continue
+		}
+		if err != nil {
+			return removed, fmt.Errorf("pruning the site: %w", err)
+		}
+		for _, e := range entries {
+			p := Page(k.Name() + "/" + e.Name())
+			kind, n, ok := p.Poem()
+			if !ok || kind != k || !e.Type().IsRegular() || p != PageOf(k, n) {
+				continue // not a page this program writes
+			}
+			if _, found := c.Index(n); found {
+				continue
+			}
+			if err := os.Remove(filepath.Join(out, string(p))); err != nil {
+				return removed, fmt.Errorf("removing %s of a poem no longer in the collection: %w", p, err)
+			}
+			removed++
+		}
+	}
+	return removed, nil
+}
+
+// CheckGoal refuses a page goal that names no page: pages are similar/N.html
+// and different/N.html with N a poem number.
+func CheckGoal(goal string) error {
+	if !strings.HasPrefix(goal, "similar/") && !strings.HasPrefix(goal, "different/") {
+		return nil
+	}
+	if k, n, ok := Page(goal).Poem(); !ok || n < 1 || Page(goal) != PageOf(k, n) {
+		return fmt.Errorf("%s is not a page: pages are similar/N.html and different/N.html, N a poem's number (see the index page)", goal)
+	}
+	return nil
+}
+
+// Projection is what building some pages will take of the disk.
+type Projection struct {
+	Pages, Stale int   // pages the goals cover, and those to build
+	Size         int64 // all the pages, once built
+	Write        int64 // bytes the stale pages will write
+	Need         int64 // more space they need: growth over the pages they replace, and the temporary files in flight
+	Free         int64 // space free for the site
+}
+
+// Project measures the pages and the disk: a page rebuilt over an older one
+// needs only its growth, but up to jobs new pages exist beside the old ones
+// as temporary files while they are written.
+func Project(c *packed.Corpus, pages, stale []Page, out string, jobs int) (Projection, error) {
+	sizes := NewSizes(c)
+	p := Projection{Pages: len(pages), Stale: len(stale)}
+	for _, pg := range pages {
+		p.Size += sizes.Of(pg)
+	}
+	var largest int64
+	for _, pg := range stale {
+		size := sizes.Of(pg)
+		p.Write += size
+		largest = max(largest, size)
+		var old int64
+		if fi, err := os.Stat(filepath.Join(out, string(pg))); err == nil {
+			old = fi.Size()
+		}
+		p.Need += max(0, size-old)
+	}
+	p.Need += int64(min(jobs, len(stale))) * largest
+	var err error
+	p.Free, err = Free(out)
+	return p, err
+}

@@ -354,3 +354,72 @@ func TestOutdated(t *testing.T) {
 		})
 	}
 }
+
+func TestProject(t *testing.T) {
+	c := direct(t, 4)
+	out := t.TempDir()
+	pages := site.Pages(c, []string{"similar"})
+	sizes := site.NewSizes(c)
+	// One page exists at its full size, one half as large; two are missing.
+	write := func(p site.Page, n int64) {
+		path := filepath.Join(out, string(p))
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, make([]byte, n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(pages[0], sizes.Of(pages[0]))
+	write(pages[1], sizes.Of(pages[1])/2)
+	p, err := site.Project(c, pages, pages, out, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all, largest int64
+	for _, pg := range pages {
+		all += sizes.Of(pg)
+		largest = max(largest, sizes.Of(pg))
+	}
+	growth := sizes.Of(pages[1]) - sizes.Of(pages[1])/2 + sizes.Of(pages[2]) + sizes.Of(pages[3])
+	if p.Pages != 4 || p.Stale != 4 || p.Size != all || p.Write != all || p.Need != growth+2*largest || p.Free <= 0 {
+		t.Errorf("Project = %+v, want 4 pages, %d bytes, need %d (growth) + 2 × %d (in flight)", p, all, growth, largest)
+	}
+}
+
+func TestPrune(t *testing.T) {
+	c := direct(t, 3) // poems 2, 5, 8
+	out := t.TempDir()
+	keep := []string{"similar/2.html", "different/8.html", "similar/notes.html", "similar/05.html", "index.html", "similar/.3.html.123.tmp"}
+	gone := []string{"similar/3.html", "different/9.html"}
+	for _, name := range append(keep, gone...) {
+		path := filepath.Join(out, name)
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := site.Prune(c, out)
+	if err != nil || n != len(gone) {
+		t.Fatalf("Prune = %d, %v; want %d", n, err, len(gone))
+	}
+	for _, name := range keep {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Errorf("%s was removed: %v", name, err)
+		}
+	}
+	for _, name := range gone {
+		if _, err := os.Stat(filepath.Join(out, name)); !os.IsNotExist(err) {
+			t.Errorf("%s, of a poem not in the corpus, is still there", name)
+		}
+	}
+}
+
+func TestCheckGoal(t *testing.T) {
+	for goal, ok := range map[string]bool{
+		"all": true, "similar": true, "index": true, "similar/3.html": true, "different/7800.html": true,
+		"similar/abc.html": false, "similar/0.html": false, "different/-1.html": false, "similar/03.html": false, "similar/3": false,
+	} {
+		if err := site.CheckGoal(goal); (err == nil) != ok {
+			t.Errorf("CheckGoal(%q) = %v", goal, err)
+		}
+	}
+}
