@@ -45,6 +45,9 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) error {
 		}
 	}
 	say := func(format string, args ...any) { fmt.Printf("pagegen: "+format+"\n", args...) }
+	if dryRun(os.Getenv("MAKEFLAGS")) {
+		return b.dryRun(cli.Corpus, say)
+	}
 	dirs := []string{filepath.Dir(cli.Corpus), b.Out}
 	locks, err := lock.Dirs(ctx, func(dir string) {
 		say("another build is using %s: waiting for it to finish (Ctrl+C to give up)", dir)
@@ -110,6 +113,25 @@ func (b *BuildCmd) plan(corpus string) progress.Plan {
 		})
 		return total, set, err
 	}
+}
+
+// dryRun reports whether make runs with -n (just print): its flag letters
+// come first in MAKEFLAGS.
+func dryRun(makeflags string) bool {
+	first, _, _ := strings.Cut(strings.TrimSpace(makeflags), " ")
+	return !strings.HasPrefix(first, "-") && strings.Contains(first, "n")
+}
+
+// dryRun says what a build would do and writes nothing: under -n make would
+// still pack the corpus, to read the page list from it.
+func (b *BuildCmd) dryRun(corpus string, say func(string, ...any)) error {
+	total, stale, err := b.plan(corpus)()
+	if err != nil {
+		say("make -n: the corpus would be packed first (%s), then its pages built", corpus)
+		return nil
+	}
+	say("make -n: %d of the %d pages would be built (the packed corpus as it is now; packing may change that)", len(stale), total)
+	return nil
 }
 
 // runMake runs the inner make with the outer one's job count and flags,

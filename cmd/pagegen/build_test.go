@@ -30,3 +30,14 @@ func TestMakeFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestDryRun(t *testing.T) {
+	for flags, want := range map[string]bool{
+		"": false, " -j2 --jobserver-auth=3,4": false, "n": true, "kn -j2": true, "rRn": true,
+		"k -- OUT=n": false, "--no-builtin-rules": false, "ks -j2 -- n=1": false,
+	} {
+		if got := dryRun(flags); got != want {
+			t.Errorf("dryRun(%q) = %v, want %v", flags, got, want)
+		}
+	}
+}

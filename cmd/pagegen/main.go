@@ -40,10 +40,6 @@ func main() {
 	}
 	err = kctx.Run(&cli)
 	stop()
-	if os.Getenv("PAGEGEN_MEMORY") != "" { // for make bench: memory at the end of the page
-		if u, merr := memstat.Self(); merr == nil {
-			fmt.Fprintf(os.Stderr, "pagegen: memory: %s\n", u)
-		}
-	}
+	memstat.ReportIfAsked("pagegen")
 	exit.With("pagegen", err)
 }

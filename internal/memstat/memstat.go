@@ -76,3 +76,17 @@ func cgroupBytes(path string) (int64, error) {
 	}
 	return strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
 }
+
+// EnvReport names the environment variable that asks a command to report its
+// memory at exit (make bench sets it).
+const EnvReport = "PAGEGEN_MEMORY"
+
+// ReportIfAsked prints "cmd: memory: ..." on stderr when EnvReport is set.
+func ReportIfAsked(cmd string) {
+	if os.Getenv(EnvReport) == "" {
+		return
+	}
+	if u, err := Self(); err == nil {
+		fmt.Fprintf(os.Stderr, "%s: memory: %s\n", cmd, u)
+	}
+}
