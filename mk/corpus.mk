@@ -6,6 +6,7 @@
 
 .PHONY: corpus
 corpus: $(CORPUS)
+	@:
 
 # Once per build: after make restarts to read a new page list, the corpus is done.
 $(CORPUS): $(CORPUS_PACK) $(if $(MAKE_RESTARTS),,FORCE)
