@@ -1,21 +1,19 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/packed"
 	"pagegen/internal/render"
 	"pagegen/internal/site"
+	"pagegen/internal/workers"
 )
 
 // siteRate is what a make -j2 run of one kind of page achieved, for the
@@ -185,28 +183,16 @@ func checkWritten(out string, goals []string, total int64) error {
 // twoAtATime runs pagegen for each page, two processes at a time, and
 // returns the time taken.
 func (b *bench) twoAtATime(k render.Kind, goals []string, out string) (time.Duration, error) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make([]error, 2)
 	start := time.Now()
-	for w := range errs {
-		wg.Go(func() {
-			for {
-				j := int(next.Add(1)) - 1
-				if j >= len(goals) || b.ctx.Err() != nil {
-					return
-				}
-				_, n, _ := site.Page(goals[j]).Poem()
-				if _, err := b.pageProcess(k, n, filepath.Join(out, goals[j])); err != nil {
-					errs[w] = err
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	d := time.Since(start)
-	return d, errors.Join(append(errs, b.ctx.Err())...)
+	err := workers.Run(len(goals), 2, func(j int) error {
+		if err := b.ctx.Err(); err != nil {
+			return err
+		}
+		_, n, _ := site.Page(goals[j]).Poem()
+		_, err := b.pageProcess(k, n, filepath.Join(out, goals[j]))
+		return err
+	})
+	return time.Since(start), err
 }
 
 // rates lists the MB/s of each run.
@@ -235,40 +221,14 @@ func (b *bench) rawWrite(sizes []int64) (time.Duration, error) {
 	for i := range buf {
 		buf[i] = line[i%len(line)]
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make([]error, 2)
 	start := time.Now()
-	for w := range errs {
-		wg.Go(func() {
-			for {
-				j := int(next.Add(1)) - 1
-				if j >= len(sizes) || b.ctx.Err() != nil {
-					return
-				}
-				f, err := atomicfile.Create(filepath.Join(dir, strconv.Itoa(j)+".html"))
-				if err == nil {
-					if _, err = f.Write(buf[:sizes[j]]); err != nil {
-						f.Abort()
-					} else {
-						err = f.Commit(false)
-					}
-				}
-				if err != nil {
-					errs[w] = err
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	d := time.Since(start)
-	for _, err := range errs {
-		if err != nil {
-			return 0, err
+	err := workers.Run(len(sizes), 2, func(j int) error {
+		if err := b.ctx.Err(); err != nil {
+			return err
 		}
-	}
-	return d, b.ctx.Err()
+		return atomicfile.WriteFile(filepath.Join(dir, strconv.Itoa(j)+".html"), buf[:sizes[j]])
+	})
+	return time.Since(start), err
 }
 
 // extrapolate estimates the whole site (every similar and different page) at

@@ -9,8 +9,8 @@ package gram
 import (
 	"math"
 	"runtime"
-	"sync"
-	"sync/atomic"
+
+	"pagegen/internal/workers"
 )
 
 // Lanes is the number of partial sums a dot product keeps; element k goes to lane k%Lanes.
@@ -101,32 +101,22 @@ func Matrix(vecs [][]float32, norms []float64) []float32 {
 			jobs = append(jobs, job{bi, bj})
 		}
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			out := make([]float64, tile)
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= len(jobs) {
-					return
+	workers.Run(len(jobs), runtime.GOMAXPROCS(0), func(k int) error {
+		var out [tile]float64
+		i0, j0 := jobs[k].bi*tile, jobs[k].bj*tile
+		for i := i0; i < min(i0+tile, n); i++ {
+			js := max(j0, i)
+			je := min(j0+tile, n)
+			dots(wide[i], wide[js:je], out[:])
+			for j := js; j < je; j++ {
+				c := 0.0
+				if norms[i] != 0 && norms[j] != 0 {
+					c = out[j-js] / (norms[i] * norms[j])
 				}
-				i0, j0 := jobs[k].bi*tile, jobs[k].bj*tile
-				for i := i0; i < min(i0+tile, n); i++ {
-					js := max(j0, i)
-					je := min(j0+tile, n)
-					dots(wide[i], wide[js:je], out)
-					for j := js; j < je; j++ {
-						c := 0.0
-						if norms[i] != 0 && norms[j] != 0 {
-							c = out[j-js] / (norms[i] * norms[j])
-						}
-						g[i*n+j], g[j*n+i] = float32(c), float32(c)
-					}
-				}
+				g[i*n+j], g[j*n+i] = float32(c), float32(c)
 			}
-		})
-	}
-	wg.Wait()
+		}
+		return nil
+	})
 	return g
 }

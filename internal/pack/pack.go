@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"pagegen/internal/bytesize"
@@ -17,6 +15,7 @@ import (
 	"pagegen/internal/packed"
 	"pagegen/internal/palette"
 	"pagegen/internal/render"
+	"pagegen/internal/workers"
 )
 
 // Timing says where corpus-pack spent its time.
@@ -48,26 +47,20 @@ func Contents(c *input.Corpus, fp packed.Fingerprint) (*packed.Contents, Timing)
 	width := render.RankWidth(len(c.Poems))
 	numWidth := render.RankWidth(c.Poems[len(c.Poems)-1].N)
 	// Each entry is rendered on its own, so the cores share them out.
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(c.Poems); i = int(next.Add(1) - 1) {
-				p := &c.Poems[i]
-				rp := render.Poem{
-					N: p.N, Label: p.Label(), Date: p.Date, ContentWarning: p.ContentWarning,
-					Golden: p.Golden, Content: p.Content, Color: palette.Colors[colors[i]].Hex, Bar: bars[i],
-				}
-				out.Poems[i] = packed.Poem{
-					N:     uint32(p.N),
-					Label: []byte(render.Escape(render.OneLine(rp.Label))),
-					Entry: render.Entry(rp, width),
-					Index: render.IndexLine(rp, numWidth),
-				}
-			}
-		})
-	}
-	wg.Wait()
+	workers.Run(len(c.Poems), runtime.GOMAXPROCS(0), func(i int) error {
+		p := &c.Poems[i]
+		rp := render.Poem{
+			N: p.N, Label: p.Label(), Date: p.Date, ContentWarning: p.ContentWarning,
+			Golden: p.Golden, Content: p.Content, Color: palette.Colors[colors[i]].Hex, Bar: bars[i],
+		}
+		out.Poems[i] = packed.Poem{
+			N:     uint32(p.N),
+			Label: []byte(render.Escape(render.OneLine(rp.Label))),
+			Entry: render.Entry(rp, width),
+			Index: render.IndexLine(rp, numWidth),
+		}
+		return nil
+	})
 	t.Render = time.Since(start)
 	return out, t
 }
