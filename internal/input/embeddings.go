@@ -97,7 +97,7 @@ func (e *embeddings) byPoemIndex(m map[string]entryJSON, poems []Poem) error {
 	}
 	extra := make([]string, 0, len(m))
 	for k := range m {
-		extra = append(extra, k)
+		extra = append(extra, escape(k))
 	}
 	sort.Strings(extra)
 	return fmt.Errorf("%s has %s keyed by a poem_index that no poem has (%s): regenerate %s from the same poems file",

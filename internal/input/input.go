@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Poem is one validated poem with its embedding.
@@ -27,11 +29,57 @@ type Poem struct {
 	index int64 // poem_index as written, 0 when there is none
 }
 
-// Label is the poem as readers see it: category/id.
+// Label is the poem as readers see it: category/id, as written (the pages
+// escape and clean it; messages use Ref).
 func (p *Poem) Label() string { return fmt.Sprintf("%s/%d", p.Category, p.ID) }
 
-// Ref names the poem in messages: N category/id.
-func (p *Poem) Ref() string { return fmt.Sprintf("%d %s", p.N, p.Label()) }
+// Ref names the poem in messages and lists such as missing-embeddings.txt:
+// N category/id, with control characters escaped so that a category cannot
+// drive the terminal or break a list into lines.
+func (p *Poem) Ref() string { return fmt.Sprintf("%d %s", p.N, p.safeLabel()) }
+
+// safeLabel is Label with control characters escaped, for messages.
+func (p *Poem) safeLabel() string { return escape(p.Label()) }
+
+// escape makes text taken from an input safe to print: C0 and C1 control
+// characters, DEL, the line and paragraph separators, the bidirectional
+// controls (which reorder what a terminal shows) and invalid UTF-8 are written
+// as Go escapes (\x1b, \n, \u202e); everything else, backslashes included, is
+// left as it is, so that plain text reads unchanged.
+func escape(s string) string {
+	i := strings.IndexFunc(s, unsafeRune)
+	if i < 0 && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[0])
+		case unsafeRune(r):
+			q := strconv.QuoteRuneToASCII(r) // '\x1b', '\n', '\u202e'
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[:size])
+		}
+		s = s[size:]
+	}
+	return b.String()
+}
+
+// unsafeRune reports the characters escape escapes.
+func unsafeRune(r rune) bool {
+	switch {
+	case r < 0x20, r >= 0x7f && r < 0xa0: // C0, DEL, C1
+		return true
+	case r == 0x2028, r == 0x2029: // line and paragraph separators
+		return true
+	case r >= 0x200e && r <= 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069: // bidi controls
+		return true
+	}
+	return false
+}
 
 // Corpus is the validated collection, in ascending N.
 type Corpus struct {

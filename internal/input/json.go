@@ -171,7 +171,7 @@ func goKind(t reflect.Type) string {
 // where names the value at data[off] by its JSON path, e.g. " at poems[16].id"
 // (arrays 0-based as in jq), so that a user can find the poem.
 func where(data []byte, off int) string {
-	p := pathAt(data, off)
+	p := escape(pathAt(data, off)) // broken JSON may hold raw control characters
 	if p == "" {
 		return ""
 	}

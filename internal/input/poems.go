@@ -90,7 +90,7 @@ func (r *poemJSON) poem(i int, byIndex bool) (Poem, error) {
 	}
 	if byIndex {
 		if *r.PoemIndex < 1 || *r.PoemIndex > MaxN {
-			return Poem{}, fmt.Errorf("%s (%s) has poem_index %d; poem_index runs from 1 to %d", at, p.Label(), *r.PoemIndex, MaxN)
+			return Poem{}, fmt.Errorf("%s (%s) has poem_index %d; poem_index runs from 1 to %d", at, p.safeLabel(), *r.PoemIndex, MaxN)
 		}
 		p.N = int(*r.PoemIndex)
 	}
@@ -139,7 +139,7 @@ func checkUnique(path string, poems []Poem) error {
 	for i := range poems {
 		p := &poems[i]
 		if q, ok := first[p.N]; ok {
-			dup = append(dup, fmt.Sprintf("poem_index %d is used by %s and by %s", p.N, q.Label(), p.Label()))
+			dup = append(dup, fmt.Sprintf("poem_index %d is used by %s and by %s", p.N, q.safeLabel(), p.safeLabel()))
 			continue
 		}
 		first[p.N] = p
