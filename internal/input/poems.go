@@ -3,7 +3,6 @@ package input
 import (
 	"fmt"
 	"strings"
-	"time"
 )
 
 // poemsFile is poems.json; fields not listed are ignored.
@@ -97,7 +96,7 @@ func (r *poemJSON) poem(i int, byIndex bool) (Poem, error) {
 	if r.CreationDate != nil && *r.CreationDate != "" {
 		d, err := parseDate(*r.CreationDate)
 		if err != nil {
-			return Poem{}, fmt.Errorf("%s (%s): creation_date %q is not an ISO 8601 date", at, p.Ref(), *r.CreationDate)
+			return Poem{}, fmt.Errorf("%s (%s): %s", at, p.Ref(), dateProblem(*r.CreationDate, err))
 		}
 		p.Date = d
 	}
@@ -108,28 +107,6 @@ func (r *poemJSON) poem(i int, byIndex bool) (Poem, error) {
 		p.Golden = *r.Metadata.IsGoldenPoem
 	}
 	return p, nil
-}
-
-// dateLayouts are the ISO 8601 forms the upstream pipeline writes, with or without zone.
-var dateLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02T15:04Z07:00",
-	"2006-01-02T15:04",
-	"2006-01-02",
-}
-
-func parseDate(s string) (time.Time, error) {
-	var err error
-	for _, layout := range dateLayouts {
-		var t time.Time
-		if t, err = time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, err
 }
 
 // checkUnique refuses two poems with the same number (only possible with poem_index).
