@@ -203,7 +203,7 @@ func TestReadErrors(t *testing.T) {
 		{name: "no poems key", in: inputs{`{"metadata": {}}`, stdEmb, ""},
 			want: []string{"$P", `no "poems" array`, `"poems": [...]`}},
 		{name: "poem is a string", in: inputs{poemsDoc(poem("a", 1, ""), `"a poem"`), stdEmb, ""},
-			want: []string{"$P:5:1", "at poems[1]", "a string where an object was expected"}},
+			want: []string{"$P:5:1", "at poems[1]", `a string "a poem" where an object was expected`}},
 		{name: "embeddings file is an array", in: inputs{stdPoems, "[]", ""},
 			want: []string{"$E:1:1", "an array where an object was expected"}, not: []string{"Mismatch"}},
 		{name: "embeddings is a number", in: inputs{stdPoems, `{"embeddings": 5}`, ""},
@@ -215,7 +215,7 @@ func TestReadErrors(t *testing.T) {
 
 		// Poem fields of the wrong type, or missing.
 		{name: "id is a string", in: inputs{poemsDoc(poem("a", 1, ""), `{"id": "2", "category": "a", "content": "x"}`), stdEmb, ""},
-			want: []string{"$P:5:8", "at poems[1].id", "a string where an integer was expected"}, not: []string{"Mismatch"}},
+			want: []string{"$P:5:8", "at poems[1].id", `a string "2" where an integer was expected (write 2, without the quotes)`}, not: []string{"Mismatch"}},
 		{name: "id is a fraction", in: inputs{poemsDoc(poem("a", 1, ""), poem("a", 2, ""), `{"id": 2.5, "category": "a", "content": "x"}`), stdEmb, ""},
 			want: []string{"$P:6:8", "at poems[2].id", "2.5", "an integer was expected"}},
 		{name: "category is a number", in: inputs{poemsDoc(`{"id": 1, "category": 5, "content": "x"}`), stdEmb, ""},
@@ -223,9 +223,9 @@ func TestReadErrors(t *testing.T) {
 		{name: "content is an array", in: inputs{poemsDoc(`{"id": 1, "category": "a", "content": ["x"]}`), stdEmb, ""},
 			want: []string{"at poems[0].content", "an array where a string was expected"}},
 		{name: "golden flag is a string", in: inputs{poemsDoc(poem("a", 1, `, "metadata": {"is_golden_poem": "yes"}`)), stdEmb, ""},
-			want: []string{"at poems[0].metadata.is_golden_poem", "a string where true/false was expected"}},
+			want: []string{"at poems[0].metadata.is_golden_poem", `a string "yes" where true/false was expected`}},
 		{name: "poem_index is a string", in: inputs{poemsDoc(poem("a", 1, `, "poem_index": "1"`)), stdEmb, ""},
-			want: []string{"at poems[0].poem_index", "a string where an integer was expected"}},
+			want: []string{"at poems[0].poem_index", `a string "1" where an integer was expected`}},
 		{name: "poem without content and id", in: inputs{poemsDoc(poem("a", 1, ""), `{"category": "a"}`), stdEmb, ""},
 			want: []string{"$P", "1 poem is incomplete", `poems[1] has no "id", "content"`, "fix these fields"}},
 
@@ -245,13 +245,13 @@ func TestReadErrors(t *testing.T) {
 
 		// Embeddings of the wrong type.
 		{name: "embedding is a string", in: inputs{stdPoems, stdWith(1, `{"id": 2, "embedding": "0, 1, 0"}`), ""},
-			want: []string{"$E:4:", "at embeddings[1].embedding", "2 fediverse/2", "a string where an array was expected"}, not: []string{"Mismatch"}},
+			want: []string{"$E:4:", "at embeddings[1].embedding", "2 fediverse/2", `a string "0, 1, 0" where an array was expected`}, not: []string{"Mismatch"}},
 		{name: "embedding value is a string", in: inputs{stdPoems, stdWith(2, `{"id": 1, "embedding": [0, "1", 0]}`), ""},
-			want: []string{"$E:5:", "at embeddings[2].embedding[1]", "3 notes/1", "a string where a number was expected"}},
+			want: []string{"$E:5:", "at embeddings[2].embedding[1]", "3 notes/1", `a string "1" where a number was expected (write 1, without the quotes)`}},
 		{name: "entry is an array", in: inputs{stdPoems, stdWith(3, `[1, 1, 0]`), ""},
 			want: []string{"$E:6:1", "at embeddings[3]", "4 messages/7", "an array where an object was expected"}},
 		{name: "keyed entry of the wrong type", in: inputs{stdPoems, embObject(map[int]string{1: entry(1, stdVecs[0]), 2: `"x"`, 3: entry(1, stdVecs[2]), 4: entry(7, stdVecs[3])}), ""},
-			want: []string{"$E", "at embeddings.2", "2 fediverse/2", "a string where an object was expected"}},
+			want: []string{"$E", "at embeddings.2", "2 fediverse/2", `a string "x" where an object was expected`}},
 
 		// Embeddings that do not fit the poems.
 		{name: "fewer embeddings than poems", in: inputs{stdPoems, embDoc(stdEntries[:3]...), ""},
@@ -348,7 +348,7 @@ func TestReadErrors(t *testing.T) {
 		{name: "colour bare NaN", in: inputs{stdPoems, stdEmb, colorsDoc(allColors(map[string]string{"red": "NaN, 1, 1"}))},
 			want: []string{"$C:", "NaN"}},
 		{name: "colour is a string", in: inputs{stdPoems, stdEmb, colorsDoc(allColors(map[string]string{"red": `1, "x", 1`}))},
-			want: []string{"$C:", "at embeddings.red[1]", "a string where a number was expected"}},
+			want: []string{"$C:", "at embeddings.red[1]", `a string "x" where a number was expected`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/bytedance/sonic"
 	"github.com/bytedance/sonic/decoder"
@@ -64,7 +65,16 @@ func decode(path string, data []byte, v any) error {
 		}
 		return &SyntaxError{File: path, Data: data, Pos: syn.Pos, Msg: what}
 	case errors.As(err, &mis):
-		return &ValueError{File: path, Data: data, Pos: mis.Pos, Msg: mismatch(data, mis.Pos, mis.Type)}
+		pos, t := mis.Pos, mis.Type
+		if !mismatchAt(data, pos, t) {
+			// sonic sometimes reports the offset of a later value (one read
+			// into a raw message, as "embeddings" is): ask encoding/json,
+			// which is slower but exact, where the first wrong value is.
+			if p, typ, ok := locateMismatch(data, v); ok {
+				pos, t = p, typ
+			}
+		}
+		return &ValueError{File: path, Data: data, Pos: pos, Msg: mismatch(data, pos, t)}
 	case errors.As(err, &typ) && typ.Offset == 0 && typ.Value != "" && numberAt([]byte(typ.Value), 0) == typ.Value:
 		if pos := findNumber(data, typ.Value); pos >= 0 {
 			return &ValueError{File: path, Data: data, Pos: pos, Msg: mismatch(data, pos, typ.Type)}
@@ -73,9 +83,83 @@ func decode(path string, data []byte, v any) error {
 	return fmt.Errorf("%s: %w", path, err)
 }
 
-// mismatch says what the value at data[pos] is and what t wanted instead.
+// mismatchAt reports whether data[pos] starts a value that t cannot hold,
+// that is whether pos is a believable place for a type mismatch.
+func mismatchAt(data []byte, pos int, t reflect.Type) bool {
+	if pos < 0 || pos >= len(data) || !startsValue(data, pos) {
+		return false
+	}
+	found, want := jsonKind(data, pos), goKind(t)
+	return found != want || found == "a number" // a number out of range
+}
+
+// startsValue reports whether a JSON value starts at data[pos]: a value's
+// first character, after a separator or at the start of the text.
+func startsValue(data []byte, pos int) bool {
+	if strings.IndexByte(`"{[tfn-0123456789`, data[pos]) < 0 {
+		return false
+	}
+	before := bytes.TrimRight(data[:pos], " \t\r\n")
+	return len(before) == 0 || strings.IndexByte("[,:", before[len(before)-1]) >= 0
+}
+
+// locateMismatch decodes data into a fresh value of v's type with
+// encoding/json and returns the offset and wanted type of the first value of
+// the wrong type.
+func locateMismatch(data []byte, v any) (int, reflect.Type, bool) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer {
+		return 0, nil, false
+	}
+	var typ *json.UnmarshalTypeError
+	if err := json.Unmarshal(data, reflect.New(rv.Type().Elem()).Interface()); !errors.As(err, &typ) {
+		return 0, nil, false
+	}
+	pos := valueBefore(data, int(typ.Offset))
+	return pos, typ.Type, pos >= 0
+}
+
+// valueBefore returns the offset of the last token that starts before end,
+// outside strings: encoding/json puts a type error just past the
+// offending value, or just inside it for an array or object. -1 when none.
+func valueBefore(data []byte, end int) int {
+	last := -1
+	inString, escaped := false, false
+	for i := 0; i < end && i < len(data); i++ {
+		c := data[i]
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString, last = true, i
+		case strings.IndexByte("{[", c) >= 0:
+			last = i
+		case strings.IndexByte("tfn-0123456789", c) >= 0 && (i == 0 || strings.IndexByte(" \t\r\n[{,:", data[i-1]) >= 0):
+			last = i
+		}
+	}
+	return last
+}
+
+// mismatch says what the value at data[pos] is and what t wanted instead,
+// quoting a string (the commonest mistake is a number written in quotes).
 func mismatch(data []byte, pos int, t reflect.Type) string {
 	found, want := jsonKind(data, pos), goKind(t)
+	if found == "a string" {
+		lit, text := stringAt(data, pos)
+		msg := fmt.Sprintf("found a string %s where %s was expected", lit, want)
+		if (want == "an integer" || want == "a number") && numberAt([]byte(text), 0) == text && text != "" {
+			msg += fmt.Sprintf(" (write %s, without the quotes)", text)
+		}
+		return msg
+	}
 	if found != "a number" {
 		return fmt.Sprintf("found %s where %s was expected", found, want)
 	}
@@ -84,6 +168,31 @@ func mismatch(data []byte, pos int, t reflect.Type) string {
 		return fmt.Sprintf("the number %s is out of range for a %d-bit float", num, t.Bits())
 	}
 	return fmt.Sprintf("found the number %s where %s was expected", num, want)
+}
+
+// stringAt returns the JSON string that starts at data[pos] as written
+// (shortened when long, control characters escaped) and its raw text.
+func stringAt(data []byte, pos int) (lit, text string) {
+	end := pos + 1
+	for escaped := false; end < len(data); end++ {
+		if escaped {
+			escaped = false
+		} else if data[end] == '\\' {
+			escaped = true
+		} else if data[end] == '"' {
+			break
+		}
+	}
+	text = string(data[pos+1 : min(end, len(data))])
+	const most = 40
+	if len(text) > most {
+		cut := most
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		return `"` + escape(text[:cut]) + `…"`, text
+	}
+	return `"` + escape(text) + `"`, text
 }
 
 // numberAt returns the JSON number that starts at s[pos], or "".
@@ -139,8 +248,10 @@ func jsonKind(data []byte, off int) string {
 		return "true/false"
 	case 'n':
 		return "null"
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return "a number"
 	}
-	return "a number"
+	return "something else"
 }
 
 // goKind names the JSON shape a Go type wants.
