@@ -3,6 +3,7 @@ package input
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -46,8 +47,8 @@ type embeddings struct {
 }
 
 // readEmbeddings reads embeddings.json and lines its entries up with poems.
-func readEmbeddings(path string, poems []Poem) (*embeddings, error) {
-	data, err := readFile(path, "embeddings file")
+func readEmbeddings(ctx context.Context, path string, poems []Poem) (*embeddings, error) {
+	data, err := readFile(ctx, path, "embeddings file")
 	if err != nil {
 		return nil, err
 	}

@@ -6,9 +6,8 @@
 package input
 
 import (
-	"errors"
+	"context"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -96,15 +95,23 @@ type Corpus struct {
 type Options struct {
 	Poems, Embeddings, Colors string // file paths; Colors may be empty
 	AllowMissing              bool   // leave out poems without an embedding instead of failing
+	// Context stops a read that waits or never ends (a pipe nobody writes
+	// to, a device such as /dev/zero) when it is cancelled; nil is
+	// context.Background().
+	Context context.Context
 }
 
 // Read reads, aligns and validates the input files.
 func Read(opt Options) (*Corpus, error) {
-	poems, err := readPoems(opt.Poems)
+	ctx := opt.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	poems, err := readPoems(ctx, opt.Poems)
 	if err != nil {
 		return nil, err
 	}
-	emb, err := readEmbeddings(opt.Embeddings, poems)
+	emb, err := readEmbeddings(ctx, opt.Embeddings, poems)
 	if err != nil {
 		return nil, err
 	}
@@ -113,23 +120,11 @@ func Read(opt Options) (*Corpus, error) {
 		return nil, err
 	}
 	if opt.Colors != "" {
-		if c.Colors, err = readColors(opt.Colors, c.Dimension); err != nil {
+		if c.Colors, err = readColors(ctx, opt.Colors, c.Dimension); err != nil {
 			return nil, err
 		}
 	}
 	return c, nil
-}
-
-// readFile reads a whole input file, saying which input it is when that fails.
-func readFile(path, what string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%s: %s not found: give its path (see make help)", path, what)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w: check the path and the file's permissions (see make help)", what, err)
-	}
-	return b, nil
 }
 
 // listPoems formats the first few poems of a problem: "3 poems: 1 a/1, 2 a/2, 3 b/1".

@@ -1,6 +1,7 @@
 package input
 
 import (
+	"context"
 	"fmt"
 	"strings"
 )
@@ -26,8 +27,8 @@ type poemJSON struct {
 const MaxN = 1<<31 - 1
 
 // readPoems reads poems.json and numbers the poems (without vectors yet).
-func readPoems(path string) ([]Poem, error) {
-	data, err := readFile(path, "poems file")
+func readPoems(ctx context.Context, path string) ([]Poem, error) {
+	data, err := readFile(ctx, path, "poems file")
 	if err != nil {
 		return nil, err
 	}

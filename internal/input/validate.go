@@ -1,6 +1,7 @@
 package input
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -114,8 +115,8 @@ type colorsFile struct {
 }
 
 // readColors reads the colour-word embeddings, one per palette colour, in palette order.
-func readColors(path string, dim int) ([][]float32, error) {
-	data, err := readFile(path, "colour embeddings file (set COLOR_EMBEDDINGS= to build without colours)")
+func readColors(ctx context.Context, path string, dim int) ([][]float32, error) {
+	data, err := readFile(ctx, path, "colour embeddings file (set COLOR_EMBEDDINGS= to build without colours)")
 	if err != nil {
 		return nil, err
 	}
