@@ -97,8 +97,12 @@ func readFile(ctx context.Context, path, what string) ([]byte, error) {
 		}
 	}
 	if len(buf) == 0 && !regular {
-		return nil, fmt.Errorf("%s: nothing could be read: it is %s, not a regular file, and a pipe gives its data only once (was it read already?): save the %s to a file and give its path",
-			path, kind(st.Mode()), what)
+		why := "" // a pipe read twice is the usual cause: say so
+		if st.Mode()&fs.ModeNamedPipe != 0 {
+			why = ", and a pipe gives its data only once (was it read already?)"
+		}
+		return nil, fmt.Errorf("%s: nothing could be read: it is %s, not a regular file%s: save the %s to a file and give its path",
+			path, kind(st.Mode()), why, what)
 	}
 	return bytes.TrimPrefix(buf, utf8BOM), nil
 }

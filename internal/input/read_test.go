@@ -247,6 +247,15 @@ func TestReadPipes(t *testing.T) {
 			t.Errorf("error calls the pipe an empty file:\n%s", err)
 		}
 	})
+	t.Run("device with nothing to read", func(t *testing.T) {
+		if _, err := os.Stat("/dev/null"); err != nil {
+			t.Skip("no /dev/null")
+		}
+		_, err := Read(files(t, "/dev/null"))
+		if err == nil || !strings.Contains(err.Error(), "/dev/null: nothing could be read: it is a character device, not a regular file: save the poems file to a file") {
+			t.Errorf("error %v; want one saying /dev/null is a device with nothing to read", err)
+		}
+	})
 	t.Run("directory", func(t *testing.T) {
 		dir := t.TempDir()
 		_, err := Read(files(t, dir))
