@@ -29,9 +29,9 @@ func TestRaiseKernelsAgree(t *testing.T) {
 	defer func() { raise = inUse }()
 	for anchor := range 20 {
 		raise = raiseGeneric
-		want := Different(g, anchor)
+		want := Different(g, anchor, g.N)
 		raise = inUse
-		got := Different(g, anchor)
+		got := Different(g, anchor, g.N)
 		for i := range want {
 			if want[i] != got[i] {
 				t.Fatalf("anchor %d rank %d: %d vs %d", anchor, i, want[i], got[i])

@@ -23,23 +23,70 @@ type Gram struct {
 func (g Gram) Row(i int) []float32 { return g.Cos[i*g.N : (i+1)*g.N : (i+1)*g.N] }
 
 // Similar is the anchor first, then every other poem by cosine with it,
-// highest first.
-func Similar(g Gram, anchor int) []int32 {
+// highest first; only the first limit of them (all when limit >= N). A short
+// prefix is a partial selection, not a sort of the whole row.
+func Similar(g Gram, anchor, limit int) []int32 {
 	row := g.Row(anchor)
+	limit = min(max(limit, 1), g.N)
+	// before is the ordering: a higher cosine first, the smaller index on a tie.
+	before := func(a, b int32) int {
+		if c := cmp.Compare(row[b], row[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	}
 	seq := make([]int32, 1, g.N)
 	seq[0] = int32(anchor)
+	if limit < g.N/4 {
+		top := selectFirst(row, anchor, limit-1, before)
+		return append(seq, top...)
+	}
 	for p := range g.N {
 		if p != anchor {
 			seq = append(seq, int32(p))
 		}
 	}
-	slices.SortFunc(seq[1:], func(a, b int32) int {
-		if c := cmp.Compare(row[b], row[a]); c != 0 {
-			return c
+	slices.SortFunc(seq[1:], before)
+	return seq[:limit]
+}
+
+// selectFirst is the first k poems other than skip in the order before, in
+// that order: a bounded heap whose root is the last of the k best so far, so
+// that most candidates cost one comparison.
+func selectFirst(row []float32, skip, k int, before func(a, b int32) int) []int32 {
+	heap := make([]int32, 0, k)
+	// down restores the heap from i: a parent comes after its children.
+	down := func(i int) {
+		for {
+			c := 2*i + 1
+			if c >= len(heap) {
+				return
+			}
+			if c+1 < len(heap) && before(heap[c+1], heap[c]) > 0 {
+				c++
+			}
+			if before(heap[c], heap[i]) <= 0 {
+				return
+			}
+			heap[i], heap[c] = heap[c], heap[i]
+			i = c
 		}
-		return cmp.Compare(a, b)
-	})
-	return seq
+	}
+	for p := range int32(len(row)) {
+		switch {
+		case int(p) == skip || k == 0:
+		case len(heap) < k:
+			heap = append(heap, p)
+			for i := len(heap) - 1; i > 0 && before(heap[i], heap[(i-1)/2]) > 0; i = (i - 1) / 2 {
+				heap[i], heap[(i-1)/2] = heap[(i-1)/2], heap[i]
+			}
+		case before(p, heap[0]) < 0:
+			heap[0] = p
+			down(0)
+		}
+	}
+	slices.SortFunc(heap, before)
+	return heap
 }
 
 // Different is the maximum-diversity walk: start at the anchor, then each time
@@ -49,12 +96,15 @@ func Similar(g Gram, anchor int) []int32 {
 // cos(S, E[p]) = Σ_c |E[c]|·cos(E[c], E[p]) / |S| over the chosen c, and |S|
 // is the same for every candidate, so a running float64 score per candidate,
 // raised by one Gram row per step, orders them exactly: O(n²) per page.
-func Different(g Gram, anchor int) []int32 {
-	n := g.N
+//
+// The walk stops after limit poems (all when limit >= N): the exact prefix of
+// the whole walk, at O(limit·n).
+func Different(g Gram, anchor, limit int) []int32 {
+	n := min(max(limit, 1), g.N)
 	seq := make([]int32, 1, n)
 	seq[0] = int32(anchor)
 	// Taken poems score +Inf, which no row can lower, so they are never the minimum.
-	score := make([]float64, n)
+	score := make([]float64, g.N)
 	score[anchor] = math.Inf(1)
 	for chosen := anchor; len(seq) < n; {
 		chosen = raise(score, g.Row(chosen), g.Norms[chosen])

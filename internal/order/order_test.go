@@ -362,7 +362,7 @@ func TestOrderings(t *testing.T) {
 			g := makeGram(c.vecs)
 			n := len(c.vecs)
 			for anchor := range n {
-				sim := order.Similar(g, anchor)
+				sim := order.Similar(g, anchor, g.N)
 				what := fmt.Sprintf("similar/%d", anchor)
 				checkPermutation(t, what, sim, n, anchor)
 				if want := gramSimilar(g, anchor); !slices.Equal(sim, want) {
@@ -373,7 +373,7 @@ func TestOrderings(t *testing.T) {
 					explainSimilar(t, what, e, g, anchor, sim, &simStats)
 				}
 
-				diff := order.Different(g, anchor)
+				diff := order.Different(g, anchor, g.N)
 				what = fmt.Sprintf("different/%d", anchor)
 				checkPermutation(t, what, diff, n, anchor)
 				if want := gramDifferent(g, anchor); !slices.Equal(diff, want) {
@@ -410,23 +410,23 @@ func TestTiesGoToSmallerIndex(t *testing.T) {
 		{0, 0, 0, 3},
 	}
 	g := makeGram(vecs)
-	if got, want := order.Similar(g, 0), []int32{0, 1, 2, 3, 5, 4}; !slices.Equal(got, want) {
+	if got, want := order.Similar(g, 0, g.N), []int32{0, 1, 2, 3, 5, 4}; !slices.Equal(got, want) {
 		t.Errorf("similar/0 = %v, want %v", got, want)
 	}
-	if got, want := order.Similar(g, 3), []int32{3, 1, 2, 0, 5, 4}; !slices.Equal(got, want) {
+	if got, want := order.Similar(g, 3, g.N), []int32{3, 1, 2, 0, 5, 4}; !slices.Equal(got, want) {
 		t.Errorf("similar/3 = %v, want %v", got, want)
 	}
 	// different/0: 4 (cos -1); then S = 0, every cosine is 0: the smallest, 1;
 	// then S = E[1]: 2, 3 (cos 1) and 5 (cos 0): 5; then 2 and 3 tie exactly: 2.
-	if got, want := order.Different(g, 0), []int32{0, 4, 1, 5, 2, 3}; !slices.Equal(got, want) {
+	if got, want := order.Different(g, 0, g.N), []int32{0, 4, 1, 5, 2, 3}; !slices.Equal(got, want) {
 		t.Errorf("different/0 = %v, want %v", got, want)
 	}
 	e := to64(vecs)
 	for anchor := range vecs {
-		if got, want := order.Different(g, anchor), refDifferent(e, anchor); !slices.Equal(got, want) {
+		if got, want := order.Different(g, anchor, g.N), refDifferent(e, anchor); !slices.Equal(got, want) {
 			t.Errorf("different/%d = %v, reference %v", anchor, got, want)
 		}
-		if got, want := order.Similar(g, anchor), refSimilar(e, anchor); !slices.Equal(got, want) {
+		if got, want := order.Similar(g, anchor, g.N), refSimilar(e, anchor); !slices.Equal(got, want) {
 			t.Errorf("similar/%d = %v, reference %v", anchor, got, want)
 		}
 	}
@@ -447,10 +447,10 @@ func TestAllEqual(t *testing.T) {
 				want = append(want, p)
 			}
 		}
-		if got := order.Similar(g, anchor); !slices.Equal(got, want) {
+		if got := order.Similar(g, anchor, g.N); !slices.Equal(got, want) {
 			t.Fatalf("similar/%d = %v, want %v", anchor, got, want)
 		}
-		if got := order.Different(g, anchor); !slices.Equal(got, want) {
+		if got := order.Different(g, anchor, g.N); !slices.Equal(got, want) {
 			t.Fatalf("different/%d = %v, want %v", anchor, got, want)
 		}
 	}
@@ -462,8 +462,8 @@ func TestDoesNotModifyGram(t *testing.T) {
 	g := makeGram(c.vecs)
 	cos, norms := slices.Clone(g.Cos), slices.Clone(g.Norms)
 	for anchor := range g.N {
-		order.Similar(g, anchor)
-		order.Different(g, anchor)
+		order.Similar(g, anchor, g.N)
+		order.Different(g, anchor, g.N)
 	}
 	if !slices.Equal(cos, g.Cos) || !slices.Equal(norms, g.Norms) {
 		t.Fatal("the orderings modified the Gram matrix or the norms")
@@ -482,7 +482,7 @@ func BenchmarkSimilar(b *testing.B) {
 	g := benchGram(b)
 	i := 0
 	for b.Loop() {
-		sink = order.Similar(g, i%g.N)
+		sink = order.Similar(g, i%g.N, g.N)
 		i++
 	}
 }
@@ -491,7 +491,46 @@ func BenchmarkDifferent(b *testing.B) {
 	g := benchGram(b)
 	i := 0
 	for b.Loop() {
-		sink = order.Different(g, i%g.N)
+		sink = order.Different(g, i%g.N, g.N)
+		i++
+	}
+}
+
+// TestPrefixes checks that a capped ordering is exactly the start of the whole
+// one, for every cap, on both sides of the switch from sorting to selection.
+func TestPrefixes(t *testing.T) {
+	for _, c := range corpora() {
+		g := makeGram(c.vecs)
+		for anchor := 0; anchor < g.N; anchor += max(1, g.N/7) {
+			sim, diff := order.Similar(g, anchor, g.N), order.Different(g, anchor, g.N)
+			for _, limit := range []int{0, 1, 2, 3, g.N/4 - 1, g.N / 4, g.N - 1, g.N, g.N + 5} {
+				want := min(max(limit, 1), g.N)
+				if got := order.Similar(g, anchor, limit); !slices.Equal(got, sim[:want]) {
+					t.Fatalf("%s: similar/%d capped at %d: %v, want %v", c.name, anchor, limit, got, sim[:want])
+				}
+				if got := order.Different(g, anchor, limit); !slices.Equal(got, diff[:want]) {
+					t.Fatalf("%s: different/%d capped at %d: %v, want %v", c.name, anchor, limit, got, diff[:want])
+				}
+			}
+		}
+	}
+}
+
+// The capped orderings at the upstream scale's usual cap (6 chapters of 100).
+func BenchmarkSimilar600(b *testing.B) {
+	g := benchGram(b)
+	i := 0
+	for b.Loop() {
+		sink = order.Similar(g, i%g.N, 600)
+		i++
+	}
+}
+
+func BenchmarkDifferent600(b *testing.B) {
+	g := benchGram(b)
+	i := 0
+	for b.Loop() {
+		sink = order.Different(g, i%g.N, 600)
 		i++
 	}
 }

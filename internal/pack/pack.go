@@ -4,9 +4,11 @@
 package pack
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"time"
 
 	"pagegen/internal/bytesize"
@@ -39,6 +41,7 @@ func Contents(c *input.Corpus, fp packed.Fingerprint) (*packed.Contents, Timing)
 		Vectors:     vecs,
 		Gram:        gram.Matrix(vecs, norms),
 		Poems:       make([]packed.Poem, len(c.Poems)),
+		Chrono:      Chronology(c.Poems),
 	}
 	t.Gram = time.Since(start)
 	start = time.Now()
@@ -87,6 +90,33 @@ func Colors(c *input.Corpus, norms []float64) []int {
 	return colors
 }
 
+// Chronology is the poems' indices oldest first: dated poems by date, then
+// the undated ones; poems of the same date (or undated) by N.
+func Chronology(poems []input.Poem) []uint32 {
+	seq := make([]uint32, len(poems))
+	for i := range seq {
+		seq[i] = uint32(i)
+	}
+	slices.SortStableFunc(seq, func(a, b uint32) int {
+		da, db := poems[a].Date, poems[b].Date
+		switch {
+		case da.IsZero() != db.IsZero():
+			return cmp.Compare(boolInt(da.IsZero()), boolInt(db.IsZero()))
+		case !da.Equal(db):
+			return da.Compare(db)
+		}
+		return cmp.Compare(poems[a].N, poems[b].N)
+	})
+	return seq
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // Timeline places each poem on the 0..80 bar: by date from the earliest (0) to
 // the latest (80) poem when the collection has dates, undated poems at 0; by
 // position in the collection when it has none.
@@ -104,7 +134,7 @@ func Timeline(poems []input.Poem) []int {
 			last = p.Date
 		}
 	}
-	span := last.Sub(first).Seconds()
+	span := seconds(last, first)
 	for i, p := range poems {
 		switch {
 		case first.IsZero() && len(poems) > 1:
@@ -112,10 +142,16 @@ func Timeline(poems []input.Poem) []int {
 		case first.IsZero() || (!p.Date.IsZero() && span == 0):
 			bars[i] = render.Columns
 		case !p.Date.IsZero():
-			bars[i] = scale(p.Date.Sub(first).Seconds(), span)
+			bars[i] = scale(seconds(p.Date, first), span)
 		}
 	}
 	return bars
+}
+
+// seconds is a - b in seconds, for any span of years (time.Duration, and
+// so Sub, stops at 292 years).
+func seconds(a, b time.Time) float64 {
+	return float64(a.Unix()-b.Unix()) + float64(a.Nanosecond()-b.Nanosecond())/1e9
 }
 
 func scale(x, span float64) int {

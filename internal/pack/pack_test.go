@@ -1,6 +1,7 @@
 package pack
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,7 @@ func TestTimeline(t *testing.T) {
 		{"dated: earliest 0, latest 80", []string{"2020-01-01", "2020-01-03", "2020-01-05"}, []int{0, 40, 80}},
 		{"out of order", []string{"2020-01-05", "2020-01-01", "2020-01-02"}, []int{80, 0, 20}},
 		{"undated in a dated corpus: 0", []string{"2020-01-01", "", "2021-01-01"}, []int{0, 0, 80}},
+		{"centuries apart", []string{"1609-01-01", "1750-01-01", "1900-01-01", "2024-01-01"}, []int{0, 27, 56, 80}},
 		{"all on one day: full bars", []string{"2020-01-01", "2020-01-01"}, []int{80, 80}},
 	}
 	for _, tt := range tests {
@@ -84,6 +86,31 @@ func TestCheckMemory(t *testing.T) {
 	for _, want := range []string{"20000 poems", "1.8 GB", "1.6 GB", "1.1 GB", "split the collection"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error does not say %q: %v", want, err)
+		}
+	}
+}
+
+func TestChronology(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		dates []string // by N = position+1; "" is undated
+		want  []uint32 // indices, oldest first
+	}{
+		{"in order", []string{"2020-01-01", "2020-01-02", "2020-01-03"}, []uint32{0, 1, 2}},
+		{"reversed", []string{"2020-01-03", "2020-01-02", "2020-01-01"}, []uint32{2, 1, 0}},
+		{"undated last, by N", []string{"", "2021-01-01", "", "2020-01-01"}, []uint32{3, 1, 0, 2}},
+		{"same date: by N", []string{"2020-01-01", "2019-01-01", "2020-01-01"}, []uint32{1, 0, 2}},
+		{"no dates: by N", []string{"", "", ""}, []uint32{0, 1, 2}},
+	} {
+		poems := make([]input.Poem, len(tc.dates))
+		for i, d := range tc.dates {
+			poems[i].N = i + 1
+			if d != "" {
+				poems[i].Date = day(d)
+			}
+		}
+		if got := Chronology(poems); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: Chronology = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

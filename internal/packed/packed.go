@@ -5,8 +5,9 @@
 // can be mapped and advised on its own):
 //
 //	header   256 bytes: magic, version, counts, fingerprint, section table, checksum
-//	table    n records of 24 bytes: N, the lengths of the label, entry and index
-//	         line, and the offset of the three (in that order) in the blob
+//	table    n records of 28 bytes: N, the lengths of the label, entry and index
+//	         line, the offset of the three (in that order) in the blob, and the
+//	         poem's place in the chronology (undated last, by N)
 //	blob     pre-rendered, escaped HTML: per poem its label, entry and index line
 //	norms    n float64: |E[i]|
 //	vectors  n×dim float32: the embeddings
@@ -14,6 +15,8 @@
 //
 // The checksum (CRC-32C) covers the header and the table, so a damaged or
 // truncated file is caught cheaply at open time, before any page is written.
+// The content digest (SHA-256 of every section) is the corpus's identity:
+// the pages depend on it, not on the file's date or the inputs' bytes.
 package packed
 
 import (
@@ -25,11 +28,11 @@ import (
 const Magic = "PAGEGEN\x00"
 
 // Version is the format version; a file of another version must be rebuilt.
-const Version = 1
+const Version = 2
 
 const (
 	headerSize = 256
-	recordSize = 24
+	recordSize = 28
 	align      = 4096
 )
 
@@ -54,10 +57,14 @@ const (
 	offSections    = 56 // numSections × (offset u64, size u64)
 	offFileSize    = offSections + numSections*16
 	offChecksum    = offFileSize + 8
+	offContent     = offChecksum + 4 // 32 bytes
 )
 
 // Fingerprint identifies the inputs and settings a packed corpus was made from.
 type Fingerprint [32]byte
+
+// Digest identifies a packed corpus's contents: the SHA-256 of its sections.
+type Digest [32]byte
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 

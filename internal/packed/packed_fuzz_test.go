@@ -33,7 +33,7 @@ import (
 func fuzzContents() []*Contents {
 	mk := func(dim int, poems ...Poem) *Contents {
 		n := len(poems)
-		c := &Contents{Dim: dim, Poems: poems, Norms: make([]float64, n), Vectors: make([][]float32, n), Gram: make([]float32, n*n)}
+		c := &Contents{Dim: dim, Poems: poems, Norms: make([]float64, n), Vectors: make([][]float32, n), Gram: make([]float32, n*n), Chrono: reversed(n)}
 		for i := range n {
 			c.Vectors[i] = make([]float32, dim)
 			for k := range dim {

@@ -44,7 +44,16 @@ func contentsFor(poems []Poem, dim int, seed uint64) *Contents {
 	for k := range fp {
 		fp[k] = byte(r.IntN(256))
 	}
-	return &Contents{Fingerprint: fp, Dim: dim, Poems: poems, Norms: norms, Vectors: vecs, Gram: gram.Matrix(vecs, norms)}
+	return &Contents{Fingerprint: fp, Dim: dim, Poems: poems, Norms: norms, Vectors: vecs, Gram: gram.Matrix(vecs, norms), Chrono: reversed(len(poems))}
+}
+
+// reversed is a chronology that is not the poems' order: the last first.
+func reversed(n int) []uint32 {
+	seq := make([]uint32, n)
+	for i := range seq {
+		seq[i] = uint32(n - 1 - i)
+	}
+	return seq
 }
 
 // large is a corpus whose sections span several pages each.
@@ -185,6 +194,39 @@ func checkContents(t *testing.T, pc *Corpus, c *Contents) {
 	}
 	if got := pc.Gram(); !slices.EqualFunc(got, c.Gram, sameF32) {
 		t.Errorf("Gram differs (%d vs %d entries)", len(got), len(c.Gram))
+	}
+	if got := pc.Chrono(); !slices.Equal(got, c.Chrono) {
+		t.Errorf("Chrono = %v, want %v", got, c.Chrono)
+	}
+	if err := pc.Verify(); err != nil {
+		t.Errorf("Verify: %v", err)
+	}
+}
+
+// TestVerify flips one byte anywhere past the header and the table, where
+// Open's cheap checks do not look: Verify finds every one.
+func TestVerify(t *testing.T) {
+	good := encode(t, sample())
+	path := writeTemp(t, nil)
+	le := binary.LittleEndian
+	for s := secBlob; s < numSections; s++ {
+		off, size := le.Uint64(good[offSections+s*16:]), le.Uint64(good[offSections+s*16+8:])
+		for _, k := range []uint64{off, off + size/2, off + size - 1} {
+			if size == 0 {
+				continue
+			}
+			bad := slices.Clone(good)
+			bad[k] ^= 0x04
+			rewrite(t, path, bad)
+			c, err := Open(path)
+			if err != nil {
+				t.Fatalf("section %d, byte %d flipped: Open: %v (Open checks only the header and the table)", s, k, err)
+			}
+			if err := c.Verify(); !errors.Is(err, ErrDamaged) {
+				t.Errorf("section %d, byte %d flipped: Verify = %v, want damaged", s, k, err)
+			}
+			c.Close()
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package packed
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ type Corpus struct {
 	m       mmap.MMap
 	n, dim  int
 	fp      Fingerprint
+	digest  Digest
 	table   []byte
 	blob    []byte
 	norms   []float64
@@ -86,6 +88,7 @@ func (c *Corpus) parse() error {
 	}
 	c.n, c.dim = int(le.Uint32(h[offCount:])), int(le.Uint32(h[offDim:]))
 	copy(c.fp[:], h[offFingerprint:])
+	copy(c.digest[:], h[offContent:])
 	n, dim := uint64(c.n), uint64(c.dim)
 	if n > maxCount || dim > maxCount { // far past any real file; keeps the sizes below from overflowing
 		return c.damaged("%d poems of dimension %d is not a real corpus", n, dim)
@@ -126,6 +129,31 @@ func (c *Corpus) checkTable() error {
 			return c.damaged("record %d points outside the text section", i)
 		}
 	}
+	seen := make([]bool, c.n)
+	for i := range c.n {
+		p := c.record(i).chrono
+		if int(p) >= c.n || seen[p] {
+			return c.damaged("the chronological places are not one per poem (record %d)", i)
+		}
+		seen[p] = true
+	}
+	return nil
+}
+
+// Verify reads the whole file and checks it against its content digest: the
+// damage the cheap checks of Open cannot see (a flipped byte in a vector, the
+// Gram matrix or an entry) is caught here, once per build.
+func (c *Corpus) Verify() error {
+	h := sha256.New()
+	b := []byte(c.m)
+	le := binary.LittleEndian
+	for s := range numSections {
+		off, size := le.Uint64(b[offSections+s*16:]), le.Uint64(b[offSections+s*16+8:])
+		h.Write(b[off : off+size])
+	}
+	if Digest(h.Sum(nil)) != c.digest {
+		return fmt.Errorf("%s: its contents do not match their digest (damaged on disk?): %w", c.path, ErrDamaged)
+	}
 	return nil
 }
 
@@ -136,12 +164,13 @@ const maxCount = 1 << 24
 type record struct {
 	n, label, entry, index uint32
 	off                    uint64
+	chrono                 uint32
 }
 
 func (c *Corpus) record(i int) record {
 	r := c.table[i*recordSize : (i+1)*recordSize]
 	le := binary.LittleEndian
-	return record{le.Uint32(r[0:]), le.Uint32(r[4:]), le.Uint32(r[8:]), le.Uint32(r[12:]), le.Uint64(r[16:])}
+	return record{le.Uint32(r[0:]), le.Uint32(r[4:]), le.Uint32(r[8:]), le.Uint32(r[12:]), le.Uint64(r[16:]), le.Uint32(r[24:])}
 }
 
 // castSlice views b (from the page-aligned mapping) as a slice of T without copying.
@@ -166,6 +195,18 @@ func (c *Corpus) Dim() int { return c.dim }
 
 // Fingerprint identifies the inputs and settings the corpus was made from.
 func (c *Corpus) Fingerprint() Fingerprint { return c.fp }
+
+// Digest identifies the corpus's contents (see Verify).
+func (c *Corpus) Digest() Digest { return c.digest }
+
+// Chrono is the poems' indices in chronological order, undated last (by N).
+func (c *Corpus) Chrono() []uint32 {
+	seq := make([]uint32, c.n)
+	for i := range c.n {
+		seq[c.record(i).chrono] = uint32(i)
+	}
+	return seq
+}
 
 // N is the number of the poem at index i.
 func (c *Corpus) N(i int) int { return int(c.record(i).n) }

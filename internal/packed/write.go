@@ -2,10 +2,11 @@ package packed
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"io"
-	"math"
+	"unsafe"
 )
 
 // Poem is one poem's record: its number and its pre-rendered HTML.
@@ -24,12 +25,33 @@ type Contents struct {
 	Norms       []float64   // |E[i]|
 	Vectors     [][]float32 // E[i], each Dim long
 	Gram        []float32   // n×n cosines
+	Chrono      []uint32    // indices, oldest first, undated last (by N)
 }
 
-// layout computes the header for c: the section table, sizes and checksum.
-func (c *Contents) layout() (header, table []byte, blobSize uint64) {
+// sections calls fn with each section's bytes in file order, a piece at a
+// time; the numbers are little-endian, as the reader maps them in place.
+func (c *Contents) sections(table []byte, fn func(sec int, b []byte)) {
+	fn(secTable, table)
+	for _, p := range c.Poems {
+		fn(secBlob, p.Label)
+		fn(secBlob, p.Entry)
+		fn(secBlob, p.Index)
+	}
+	fn(secNorms, asBytes(c.Norms))
+	for _, v := range c.Vectors {
+		fn(secVectors, asBytes(v))
+	}
+	fn(secGram, asBytes(c.Gram))
+}
+
+// layout computes the header for c: the section table, sizes, digest and checksum.
+func (c *Contents) layout() (header, table []byte) {
 	n := uint64(len(c.Poems))
 	table = make([]byte, n*recordSize)
+	for place, i := range c.Chrono {
+		binary.LittleEndian.PutUint32(table[int(i)*recordSize+24:], uint32(place))
+	}
+	var blobSize uint64
 	for i, p := range c.Poems {
 		r := table[i*recordSize:]
 		binary.LittleEndian.PutUint32(r[0:], p.N)
@@ -60,52 +82,25 @@ func (c *Contents) layout() (header, table []byte, blobSize uint64) {
 		off = alignUp(off + size)
 	}
 	binary.LittleEndian.PutUint64(header[offFileSize:], off)
+	h := sha256.New()
+	c.sections(table, func(_ int, b []byte) { h.Write(b) })
+	copy(header[offContent:], h.Sum(nil))
 	binary.LittleEndian.PutUint32(header[offChecksum:], checksum(header, table))
-	return header, table, blobSize
+	return header, table
 }
 
 // Write writes c in the packed format.
 func Write(w io.Writer, c *Contents) error {
-	if len(c.Poems) == 0 || len(c.Norms) != len(c.Poems) || len(c.Vectors) != len(c.Poems) || len(c.Gram) != len(c.Poems)*len(c.Poems) {
-		return fmt.Errorf("packing %d poems: inconsistent contents (%d norms, %d vectors, %d cosines)", len(c.Poems), len(c.Norms), len(c.Vectors), len(c.Gram))
+	if err := c.check(); err != nil {
+		return fmt.Errorf("packing %d poems: inconsistent contents (%w)", len(c.Poems), err)
 	}
-	for i, v := range c.Vectors {
-		if len(v) != c.Dim {
-			return fmt.Errorf("packing %d poems: inconsistent contents (vector %d has %d values, the dimension is %d)", len(c.Poems), i, len(v), c.Dim)
-		}
-	}
-	prev := uint32(0)
-	for i, p := range c.Poems {
-		if p.N <= prev {
-			return fmt.Errorf("packing %d poems: inconsistent contents (poem %d at position %d: numbers must start at 1 and ascend)", len(c.Poems), p.N, i)
-		}
-		prev = p.N
-	}
-	header, table, _ := c.layout()
+	header, table := c.layout()
 	bw := &posWriter{w: bufio.NewWriterSize(w, 1<<20)}
 	bw.write(header)
-	bw.section(header, secTable)
-	bw.write(table)
-	bw.section(header, secBlob)
-	for _, p := range c.Poems {
-		bw.write(p.Label)
-		bw.write(p.Entry)
-		bw.write(p.Index)
-	}
-	bw.section(header, secNorms)
-	buf := make([]byte, 0, 1<<16)
-	for _, x := range c.Norms {
-		buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(x))
-	}
-	bw.write(buf)
-	bw.section(header, secVectors)
-	for _, v := range c.Vectors {
-		bw.write(float32Bytes(buf[:0], v))
-	}
-	bw.section(header, secGram)
-	for i := 0; i < len(c.Gram); i += 1 << 14 {
-		bw.write(float32Bytes(buf[:0], c.Gram[i:min(i+1<<14, len(c.Gram))]))
-	}
+	c.sections(table, func(sec int, b []byte) {
+		bw.pad(binary.LittleEndian.Uint64(header[offSections+sec*16:]))
+		bw.write(b)
+	})
 	bw.pad(binary.LittleEndian.Uint64(header[offFileSize:]))
 	if bw.err != nil {
 		return bw.err
@@ -113,11 +108,42 @@ func Write(w io.Writer, c *Contents) error {
 	return bw.w.Flush()
 }
 
-func float32Bytes(buf []byte, v []float32) []byte {
-	for _, x := range v {
-		buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(x))
+// check refuses contents the reader would refuse, before anything is written.
+func (c *Contents) check() error {
+	n := len(c.Poems)
+	if n == 0 || len(c.Norms) != n || len(c.Vectors) != n || len(c.Gram) != n*n || len(c.Chrono) != n {
+		return fmt.Errorf("%d norms, %d vectors, %d cosines, %d in the chronology", len(c.Norms), len(c.Vectors), len(c.Gram), len(c.Chrono))
 	}
-	return buf
+	for i, v := range c.Vectors {
+		if len(v) != c.Dim {
+			return fmt.Errorf("vector %d has %d values, the dimension is %d", i, len(v), c.Dim)
+		}
+	}
+	prev := uint32(0)
+	for i, p := range c.Poems {
+		if p.N <= prev {
+			return fmt.Errorf("poem %d at position %d: numbers must start at 1 and ascend", p.N, i)
+		}
+		prev = p.N
+	}
+	seen := make([]bool, n)
+	for _, i := range c.Chrono {
+		if int(i) >= n || seen[i] {
+			return fmt.Errorf("the chronology is not a permutation of the poems")
+		}
+		seen[i] = true
+	}
+	return nil
+}
+
+// asBytes views a slice of numbers as its little-endian bytes (the machine's
+// order: Open refuses big-endian machines), without copying.
+func asBytes[T float32 | float64](v []T) []byte {
+	if len(v) == 0 {
+		return nil
+	}
+	var zero T
+	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), len(v)*int(unsafe.Sizeof(zero)))
 }
 
 // posWriter tracks the offset written so far and keeps the first error.
@@ -134,11 +160,6 @@ func (p *posWriter) write(b []byte) {
 	var n int
 	n, p.err = p.w.Write(b)
 	p.off += uint64(n)
-}
-
-// section pads up to where section s starts.
-func (p *posWriter) section(header []byte, s int) {
-	p.pad(binary.LittleEndian.Uint64(header[offSections+s*16:]))
 }
 
 func (p *posWriter) pad(to uint64) {
