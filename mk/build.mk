@@ -2,12 +2,12 @@
 # locks, runs the inner make (mk/site.mk) with the same -j and flags, shows
 # live progress and a summary, and stops cleanly on Ctrl+C.
 
-BUILD_GOALS := all similar different index corpus size
-SUPERVISED  := $(filter $(BUILD_GOALS) similar/%.html different/%.html,$(or $(MAKECMDGOALS),all))
+BUILD_GOALS := all similar different chronological index corpus size
+SUPERVISED  := $(filter $(BUILD_GOALS) similar/%.html different/%.html chronological%.html,$(or $(MAKECMDGOALS),all))
 
 .PHONY: $(BUILD_GOALS) supervise
 $(BUILD_GOALS): supervise ;
-similar/%.html different/%.html: supervise ;
+similar/%.html different/%.html chronological%.html: supervise ;
 
 supervise: $(CORPUS_PACK) $(PAGEGEN)
-	+@$(PAGEGEN) --corpus $(call q,$(CORPUS)) build --out $(call q,$(OUT)) --make $(call q,$(MAKE)) -- $(SUPERVISED)
+	+@$(PAGEGEN) --corpus $(call q,$(CORPUS)) build $(SITE_FLAGS) --out $(call q,$(OUT)) --make $(call q,$(MAKE)) -- $(SUPERVISED)

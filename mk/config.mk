@@ -7,9 +7,17 @@ OUT              ?= pages
 ALLOW_MISSING    ?=
 CORPUS           ?= data/corpus.bin
 PAGES_MK         := $(dir $(CORPUS))pages.mk
-# Names the corpus the site's pages come from; every page depends on it.
-SITE_STAMP       := $(OUT)/.pagegen-corpus
 BIN              ?= bin
+# The site's shape (README, Publishing): chapters of PER_PAGE entries, the
+# first CHAPTERS of each ordering kept, within a host's budget.
+PER_PAGE         ?=
+CHAPTERS         ?=
+HOST             ?=
+QUOTA            ?=
+MAX_FILES        ?=
+MAX_FILE_SIZE    ?=
+SITE_FLAGS        = --per-page $(call q,$(PER_PAGE)) --chapters $(call q,$(CHAPTERS)) --host $(call q,$(HOST)) \
+	--quota $(call q,$(QUOTA)) --max-files $(call q,$(MAX_FILES)) --max-file-size $(call q,$(MAX_FILE_SIZE))
 # SPACE_CHECK=0 builds even when the pages will not fit on the disk.
 SPACE_CHECK      ?= 1
 

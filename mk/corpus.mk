@@ -13,6 +13,7 @@ $(CORPUS): $(CORPUS_PACK) $(if $(MAKE_RESTARTS),,FORCE)
 	@$(CORPUS_PACK) --poems $(call q,$(POEMS)) --embeddings $(call q,$(EMBEDDINGS)) --colors $(call q,$(COLOR_EMBEDDINGS)) \
 		$(if $(filter 1 yes true,$(ALLOW_MISSING)),--allow-missing) -o $(call q,$@)
 
-# The list of poem numbers, for the page targets.
-$(PAGES_MK): $(CORPUS) $(PAGEGEN)
-	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) makefile -o $(call q,$@)
+# The site's files, laid out for the corpus and the settings (rewritten only
+# when they change, so make restarts only then).
+$(PAGES_MK): $(CORPUS) $(PAGEGEN) $(if $(MAKE_RESTARTS),,FORCE)
+	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) makefile $(SITE_FLAGS) -o $(call q,$@)

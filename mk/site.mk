@@ -1,48 +1,45 @@
 # The inner makefile, run by `pagegen build` (see mk/build.mk): the packed
-# corpus and one pagegen process per page, so make -jN builds N pages at once,
-# skips what is up to date and resumes where an interrupted build stopped.
+# corpus and one pagegen process per sequence of pages (an ordering and its
+# chapters, the chronology, the index), so make -jN writes N at once, skips
+# what is up to date and resumes where an interrupted build stopped.
 
 include mk/config.mk
 include mk/tools.mk
 include mk/corpus.mk
 
-# The page list, made from the packed corpus. Not -include: a page list that
-# cannot be written (a full disk, a killed pagegen) must stop the build, not
-# leave make with no pages to build and a success to report.
+# Every page depends on the site's stamp alone: what the pages are made of
+# (the corpus's contents, the settings, the page format), not the programs.
+PAGE_DEPS = $(SITE_STAMP) | space-check
+write_seq = @$(PAGEGEN) --corpus $(call q,$(CORPUS)) $1 $(filter-out 0,$2) --out $(call q,$(OUT)) $(SITE_SETTINGS)
+
+# The site's files and their rules, laid out by pagegen from the packed corpus
+# and the settings. Not -include: a page list that cannot be written (a full
+# disk, a killed pagegen, a budget nothing fits) must stop the build. make
+# size lays the site out itself, to show a plan that does not fit too.
+ifneq ($(MAKECMDGOALS),size)
 include $(PAGES_MK)
+endif
 
-SIMILAR_PAGES   := $(POEM_NUMBERS:%=$(OUT)/similar/%.html)
-DIFFERENT_PAGES := $(POEM_NUMBERS:%=$(OUT)/different/%.html)
-INDEX           := $(OUT)/index.html
+.PHONY: all similar different chronological index size space-check
+all: similar different chronological index
+similar: $(SIMILAR_FILES)
+different: $(DIFFERENT_FILES)
+chronological: $(CHRONO_FILES)
+index: $(INDEX_FILES)
 
-.PHONY: all similar different index size space-check
-all: similar different index
-similar: $(SIMILAR_PAGES)
-different: $(DIFFERENT_PAGES)
-index: $(INDEX)
-
-$(OUT)/similar/%.html: $(CORPUS) $(PAGEGEN) $(SITE_STAMP) | space-check
-	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) similar $* -o $(call q,$@)
-
-$(OUT)/different/%.html: $(CORPUS) $(PAGEGEN) $(SITE_STAMP) | space-check
-	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) different $* -o $(call q,$@)
-
-$(INDEX): $(CORPUS) $(PAGEGEN) $(SITE_STAMP) | space-check
-	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) index -o $(call q,$@)
-
-# Checked on every build, rewritten only when another corpus builds this site.
+# Checked on every build, rewritten only when what the pages are made of changes.
 $(SITE_STAMP): $(CORPUS) $(PAGEGEN) FORCE
-	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) stamp -o $(call q,$@)
+	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) stamp -o $(call q,$@) $(SITE_SETTINGS)
 
-# make similar/123.html builds $(OUT)/similar/123.html.
+# make similar/123.html builds $(OUT)/similar/123.html (and its chapters).
 similar/%.html: $(OUT)/similar/%.html ;
 different/%.html: $(OUT)/different/%.html ;
 
 # Before any page is written: will the pages to build fit on the disk?
 space-check: $(CORPUS) $(PAGEGEN)
 ifneq ($(SPACE_CHECK),0)
-	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) size --check --out $(call q,$(OUT)) -- $(MAKECMDGOALS)
+	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) size --check $(SITE_FLAGS) --out $(call q,$(OUT)) -- $(MAKECMDGOALS)
 endif
 
 size: $(CORPUS) $(PAGEGEN)
-	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) size --out $(call q,$(OUT)) -- $(filter-out size,$(or $(MAKECMDGOALS),all))
+	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) size $(SITE_FLAGS) --out $(call q,$(OUT)) -- $(filter-out size,$(or $(MAKECMDGOALS),all))

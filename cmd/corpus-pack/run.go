@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -29,16 +30,19 @@ func run(cli *CLI) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
-	fp, err := fingerprint(cli)
+	fp, fresh, err := fingerprint(cli)
 	if err != nil {
 		return err
 	}
-	if old, ok := packed.ReadFingerprint(cli.Out); ok && old == fp {
+	if old, ok := packed.ReadFingerprint(cli.Out); ok && old == fp && !fresh {
 		fmt.Printf("corpus-pack: %s is up to date\n", cli.Out)
 		remindMissing(cli)
 		return nil
 	}
-	c, err := input.Read(input.Options{Poems: cli.Poems, Embeddings: cli.Embeddings, Colors: cli.Colors, AllowMissing: cli.AllowMissing})
+	c, err := input.Read(input.Options{Context: ctx, Poems: cli.Poems, Embeddings: cli.Embeddings, Colors: cli.Colors, AllowMissing: cli.AllowMissing})
+	if errors.Is(err, context.Canceled) {
+		return exit.ErrInterrupted
+	}
 	if err != nil {
 		return err
 	}
@@ -91,17 +95,23 @@ func write(ctx context.Context, path string, c *packed.Contents) (int64, error) 
 
 // fingerprint hashes everything the packed corpus depends on: the format
 // version, the settings, the input files and this program itself (whose
-// rendering is baked into the file).
-func fingerprint(cli *CLI) (packed.Fingerprint, error) {
+// rendering is baked into the file). An input that is not a regular file (a
+// pipe, <(...)) can be read only once, by the packing: fresh says so, and
+// the corpus is packed again (the pages depend on its contents, not its date).
+func fingerprint(cli *CLI) (fp packed.Fingerprint, fresh bool, err error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "pagegen corpus v%d\nallow-missing=%t\n", packed.Version, cli.AllowMissing)
 	self, err := os.Executable()
 	if err != nil {
-		return packed.Fingerprint{}, fmt.Errorf("finding corpus-pack itself: %w", err)
+		return fp, false, fmt.Errorf("finding corpus-pack itself: %w", err)
 	}
 	for _, path := range []string{self, cli.Poems, cli.Embeddings, cli.Colors} {
 		fmt.Fprintf(h, "%d:", len(path))
 		if path == "" {
+			continue
+		}
+		if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+			fresh = true
 			continue
 		}
 		f, err := os.Open(path)
@@ -113,10 +123,10 @@ func fingerprint(cli *CLI) (packed.Fingerprint, error) {
 		_, err = io.Copy(h, f)
 		f.Close()
 		if err != nil {
-			return packed.Fingerprint{}, fmt.Errorf("reading %s: %w: check the path and the file's permissions (see make help)", path, err)
+			return fp, false, fmt.Errorf("reading %s: %w: check the path and the file's permissions (see make help)", path, err)
 		}
 	}
-	return packed.Fingerprint(h.Sum(nil)), nil
+	return packed.Fingerprint(h.Sum(nil)), fresh, nil
 }
 
 // missingList is where the poems left out for lack of an embedding are listed.

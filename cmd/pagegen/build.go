@@ -32,6 +32,8 @@ type BuildCmd struct {
 	Makefile string        `default:"mk/site.mk" help:"The inner makefile, which has the page rules."`
 	Interval time.Duration `default:"10s" env:"PROGRESS_INTERVAL" help:"Time between progress lines when the output is not a terminal."`
 	Goals    []string      `arg:"" optional:"" help:"Goals for the inner make (default all)."`
+	SiteFlags
+	BudgetFlags
 }
 
 // Run builds the goals.
@@ -86,28 +88,50 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return prune(cli.Corpus, b.Out, say)
+	return b.prune(cli.Corpus, say)
 }
 
-// prune takes the pages of poems no longer in the collection off the site.
-func prune(corpus, out string, say func(string, ...any)) error {
+// prune takes off the site the files its layout no longer has: pages of
+// poems taken out of the collection, chapters no longer kept.
+func (b *BuildCmd) prune(corpus string, say func(string, ...any)) error {
 	return withCorpus(corpus, func(c *packed.Corpus) error {
-		n, err := site.Prune(c, out)
-		if n > 0 {
-			say("removed the %d pages of poems no longer in the collection", n)
+		p, err := fit(c, b.SiteFlags, b.BudgetFlags)
+		if err != nil {
+			return err
 		}
-		return err
+		n, err := p.Prune(b.Out)
+		if n > 0 {
+			say("removed %d %s the site no longer has (poems taken out, or chapters no longer kept)", n, plural(n, "page"))
+		}
+		if err != nil {
+			return err
+		}
+		// The fit estimates what only the walks know: check the site as built.
+		if over := p.Budget.Over(p.Measure(b.Out)); len(over) > 0 {
+			return fmt.Errorf("the site in %s does not fit %s as built: %s; build it with fewer chapters, e.g. make all CHAPTERS=%d (make size shows the plan)",
+				b.Out, p.Budget, strings.Join(over, " and "), max(1, p.Kept()-1))
+		}
+		return nil
 	})
 }
 
-// plan reads the page list and which pages are stale, once the corpus exists.
+// plan reads the site's layout and which of its files are stale, once the
+// corpus exists.
 func (b *BuildCmd) plan(corpus string) progress.Plan {
-	return func() (total int, set map[string]bool, err error) {
+	return func() (total int, set map[string]int, err error) {
 		err = withCorpus(corpus, func(c *packed.Corpus) error {
-			pages, stale, err := plan(c, corpus, b.Out, b.Goals)
-			total, set = len(pages), make(map[string]bool, len(stale))
-			for _, p := range stale {
-				set[string(p)] = true
+			p, err := fit(c, b.SiteFlags, b.BudgetFlags)
+			if err != nil {
+				return err
+			}
+			seqs, err := p.Select(b.Goals)
+			if err != nil {
+				return err
+			}
+			stale, err := p.Outdated(seqs, b.Out)
+			total, set = p.FileCount(seqs), make(map[string]int, len(stale))
+			for _, q := range stale {
+				set[q.String()] = p.Chapters(q)
 			}
 			return err
 		})
@@ -164,7 +188,7 @@ func (b *BuildCmd) runMake(ctx context.Context, socket string, out io.Writer, lo
 	select {
 	case err := <-waited:
 		return err
-	case <-time.After(10 * time.Second):
+	case <-time.After(time.Second):
 		cmd.Process.Kill()
 		return <-waited
 	}
@@ -194,7 +218,11 @@ func makeFlags(mf string) (flags, jobs string) {
 
 // sweep removes temporary files left by killed writers.
 func sweep(corpus, out string) error {
-	for _, dir := range []string{filepath.Dir(corpus), out, filepath.Join(out, "similar"), filepath.Join(out, "different")} {
+	dirs := []string{filepath.Dir(corpus)}
+	for _, d := range site.Dirs {
+		dirs = append(dirs, filepath.Join(out, d))
+	}
+	for _, dir := range dirs {
 		if _, err := atomicfile.Sweep(dir); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}

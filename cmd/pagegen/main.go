@@ -1,5 +1,7 @@
-// Command pagegen renders one page of the site per run: the similar or
-// different page of one poem, the index, or the list of pages for make.
+// Command pagegen writes the pages of the site, one similar or different
+// ordering (all its chapters), the chronology or the index per run; and for
+// make, the list of the site's files, the site's stamp, its size, and the
+// supervised build.
 package main
 
 import (
@@ -7,7 +9,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/alecthomas/kong"
 
@@ -19,13 +23,14 @@ import (
 type CLI struct {
 	Corpus string `default:"data/corpus.bin" help:"Packed corpus made by corpus-pack."`
 
-	Similar   SimilarCmd   `cmd:"" help:"Write the page of every poem, the most similar to poem N first."`
-	Different DifferentCmd `cmd:"" help:"Write the page of the maximum-diversity walk from poem N."`
-	Index     IndexCmd     `cmd:"" help:"Write the index page."`
-	Makefile  MakefileCmd  `cmd:"" help:"Write the make fragment that lists every page."`
-	Stamp     StampCmd     `cmd:"" help:"Record in the site which corpus its pages come from (rewritten only when that changes)."`
-	Build     BuildCmd     `cmd:"" help:"Run make for some goals with live progress, one build at a time, stopping cleanly on Ctrl+C."`
-	Size      SizeCmd      `cmd:"" help:"Project the size of the pages to build against the free disk space."`
+	Similar       SimilarCmd       `cmd:"" help:"Write the pages of poem N's ordering, the most similar first."`
+	Different     DifferentCmd     `cmd:"" help:"Write the pages of the maximum-diversity walk from poem N."`
+	Chronological ChronologicalCmd `cmd:"" help:"Write the chronological pages: every poem, oldest first."`
+	Index         IndexCmd         `cmd:"" help:"Write the index page."`
+	Makefile      MakefileCmd      `cmd:"" help:"Lay out the site within its budget and write the make fragment that lists its files (rewritten only when it changes)."`
+	Stamp         StampCmd         `cmd:"" help:"Record in the site what its pages are made of (rewritten only when that changes)."`
+	Build         BuildCmd         `cmd:"" help:"Run make for some goals with live progress, one build at a time, stopping cleanly on Ctrl+C."`
+	Size          SizeCmd          `cmd:"" help:"Show the site's plan against its budget and the pages to build against the free disk space."`
 }
 
 func main() {
@@ -38,8 +43,21 @@ func main() {
 	if err != nil {
 		exit.With("pagegen", exit.UsageError(fmt.Errorf("%w (see --help)", err)))
 	}
+	if !strings.HasPrefix(kctx.Command(), "build") {
+		go exitAfterSignal(ctx)
+	}
 	err = kctx.Run(&cli)
 	stop()
 	memstat.ReportIfAsked("pagegen")
 	exit.With("pagegen", err)
+}
+
+// exitAfterSignal ends the process a moment after Ctrl+C or SIGTERM, whatever
+// it is doing: a command that watches ctx drops its temporary file and ends
+// before that; one busy computing (a layout, an ordering) or blocked reading
+// ends here. A temporary file it leaves is swept by the next build.
+func exitAfterSignal(ctx context.Context) {
+	<-ctx.Done()
+	time.Sleep(500 * time.Millisecond)
+	os.Exit(exit.Interrupted)
 }

@@ -12,12 +12,16 @@ import (
 	"pagegen/internal/site"
 )
 
-// SizeCmd projects the size of the pages a build would write against the
-// free space where they go, and with --check refuses a build that will not fit.
+// SizeCmd shows the site's plan against its budget (files, bytes, poems per
+// ordering, largest file) and the pages a build would write against the free
+// space where they go; with --check it only refuses a build that will not fit
+// on the disk.
 type SizeCmd struct {
 	Out   string   `required:"" help:"Site directory (OUT)."`
-	Check bool     `help:"Fail when the pages to build will not fit (SPACE_CHECK=0 turns the check off)."`
+	Check bool     `help:"Fail when the pages to build will not fit on the disk (SPACE_CHECK=0 turns the check off)."`
 	Goals []string `arg:"" optional:"" help:"Goals whose pages to count (default all)."`
+	SiteFlags
+	BudgetFlags
 }
 
 // reserve is left free on top of the projection, for everything else on the disk.
@@ -26,44 +30,78 @@ const reserve = 100 << 20
 // Run prints or checks the projection.
 func (s *SizeCmd) Run(cli *CLI, ctx context.Context) error {
 	return withCorpus(cli.Corpus, func(c *packed.Corpus) error {
-		pages, stale, err := plan(c, cli.Corpus, s.Out, s.Goals)
+		p, err := fit(c, s.SiteFlags, s.BudgetFlags)
+		if err != nil {
+			return err
+		}
+		seqs, err := p.Select(s.Goals)
+		if err != nil {
+			return err
+		}
+		stale, err := p.Outdated(seqs, s.Out)
 		if err != nil {
 			return err
 		}
 		_, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
-		p, err := site.Project(c, pages, stale, s.Out, jobCount(jobs, len(stale)))
+		sizes := site.NewSizes(p.Layout)
+		need := sizes.DiskNeed(stale, s.Out, jobCount(jobs, len(stale)))
+		free, err := site.Free(s.Out)
 		if err != nil {
 			return err
 		}
-		fits := p.Need+reserve <= p.Free
-		if s.Check && !fits {
-			return fmt.Errorf("the %d pages to build need %s more but %s has %s free: free some space, build fewer pages (e.g. make similar), or set SPACE_CHECK=0 to build anyway",
-				p.Stale, bytesize.Format(p.Need), s.Out, bytesize.Format(p.Free))
-		}
-		if !s.Check {
-			verdict := "fits"
+		fits := need+reserve <= free
+		files := p.FileCount(stale)
+		if s.Check {
 			if !fits {
-				verdict = "does NOT fit"
+				return fmt.Errorf("the %d pages to build need %s more but %s has %s free: free some space, build fewer pages (e.g. make similar), or set SPACE_CHECK=0 to build anyway",
+					files, bytesize.Format(need), s.Out, bytesize.Format(free))
 			}
-			fmt.Printf("pagegen: %d pages (%s in all), %d to build (%s, %s more on the disk); %s free in %s: %s\n",
-				p.Pages, bytesize.Format(p.Size), p.Stale, bytesize.Format(p.Write), bytesize.Format(p.Need), bytesize.Format(p.Free), s.Out, verdict)
+			return nil
 		}
+		printPlan(p)
+		now := p.Measure(s.Out)
+		fmt.Printf("  on disk now:   %d files and %d directories, %s, the largest %s\n", now.Files, now.Dirs, bytesize.Format(now.Bytes), bytesize.Format(now.Largest))
+		verdict := "fits"
+		if !fits {
+			verdict = "does NOT fit"
+		}
+		fmt.Printf("  to build:      %d of its files (%s more on the disk); %s free in %s: %s\n",
+			files, bytesize.Format(need), bytesize.Format(free), s.Out, verdict)
 		return nil
 	})
 }
 
-// plan is the pages the goals cover (all without goals) and those to build.
-func plan(c *packed.Corpus, corpus, out string, goals []string) (pages, stale []site.Page, err error) {
-	self, err := executable()
-	if err != nil {
-		return nil, nil, err
+// printPlan shows the site's plan against its budget.
+func printPlan(p site.Plan) {
+	c := p.Corpus()
+	shape := "whole pages (PER_PAGE not set)"
+	if r := p.Resolved(); r.PerPage > 0 {
+		shape = fmt.Sprintf("PER_PAGE=%d CHAPTERS=%d", r.PerPage, r.Chapters)
 	}
-	if len(goals) == 0 {
-		goals = []string{"all"}
+	fmt.Printf("pagegen: the site of %d poems, %s\n", c.Len(), shape)
+	if p.Why != "" {
+		fmt.Printf("  chosen:        %s\n", p.Why)
 	}
-	pages = site.Pages(c, goals)
-	stale, err = site.Outdated(c, pages, out, corpus, self)
-	return pages, stale, err
+	limit := func(ok bool, v string) string {
+		if !ok {
+			return ""
+		}
+		return " (budget " + v + ")"
+	}
+	b := p.Budget
+	fmt.Printf("  files:         %d files and %d directories%s\n", p.Size.Files, p.Size.Dirs, limit(b.MaxFiles > 0, strconv.Itoa(b.MaxFiles)+map[bool]string{true: " entries, directories count", false: " files"}[b.CountDirs]))
+	fmt.Printf("  bytes:         %s expected, %s with room to spare%s\n", bytesize.Format(p.Size.Expected), bytesize.Format(p.Size.Bytes), limit(b.Quota > 0, bytesize.Format(b.Quota)))
+	chrono := p.Chapters(site.Seq{Kind: site.Chrono})
+	fmt.Printf("  per ordering:  %d of the %d poems in %d %s; chronological: every poem, %d %s\n",
+		p.Limit(), c.Len(), p.Kept(), plural(p.Kept(), "page"), chrono, plural(chrono, "page"))
+	fmt.Printf("  largest file:  at most %s%s\n", bytesize.Format(p.Size.Largest), limit(b.MaxFileSize > 0, bytesize.Format(b.MaxFileSize)))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
 
 // jobCount is how many pages make writes at once for its -j option.

@@ -1,30 +1,28 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"os"
 
+	"pagegen/internal/atomicfile"
 	"pagegen/internal/packed"
-	"pagegen/internal/site"
 )
 
-// StampCmd writes the site's stamp (site.StampName): the fingerprint of the
-// packed corpus. Pages depend on it, so building a site from another corpus
-// (another CORPUS, other settings) rebuilds every page, even pages that are
-// newer than that corpus.
+// StampCmd writes the site's stamp (site.StampName): what its pages are made
+// of. Every page depends on it alone, so pages are rebuilt exactly when the
+// corpus's contents, the settings or the page format change.
 type StampCmd struct {
 	Out string `short:"o" required:"" help:"Stamp file to write."`
+	SiteFlags
 }
 
-// Run rewrites the stamp only when it names another corpus.
+// Run rewrites the stamp only when its content changes.
 func (s *StampCmd) Run(cli *CLI, ctx context.Context) error {
 	return withCorpus(cli.Corpus, func(c *packed.Corpus) error {
-		want := []byte(site.Stamp(c))
-		if old, err := os.ReadFile(s.Out); err == nil && bytes.Equal(old, want) {
-			return nil
+		l, err := s.layout(c)
+		if err != nil {
+			return err
 		}
-		_, err := writeFile(ctx, s.Out, [][]byte{want})
+		_, err = atomicfile.Update(s.Out, [][]byte{[]byte(l.Stamp())})
 		return err
 	})
 }

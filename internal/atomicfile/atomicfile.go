@@ -5,8 +5,10 @@
 package atomicfile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -176,4 +178,52 @@ func Sweep(dir string) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// Same reports whether the file at path holds exactly the bytes of pieces,
+// reading it only as far as the first difference. A missing or unreadable
+// file is not the same.
+func Same(path string, pieces [][]byte) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var size int64
+	for _, p := range pieces {
+		size += int64(len(p))
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() != size {
+		return false
+	}
+	buf := make([]byte, 64<<10)
+	for _, p := range pieces {
+		for len(p) > 0 {
+			n, err := io.ReadFull(f, buf[:min(len(buf), len(p))])
+			if err != nil || !bytes.Equal(buf[:n], p[:n]) {
+				return false
+			}
+			p = p[n:]
+		}
+	}
+	return true
+}
+
+// Update writes pieces to path atomically unless the file already holds
+// them, and then leaves it alone (as Kbuild's filechk): what depends on the
+// file, and a copy of it elsewhere (a host, a backup), sees no change. It
+// reports whether it wrote.
+func Update(path string, pieces [][]byte) (wrote bool, err error) {
+	if Same(path, pieces) {
+		return false, nil
+	}
+	f, err := Create(path)
+	if err != nil {
+		return false, err
+	}
+	if _, err := f.WriteBuffers(pieces); err != nil {
+		f.Abort()
+		return false, err
+	}
+	return true, f.Commit(false)
 }

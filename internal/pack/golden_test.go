@@ -6,21 +6,32 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"pagegen/internal/input"
-	"pagegen/internal/order"
 	"pagegen/internal/pack"
 	"pagegen/internal/packed"
 	"pagegen/internal/render"
+	"pagegen/internal/site"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden pages in testdata/golden")
 
+// goldenSites are the layouts of the golden pages: whole pages, and chapters
+// of 2 with 2 kept (a short last chapter in the chronology, a capped site).
+var goldenSites = map[string]site.Settings{"whole": {}, "chapters": {PerPage: 2, Chapters: 2}}
+
+// formatFile records the render.FormatVersion the golden pages were made with.
+var formatFile = filepath.Join("testdata", "golden", "FORMAT")
+
 // TestGoldenPages runs the whole pipeline in process on a tiny corpus (ids
 // colliding across categories, hostile markup, control characters, a content
 // warning, a golden poem, an undated poem, long lines) and compares every
-// page with its golden file. After a deliberate change of the page format:
+// file of its sites with its golden file. The page format version must
+// change with the bytes, so that no site keeps pages of an older format:
+// after a deliberate change, raise render.FormatVersion, then
 // go test ./internal/pack -run Golden -update
 func TestGoldenPages(t *testing.T) {
 	dir := filepath.Join("testdata", "tiny")
@@ -50,30 +61,52 @@ func TestGoldenPages(t *testing.T) {
 	}
 	defer pc.Close()
 
-	pages := map[string][]byte{"index.html": bytes.Join(render.Index(pc), nil)}
-	g := order.Gram{N: pc.Len(), Cos: pc.Gram(), Norms: pc.Norms()}
-	for i := range pc.Len() {
-		pages[fmt.Sprintf("similar-%d.html", pc.N(i))] = bytes.Join(render.Page(render.Similar, pc, order.Similar(g, i)), nil)
-		pages[fmt.Sprintf("different-%d.html", pc.N(i))] = bytes.Join(render.Page(render.Different, pc, order.Different(g, i)), nil)
+	pages := map[string][]byte{}
+	for name, s := range goldenSites {
+		l, err := site.New(pc, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range l.Seqs() {
+			chapters := l.Pages(q)
+			for ch := 1; ch <= l.Chapters(q); ch++ {
+				pages[filepath.Join(name, l.Name(q, ch))] = bytes.Join(chapters(ch), nil)
+			}
+		}
 	}
+	recorded, _ := os.ReadFile(formatFile)
+	sameVersion := strings.TrimSpace(string(recorded)) == fmt.Sprint(render.FormatVersion)
+	var changed []string
 	for name, got := range pages {
-		golden := filepath.Join("testdata", "golden", name)
-		if *update {
+		want, err := os.ReadFile(filepath.Join("testdata", "golden", name))
+		if err != nil || !bytes.Equal(got, want) {
+			changed = append(changed, name)
+			if !*update {
+				t.Errorf("%s differs from its golden file (%v):\n%s", name, err, firstDiff(got, want))
+			}
+		}
+	}
+	slices.Sort(changed)
+	switch {
+	case len(changed) > 0 && sameVersion:
+		t.Fatalf("the bytes of %d pages changed (%s ...) but render.FormatVersion is still %d: raise it, so that sites built before are rebuilt, then run with -update",
+			len(changed), changed[0], render.FormatVersion)
+	case *update:
+		os.RemoveAll(filepath.Join("testdata", "golden"))
+		for name, got := range pages {
+			golden := filepath.Join("testdata", "golden", name)
 			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
 				t.Fatal(err)
 			}
 			if err := os.WriteFile(golden, got, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			continue
 		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run with -update to create the golden files)", err)
+		if err := os.WriteFile(formatFile, fmt.Appendf(nil, "%d\n", render.FormatVersion), 0o644); err != nil {
+			t.Fatal(err)
 		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from %s:\n%s", name, golden, firstDiff(got, want))
-		}
+	case !sameVersion:
+		t.Errorf("%s says format %s, render.FormatVersion is %d: run with -update", formatFile, bytes.TrimSpace(recorded), render.FormatVersion)
 	}
 }
 

@@ -23,25 +23,29 @@ const (
 	Fail  = "fail"
 )
 
-// Event is one page process's report.
+// Event is one page process's report on the files it writes.
 type Event struct {
 	Kind  string // Start, Done or Fail
-	Page  string // e.g. similar/12.html
-	Bytes int64  // with Done: the page's size
+	Page  string // what the process writes, e.g. similar/12 (all its chapters)
+	Files int    // with Done: how many files
+	Same  int    // with Done: how many of them already held those bytes (left as they were)
+	Bytes int64  // with Done: their size
 	Err   string // with Fail: the first line of the error
 }
 
 func (e Event) encode() []byte {
-	return []byte(strings.Join([]string{e.Kind, e.Page, strconv.FormatInt(e.Bytes, 10), e.Err}, "\t"))
+	return []byte(strings.Join([]string{e.Kind, e.Page, strconv.Itoa(e.Files), strconv.Itoa(e.Same), strconv.FormatInt(e.Bytes, 10), e.Err}, "\t"))
 }
 
 func decode(b []byte) (Event, bool) {
-	f := strings.SplitN(string(b), "\t", 4)
-	if len(f) != 4 {
+	f := strings.SplitN(string(b), "\t", 6)
+	if len(f) != 6 {
 		return Event{}, false
 	}
-	n, err := strconv.ParseInt(f[2], 10, 64)
-	return Event{Kind: f[0], Page: f[1], Bytes: n, Err: f[3]}, err == nil
+	files, err1 := strconv.Atoi(f[2])
+	same, err2 := strconv.Atoi(f[3])
+	n, err3 := strconv.ParseInt(f[4], 10, 64)
+	return Event{Kind: f[0], Page: f[1], Files: files, Same: same, Bytes: n, Err: f[5]}, err1 == nil && err2 == nil && err3 == nil
 }
 
 // Reporter sends a page process's events; its zero value (no monitor) sends nothing.

@@ -16,13 +16,15 @@ import (
 	"pagegen/internal/bytesize"
 )
 
-// Plan says how many pages the build covers and which of them make will
-// build: the rest are up to date and count as skipped.
-type Plan func() (total int, stale map[string]bool, err error)
+// Plan says how many pages (files) the build covers and which of them make
+// will build, by what a page process reports as its Page and how many files
+// it writes: the rest are up to date and count as skipped.
+type Plan func() (total int, stale map[string]int, err error)
 
 // Stats is what a build did.
 type Stats struct {
 	Total, UpToDate, Built, Failed int
+	Same                           int // of those built, files that already held their bytes
 	Bytes                          int64
 	Failures                       []Event
 	Elapsed                        time.Duration
@@ -39,7 +41,7 @@ type Monitor struct {
 
 	stats   Stats
 	planned bool
-	seen    map[string]bool // the pages make builds: stale when planned, or started
+	seen    map[string]int // the pages make builds (stale when planned, or started) and their files
 	running map[string]time.Time
 	start   time.Time // of the build
 	first   time.Time // first page start: the rate counts from here
@@ -56,7 +58,7 @@ func (m *Monitor) Watch(build func(socket string, output io.Writer) error) (Stat
 		return Stats{}, err
 	}
 	m.start = time.Now()
-	m.seen, m.running = map[string]bool{}, map[string]time.Time{}
+	m.seen, m.running = map[string]int{}, map[string]time.Time{}
 
 	// The build's own output goes above the live block, line by line.
 	pr, pw := io.Pipe()
@@ -114,7 +116,7 @@ func (m *Monitor) Watch(build func(socket string, output io.Writer) error) (Stat
 	m.clear()
 	m.plan()
 	m.stats.Elapsed = time.Since(m.start)
-	m.stats.UpToDate = max(0, m.stats.Total-len(m.seen))
+	m.stats.UpToDate = max(0, m.stats.Total-m.todo())
 	return m.stats, buildErr
 }
 
@@ -136,14 +138,18 @@ func (m *Monitor) event(e Event) {
 			m.first = now
 		}
 		m.running[e.Page] = now
-		m.seen[e.Page] = true
+		if m.seen[e.Page] == 0 {
+			m.seen[e.Page] = 1
+		}
 	case Done:
 		delete(m.running, e.Page)
-		m.stats.Built++
+		m.seen[e.Page] = max(e.Files, 1)
+		m.stats.Built += max(e.Files, 1)
+		m.stats.Same += e.Same
 		m.stats.Bytes += e.Bytes
 	case Fail:
 		delete(m.running, e.Page)
-		m.stats.Failed++
+		m.stats.Failed += max(m.seen[e.Page], 1)
 		m.stats.Failures = append(m.stats.Failures, e)
 	}
 }
@@ -159,9 +165,18 @@ func (m *Monitor) plan() {
 	}
 	m.planned = true
 	m.stats.Total = total
-	for p := range stale {
-		m.seen[p] = true
+	for p, files := range stale {
+		m.seen[p] = files
 	}
+}
+
+// todo is the number of files the build writes.
+func (m *Monitor) todo() int {
+	n := 0
+	for _, files := range m.seen {
+		n += files
+	}
+	return n
 }
 
 // show draws the live block (terminal) or a plain line when one is due.
@@ -220,7 +235,7 @@ func (m *Monitor) status(tty bool) string {
 	if !m.planned {
 		return "preparing the build…"
 	}
-	todo := len(m.seen)
+	todo := m.todo()
 	var b strings.Builder
 	if tty {
 		b.WriteString(bar(s.Built+s.Failed, todo, 24) + " ")
@@ -288,6 +303,9 @@ func (s Stats) Summary() string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "built %d pages (%s) in %s", s.Built, bytesize.Format(s.Bytes), s.Elapsed.Round(10*time.Millisecond))
+	if s.Same > 0 {
+		fmt.Fprintf(&b, " (%d already held those bytes and were left as they were)", s.Same)
+	}
 	if secs := s.Elapsed.Seconds(); s.Built > 0 && secs > 0 {
 		fmt.Fprintf(&b, ", %.1f pages/s, %.1f MB/s", float64(s.Built)/secs, float64(s.Bytes)/1e6/secs)
 	}

@@ -93,10 +93,10 @@ func pageNames(n int) []string {
 }
 
 func planOf(total int, stale []string) Plan {
-	return func() (int, map[string]bool, error) {
-		set := map[string]bool{}
+	return func() (int, map[string]int, error) {
+		set := map[string]int{}
 		for _, p := range stale {
-			set[p] = true
+			set[p] = 1
 		}
 		return total, set, nil
 	}
@@ -138,7 +138,7 @@ func TestWatchPlain(t *testing.T) {
 			name: "the plan fails until the corpus exists",
 			plan: func() Plan {
 				calls := 0
-				return func() (int, map[string]bool, error) {
+				return func() (int, map[string]int, error) {
 					if calls++; calls <= 2 {
 						return 0, nil, errors.New("no corpus yet")
 					}
@@ -485,7 +485,7 @@ func TestSummary(t *testing.T) {
 		{
 			"rounded elapsed",
 			Stats{Total: 1, Built: 1, Bytes: 500_000, Elapsed: 1234567 * time.Microsecond},
-			"built 1 pages (0.5 MB) in 1.23s, 0.8 pages/s, 0.4 MB/s; 0 up to date; 0 failed",
+			"built 1 pages (500.0 kB) in 1.23s, 0.8 pages/s, 0.4 MB/s; 0 up to date; 0 failed",
 		},
 		{
 			"gigabytes",
@@ -500,17 +500,17 @@ func TestSummary(t *testing.T) {
 		{
 			"only failures",
 			Stats{Total: 2, Failed: 2, Elapsed: time.Second, Failures: many[:2]},
-			"built 0 pages (0.0 MB) in 1s; 0 up to date; 2 failed\n  similar/1.html: error 1\n  similar/2.html: error 2",
+			"built 0 pages (0.0 kB) in 1s; 0 up to date; 2 failed\n  similar/1.html: error 1\n  similar/2.html: error 2",
 		},
 		{
 			"exactly 20 failures",
 			Stats{Total: 20, Failed: 20, Elapsed: time.Second, Failures: many[:20]},
-			"built 0 pages (0.0 MB) in 1s; 0 up to date; 20 failed" + manyLines.String(),
+			"built 0 pages (0.0 kB) in 1s; 0 up to date; 20 failed" + manyLines.String(),
 		},
 		{
 			"more than 20 failures",
 			Stats{Total: 30, Built: 5, Failed: 25, Bytes: 0, Elapsed: time.Second, Failures: many},
-			"built 5 pages (0.0 MB) in 1s, 5.0 pages/s, 0.0 MB/s; 0 up to date; 25 failed" + manyLines.String() + "\n  … and 5 more",
+			"built 5 pages (0.0 kB) in 1s, 5.0 pages/s, 0.0 MB/s; 0 up to date; 25 failed" + manyLines.String() + "\n  … and 5 more",
 		},
 	} {
 		if got := c.stats.Summary(); got != c.want {

@@ -1,8 +1,15 @@
 package render
 
 import (
+	"bytes"
 	"fmt"
+	"html"
 )
+
+// FormatVersion is the version of the pages' bytes for given entries: raise
+// it with any change to what this package writes, so that every site built
+// before is rebuilt (TestFormatVersion fails until it is raised).
+const FormatVersion = 2
 
 // Kind is one of the two orderings a page can show.
 type Kind int
@@ -25,41 +32,106 @@ func (k Kind) title(label []byte) string {
 
 func (k Kind) about(label []byte) string {
 	return fmt.Sprintf([...]string{
-		"Every poem of the collection, the most like %s first.",
-		"Every poem of the collection, in a walk that starts at %s and each time takes the poem least like everything read so far.",
+		"The poems of the collection, the most like %s first.",
+		"The poems of the collection in a walk that starts at %s and each time takes the poem least like everything read so far.",
 	}[k], label)
 }
 
 const doctype = `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">` + "\n"
 
-// appendHead starts a page: the document head, a heading, a line of links and
-// about, and the opening of the centred text column.
-func appendHead(buf []byte, title, links, about string) []byte {
-	buf = append(buf, doctype...)
-	buf = fmt.Appendf(buf, "<html>\n<head>\n"+
+// Links are where a page's links lead, relative to the page; an empty one is left out.
+type Links struct {
+	Index  string // the index page
+	Chrono string // the first chronological page
+	Other  string // the anchor's other ordering (similar and different pages)
+	Prev   string // the previous chapter
+	Next   string // the next chapter
+}
+
+// Part places one file in its sequence: chapter Number of Count (Count 1 is
+// the whole sequence on one page), its first entry at rank First of Total.
+// Kept > 0 marks the last chapter a capped site keeps: the site has the first
+// Kept chapters of the sequence's Count.
+type Part struct {
+	Number, Count int
+	First, Total  int
+	Kept          int
+	Links         Links
+}
+
+func (p Part) chaptered() bool { return p.Count > 1 }
+
+// title adds the chapter to a page's title.
+func (p Part) title(t string) string {
+	if !p.chaptered() {
+		return t
+	}
+	return fmt.Sprintf("%s, chapter %d of %d", t, p.Number, p.Count)
+}
+
+// nav is the chapter line: where this chapter is in the sequence and the
+// links to its neighbours.
+func (p Part) nav(entries int) string {
+	if !p.chaptered() {
+		return ""
+	}
+	s := fmt.Sprintf("chapter %d of %d: poems %d to %d of %d", p.Number, p.Count, p.First, p.First+entries-1, p.Total)
+	if p.Links.Prev != "" {
+		s += fmt.Sprintf(` | <a href="%s">&lt; previous</a>`, p.Links.Prev)
+	}
+	if p.Links.Next != "" {
+		s += fmt.Sprintf(` | <a href="%s">next &gt;</a>`, p.Links.Next)
+	}
+	if p.Kept > 0 {
+		s += fmt.Sprintf("<br>\nThis site keeps the first %d chapters of each ordering; every poem is on the %s.",
+			p.Kept, link(p.Links.Chrono, "pages by date"))
+	}
+	return s
+}
+
+func link(href, text string) string {
+	return fmt.Sprintf(`<a href="%s">%s</a>`, href, text)
+}
+
+// linkLine is the line of links under a page's heading.
+func (p Part) linkLine(other string) string {
+	s := link(p.Links.Index, "all poems")
+	if p.Links.Chrono != "" {
+		s += " | " + link(p.Links.Chrono, "by date")
+	}
+	if p.Links.Other != "" {
+		s += " | " + link(p.Links.Other, other)
+	}
+	return s
+}
+
+// frame is a page's head (document head, heading, links, about, chapter
+// line, the opening of the text column) and foot (the chapter line again).
+func frame(title, links, about, nav string) (head, foot []byte) {
+	head = append(head, doctype...)
+	head = fmt.Appendf(head, "<html>\n<head>\n"+
 		`<meta http-equiv="Content-Type" content="text/html; charset=utf-8">`+"\n"+
 		"<title>%s</title>\n</head>\n"+
 		`<body bgcolor="#ffffff" text="#000000" link="#0000ee" vlink="#551a8b">`+"\n"+
-		"<center>\n<h1>%s</h1>\n<p>%s</p>\n<p>%s</p>\n</center>\n"+
-		`<table align="center" border="0" cellspacing="0" cellpadding="0" summary="poems"><tr><td><pre>`+"\n",
+		"<center>\n<h1>%s</h1>\n<p>%s</p>\n<p>%s</p>\n",
 		title, title, links, about)
-	return buf
+	if nav != "" {
+		head = fmt.Appendf(head, "<p>%s</p>\n", nav)
+	}
+	head = append(head, "</center>\n"+
+		`<table align="center" border="0" cellspacing="0" cellpadding="0" summary="poems"><tr><td><pre>`+"\n"...)
+	foot = append(foot, "</pre></td></tr></table>\n"...)
+	if nav != "" {
+		foot = fmt.Appendf(foot, "<center>\n<p>%s</p>\n</center>\n", nav)
+	}
+	foot = append(foot, "</body>\n</html>\n"...)
+	return head, foot
 }
 
-// Foot ends every page.
-const Foot = "</pre></td></tr></table>\n</body>\n</html>\n"
-
-// AppendPageHead starts the page of kind k anchored at poem n (label escaped).
-func AppendPageHead(buf []byte, k Kind, n int, label []byte) []byte {
-	links := fmt.Sprintf(`<a href="../index.html">all poems</a> | <a href="../%s/%d.html">%s</a>`,
-		k.Other().Name(), n, k.Other().title(label))
-	return appendHead(buf, k.title(label), links, k.about(label))
-}
-
-// AppendIndexHead starts the index page of a collection of count poems.
-func AppendIndexHead(buf []byte, count int) []byte {
-	return appendHead(buf, "All poems", fmt.Sprintf("%d poems", count),
-		"Each poem has two pages: the whole collection ordered by likeness to it (similar), and a walk that keeps taking the poem least like everything read so far (different).")
+// OrderingFrame is the head and foot of a page of kind k anchored at poem n
+// (label escaped) holding entries entries of its ordering.
+func OrderingFrame(k Kind, n int, label []byte, p Part, entries int) (head, foot []byte) {
+	return frame(p.title(k.title(label)), p.linkLine(k.Other().title(label)), k.about(label), p.nav(entries))
 }
 
 // Fragments is the pre-rendered collection a page is assembled from (the packed corpus).
@@ -71,30 +143,65 @@ type Fragments interface {
 	IndexLine(i int) []byte
 }
 
-// Page assembles the page of kind k whose entries are seq (indices, anchor
-// first) as a list of pieces to write in order: the head, then per entry its
-// rank and its pre-rendered bytes (which stay where they are, in the mapped
-// corpus), then the foot. Written with one writev, the page is never copied.
-func Page(k Kind, f Fragments, seq []int32) [][]byte {
-	anchor := int(seq[0])
+// Ordering assembles the page of kind k whose entries are seq (indices, the
+// anchor first on chapter 1) as a list of pieces to write in order: the head,
+// then per entry its rank and its pre-rendered bytes (which stay where they
+// are, in the mapped corpus), then the foot. Written with one writev, the
+// page is never copied.
+func Ordering(k Kind, f Fragments, anchor int, seq []int32, p Part) [][]byte {
+	head, foot := OrderingFrame(k, f.N(anchor), f.Label(anchor), p, len(seq))
+	return entries(f, head, foot, seq, p.First, f.Entry)
+}
+
+// entries lays out head, the ranked entries of seq from rank first, and foot.
+func entries[T int32 | uint32](f Fragments, head, foot []byte, seq []T, first int, entry func(i int) []byte) [][]byte {
 	width := RankWidth(f.Len())
 	pieces := make([][]byte, 0, 2*len(seq)+2)
-	pieces = append(pieces, AppendPageHead(nil, k, f.N(anchor), f.Label(anchor)))
+	pieces = append(pieces, head)
 	ranks := make([]byte, 0, len(seq)*(len(rankPrefix)+width+len(". ")))
-	for rank, i := range seq {
+	for j, i := range seq {
 		start := len(ranks)
-		ranks = AppendRank(ranks, rank+1, width)
-		pieces = append(pieces, ranks[start:len(ranks):len(ranks)], f.Entry(int(i)))
+		ranks = AppendRank(ranks, first+j, width)
+		pieces = append(pieces, ranks[start:len(ranks):len(ranks)], entry(int(i)))
 	}
-	return append(pieces, []byte(Foot))
+	return append(pieces, foot)
+}
+
+// ChronoFrame is the head and foot of a chronological page holding entries entries.
+func ChronoFrame(p Part, entries int) (head, foot []byte) {
+	p.Links.Chrono = "" // the page itself
+	return frame(p.title("All poems by date"), p.linkLine(""),
+		"Every poem of the collection once, the oldest first; undated poems come last.", p.nav(entries))
+}
+
+// Chronological assembles a chronological page: the entries of seq (indices)
+// from rank p.First. The page sits at the top of the site, beside the index,
+// so the entries' links, made for pages one folder down, lose their "../".
+func Chronological(f Fragments, seq []uint32, p Part) [][]byte {
+	head, foot := ChronoFrame(p, len(seq))
+	return entries(f, head, foot, seq, p.First, func(i int) []byte { return TopLevel(f.Entry(i)) })
+}
+
+// TopLevel rewrites an entry's links for a page at the top of the site. The
+// entry's text is escaped, so `href="../` can only be its own links.
+func TopLevel(entry []byte) []byte {
+	return bytes.ReplaceAll(entry, []byte(`href="../`), []byte(`href="`))
+}
+
+// IndexFrame is the head and foot of the index page of a collection of count
+// poems; chrono is the first chronological page.
+func IndexFrame(count int, chrono string) (head, foot []byte) {
+	return frame("All poems", fmt.Sprintf("%d poems | %s", count, link(html.EscapeString(chrono), "all poems by date")),
+		"Each poem has two pages: the collection ordered by likeness to it (similar), and a walk that keeps taking the poem least like everything read so far (different).", "")
 }
 
 // Index assembles the index page: every poem, with links to both its pages.
-func Index(f Fragments) [][]byte {
+func Index(f Fragments, chrono string) [][]byte {
+	head, foot := IndexFrame(f.Len(), chrono)
 	pieces := make([][]byte, 0, f.Len()+2)
-	pieces = append(pieces, AppendIndexHead(nil, f.Len()))
+	pieces = append(pieces, head)
 	for i := range f.Len() {
 		pieces = append(pieces, f.IndexLine(i))
 	}
-	return append(pieces, []byte(Foot))
+	return append(pieces, foot)
 }

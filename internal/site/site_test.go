@@ -2,394 +2,427 @@ package site_test
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
-	"math/rand/v2"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"pagegen/internal/gram"
-	"pagegen/internal/input"
-	"pagegen/internal/order"
-	"pagegen/internal/pack"
+	"pagegen/internal/budget"
 	"pagegen/internal/packed"
-	"pagegen/internal/render"
 	"pagegen/internal/site"
 )
 
-// vectors are random embeddings, the same for a seed.
-func vectors(n, dim int, seed uint64) [][]float32 {
-	r := rand.New(rand.NewPCG(seed, 1))
-	vecs := make([][]float32, n)
-	for i := range vecs {
-		vecs[i] = make([]float32, dim)
-		for k := range vecs[i] {
-			vecs[i][k] = float32(r.NormFloat64())
-		}
-	}
-	return vecs
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// settings are the layouts the tests try on the tiny corpus of 12 poems.
+var settings = []site.Settings{
+	{},                          // whole pages
+	{PerPage: 5},                // 3 chapters, the last short
+	{PerPage: 5, Chapters: 2},   // capped
+	{PerPage: 3, Chapters: 1},   // one chapter
+	{PerPage: 4, Chapters: 9},   // more chapters asked than there are
+	{PerPage: 100},              // one chapter holds everything
+	{PerPage: 1, Chapters: 12},  // a poem a page
+	{PerPage: 12, Chapters: 1},  // exactly whole, chaptered
+	{PerPage: 11, Chapters: 1},  // all but one
+	{PerPage: 6, Chapters: 100}, // two full chapters
 }
 
-// packedCorpus writes contents to a file and opens it, as pages do.
-func packedCorpus(t *testing.T, contents *packed.Contents) *packed.Corpus {
+func layout(t *testing.T, c *packed.Corpus, s site.Settings) site.Layout {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "corpus.bin")
-	f, err := os.Create(path)
+	l, err := site.New(c, s)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("New(%+v): %v", s, err)
 	}
-	if err := packed.Write(f, contents); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	c, err := packed.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return l
 }
 
-// tiny is a collection of 12 poems (two-digit ranks) with gaps in N, markup
-// and non-ASCII in labels and text, a content warning, a golden poem and an
-// undated poem, packed by the real pipeline.
-func tiny(t *testing.T) *packed.Corpus {
-	t.Helper()
-	const dim = 5
-	vecs := vectors(12, dim, 1)
-	numbers := []int{1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 1000}
-	cats := []string{"fediverse", "notes", "a<b>&c", "ünïcödé", "詩"}
-	c := &input.Corpus{Dimension: dim}
-	for i, n := range numbers {
-		p := input.Poem{
-			N:        n,
-			Category: cats[i%len(cats)],
-			ID:       int64(i * 7),
-			Content:  strings.Repeat(fmt.Sprintf("line %d of poem %d & <more> ", i, n), i+1) + "\n\nend",
-			Date:     time.Date(2020, 1, 1+i, 0, 0, 0, 0, time.UTC),
-			Vector:   vecs[i],
-		}
-		switch i {
-		case 2:
-			p.ContentWarning = "loss"
-		case 3:
-			p.Golden = true
-			p.Content = strings.Repeat("x", 1024)
-		case 4:
-			p.Date = time.Time{}
-		}
-		c.Poems = append(c.Poems, p)
-	}
-	contents, _ := pack.Contents(c, packed.Fingerprint{1})
-	return packedCorpus(t, contents)
-}
-
-// direct is a corpus of n poems (N = 3i+2) built without rendering.
-func direct(t *testing.T, n int) *packed.Corpus {
-	t.Helper()
-	const dim = 4
-	vecs := vectors(n, dim, uint64(n))
-	norms := gram.Norms(vecs)
-	poems := make([]packed.Poem, n)
-	for i := range poems {
-		poems[i] = packed.Poem{
-			N:     uint32(3*i + 2),
-			Label: []byte(fmt.Sprintf("cat%d/&quot;%d&quot;", i%3, i)),
-			Entry: bytes.Repeat([]byte(fmt.Sprintf("entry %d ═─ é\n", i)), i%5), // some empty
-			Index: []byte(fmt.Sprintf("%4d cat%d/%d\n", 3*i+2, i%3, i)),
+// render writes every file of the layout in memory, by name.
+func renderAll(l site.Layout) map[string][]byte {
+	files := map[string][]byte{}
+	for _, q := range l.Seqs() {
+		pages := l.Pages(q)
+		for c := 1; c <= l.Chapters(q); c++ {
+			files[l.Name(q, c)] = bytes.Join(pages(c), nil)
 		}
 	}
-	return packedCorpus(t, &packed.Contents{Dim: dim, Poems: poems, Norms: norms, Vectors: vecs, Gram: gram.Matrix(vecs, norms)})
+	return files
 }
 
-func TestSizesMatchAssembledPages(t *testing.T) {
-	for name, c := range map[string]*packed.Corpus{
-		"tiny":      tiny(t),
-		"one poem":  direct(t, 1),
-		"123 poems": direct(t, 123),
+func TestNew(t *testing.T) {
+	c := tiny(t)
+	for _, tc := range []struct {
+		s                        site.Settings
+		per, kept, limit, chrono int
+	}{
+		{site.Settings{}, 12, 1, 12, 1},
+		{site.Settings{PerPage: 5}, 5, 3, 12, 3},
+		{site.Settings{PerPage: 5, Chapters: 2}, 5, 2, 10, 3},
+		{site.Settings{PerPage: 4, Chapters: 9}, 4, 3, 12, 3},
+		{site.Settings{PerPage: 100}, 12, 1, 12, 1},
+		{site.Settings{PerPage: 1, Chapters: 5}, 1, 5, 5, 12},
 	} {
-		t.Run(name, func(t *testing.T) {
-			sizes := site.NewSizes(c)
-			g := order.Gram{N: c.Len(), Cos: c.Gram(), Norms: c.Norms()}
-			if got, want := sizes.Of(site.IndexPage), int64(len(bytes.Join(render.Index(c), nil))); got != want {
-				t.Errorf("Of(index.html) = %d, want %d", got, want)
-			}
-			for i := range c.Len() {
-				for k, seq := range map[render.Kind][]int32{
-					render.Similar:   order.Similar(g, i),
-					render.Different: order.Different(g, i),
-				} {
-					p := site.PageOf(k, c.N(i))
-					want := int64(len(bytes.Join(render.Page(k, c, seq), nil)))
-					if got := sizes.Of(p); got != want {
-						t.Errorf("Of(%s) = %d, want %d", p, got, want)
-					}
-				}
-			}
-			last := c.N(c.Len() - 1)
-			for _, p := range []site.Page{
-				site.PageOf(render.Similar, last+1),
-				site.PageOf(render.Different, -1),
-				"other/1.html",
-				"corpus",
-				"",
-			} {
-				if got := sizes.Of(p); got != 0 {
-					t.Errorf("Of(%q) = %d, want 0 (no such page)", p, got)
-				}
-			}
-		})
+		l := layout(t, c, tc.s)
+		got := []int{l.PerPage(), l.Kept(), l.Limit(), l.Chapters(site.Seq{Kind: site.Chrono})}
+		if want := []int{tc.per, tc.kept, tc.limit, tc.chrono}; !slices.Equal(got, want) {
+			t.Errorf("%+v: per page, kept, limit, chronological pages = %v, want %v", tc.s, got, want)
+		}
+	}
+	for _, bad := range []site.Settings{{Chapters: 3}, {PerPage: -1}, {PerPage: 5, Chapters: -2}} {
+		if _, err := site.New(c, bad); err == nil {
+			t.Errorf("New(%+v) accepted", bad)
+		}
 	}
 }
 
-func TestPages(t *testing.T) {
+func TestNamesRoundTrip(t *testing.T) {
+	c := tiny(t)
+	for _, s := range settings {
+		l := layout(t, c, s)
+		names := map[string]bool{}
+		for _, q := range l.Seqs() {
+			for ch := 1; ch <= l.Chapters(q); ch++ {
+				name := l.Name(q, ch)
+				if names[name] {
+					t.Fatalf("%+v: %s named twice", s, name)
+				}
+				names[name] = true
+				gq, gc, ok := l.Parse(name)
+				if !ok || gq != q || gc != ch {
+					t.Errorf("%+v: Parse(%q) = %v, %d, %v; want %v, %d", s, name, gq, gc, ok, q, ch)
+				}
+				if err := site.CheckGoal(name); err != nil && q.Kind != site.Index {
+					t.Errorf("CheckGoal(%q): %v", name, err)
+				}
+			}
+		}
+		if got, want := len(names), l.FileCount(l.Seqs()); got != want {
+			t.Errorf("%+v: %d names, FileCount says %d", s, got, want)
+		}
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	l := layout(t, tiny(t), site.Settings{PerPage: 5, Chapters: 2}) // poems 1 2 3 5 8 13 21 34 55 89 144 1000
+	for _, name := range []string{
+		"similar/4.html",       // no poem 4
+		"similar/1-3.html",     // past the chapters kept
+		"chronological-4.html", // past the chronology
+		"similar/1-1.html",     // chapter 1 has no number
+		"similar/1-02.html",    // not as Name spells it
+		"similar/01.html",      //
+		"similar/+1.html",      //
+		"similar/1-2.htm",      //
+		"similar/1.html.tmp",   //
+		"poems/1.html",         // not a folder of the site
+		"similar/sub/1.html",   //
+		"chronological/1.html", //
+		"different/0.html",     //
+		"different/-1.html",    //
+		".pagegen-site",        // the stamp is no page
+		"chronological-1.html", //
+		"similar/1-2-3.html",   //
+		"similar/ 1.html",      //
+		"similar/1.html/",      //
+		"index-2.html",         //
+		"chronological-x.html", //
+		"similar/99999999999999999999.html",
+	} {
+		if q, c, ok := l.Parse(name); ok {
+			t.Errorf("Parse(%q) = %v, %d: the site has no such file", name, q, c)
+		}
+	}
+}
+
+func TestCheckGoal(t *testing.T) {
+	for goal, ok := range map[string]bool{
+		"all": true, "similar": true, "index": true, "chronological": true, "similar/3.html": true, "different/7800.html": true,
+		"similar/3-2.html": true, "chronological.html": true, "chronological-7.html": true,
+		"similar/abc.html": false, "similar/0.html": false, "different/-1.html": false, "similar/03.html": false, "similar/3": false,
+		"similar/3-1.html": false, "chronological-1.html": false, "chronological-x.html": false,
+	} {
+		if err := site.CheckGoal(goal); (err == nil) != ok {
+			t.Errorf("CheckGoal(%q) = %v", goal, err)
+		}
+	}
+}
+
+func TestSelect(t *testing.T) {
 	c := direct(t, 4) // poems 2, 5, 8, 11
-	sim := []site.Page{"similar/2.html", "similar/5.html", "similar/8.html", "similar/11.html"}
-	dif := []site.Page{"different/2.html", "different/5.html", "different/8.html", "different/11.html"}
-	all := slices.Concat(sim, dif, []site.Page{site.IndexPage})
+	l := layout(t, c, site.Settings{PerPage: 2, Chapters: 1})
+	sq := func(k site.Kind, n int) site.Seq { return site.Seq{Kind: k, N: n} }
+	sim := []site.Seq{sq(site.Similar, 2), sq(site.Similar, 5), sq(site.Similar, 8), sq(site.Similar, 11)}
+	dif := []site.Seq{sq(site.Different, 2), sq(site.Different, 5), sq(site.Different, 8), sq(site.Different, 11)}
+	chrono, index := site.Seq{Kind: site.Chrono}, site.Seq{Kind: site.Index}
+	all := slices.Concat(sim, dif, []site.Seq{chrono, index})
 	for _, tc := range []struct {
 		goals []string
-		want  []site.Page
+		want  []site.Seq
 	}{
-		{nil, nil},
+		{nil, all},
 		{[]string{"all"}, all},
 		{[]string{"similar"}, sim},
 		{[]string{"different"}, dif},
-		{[]string{"index"}, []site.Page{site.IndexPage}},
+		{[]string{"index"}, []site.Seq{index}},
+		{[]string{"chronological"}, []site.Seq{chrono}},
+		{[]string{"chronological-2.html"}, []site.Seq{chrono}},
 		{[]string{"corpus"}, nil},
 		{[]string{"size", "space-check", "clean"}, nil},
-		{[]string{"similar/8.html"}, []site.Page{"similar/8.html"}},
-		{[]string{"different/11.html", "similar/2.html"}, []site.Page{"different/11.html", "similar/2.html"}},
-		// A page goal is taken as it is, even for a poem the corpus lacks:
-		// make will build (and fail) it.
-		{[]string{"similar/999.html"}, []site.Page{"similar/999.html"}},
-		// Duplicates: each page once, where it first comes.
-		{[]string{"similar", "all"}, slices.Concat(sim, dif, []site.Page{site.IndexPage})},
-		{[]string{"index", "all", "index"}, slices.Concat([]site.Page{site.IndexPage}, sim, dif)},
-		{[]string{"different/5.html", "different", "different/5.html"}, []site.Page{"different/5.html", "different/2.html", "different/8.html", "different/11.html"}},
-		{[]string{"all", "all"}, all},
-		{[]string{"corpus", "similar"}, sim},
+		{[]string{"similar/8.html"}, []site.Seq{sq(site.Similar, 8)}},
+		{[]string{"different/11.html", "similar/2.html"}, []site.Seq{sq(site.Different, 11), sq(site.Similar, 2)}},
+		{[]string{"similar", "all"}, all},
+		{[]string{"index", "all", "index"}, slices.Concat([]site.Seq{index}, sim, dif, []site.Seq{chrono})},
 	} {
-		got := site.Pages(c, tc.goals)
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("Pages(%q) = %q, want %q", tc.goals, got, tc.want)
+		got, err := l.Select(tc.goals)
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("Select(%q) = %v, %v; want %v", tc.goals, got, err, tc.want)
 		}
-		if again := site.Pages(c, tc.goals); !slices.Equal(again, got) {
-			t.Errorf("Pages(%q) changes between calls: %q, then %q", tc.goals, got, again)
+	}
+	for _, goal := range []string{"similar/999.html", "similar/2-2.html", "chronological-3.html"} {
+		if got, err := l.Select([]string{goal}); err == nil {
+			t.Errorf("Select(%q) = %v: the site has no such page", goal, got)
 		}
 	}
 }
 
-func TestPageOfAndPoem(t *testing.T) {
-	for _, k := range []render.Kind{render.Similar, render.Different} {
-		for _, n := range []int{0, 1, 12, 7800, 1 << 31} {
-			p := site.PageOf(k, n)
-			if want := site.Page(fmt.Sprintf("%s/%d.html", k.Name(), n)); p != want {
-				t.Errorf("PageOf(%v, %d) = %q, want %q", k, n, p, want)
-			}
-			if gk, gn, ok := p.Poem(); !ok || gk != k || gn != n {
-				t.Errorf("%q.Poem() = %v, %d, %v", p, gk, gn, ok)
-			}
+// TestPagesAreTheOrderings checks that chapters are consecutive slices of
+// one ordering, each entry once, ranks running on, the anchor first.
+func TestPagesAreTheOrderings(t *testing.T) {
+	c := tiny(t)
+	whole := renderAll(layout(t, c, site.Settings{}))
+	entry := regexp.MustCompile(`(?m)^ -> +(\d+)\. <a name="p(\d+)"`)
+	order := func(page []byte) (ranks, ns []string) {
+		for _, m := range entry.FindAllSubmatch(page, -1) {
+			ranks, ns = append(ranks, string(m[1])), append(ns, string(m[2]))
 		}
+		return ranks, ns
 	}
-	for _, p := range []site.Page{
-		"", "index.html", "similar", "similar/", "similar/.html", "similar/x.html",
-		"similar/1.5.html", "similar/1e3.html", "other/12.html", "Similar/12.html",
-		"similar/12/3.html", "/similar/12.html", "similar/ 12.html", "similar/99999999999999999999.html",
-	} {
-		if k, n, ok := p.Poem(); ok {
-			t.Errorf("%q.Poem() = %v, %d, true; want not a poem page", p, k, n)
+	for _, s := range settings[1:] {
+		l := layout(t, c, s)
+		files := renderAll(l)
+		for _, q := range l.Seqs() {
+			if q.Kind == site.Index {
+				continue
+			}
+			_, want := order(whole[l.Name(q, 1)])
+			var ranks, got []string
+			for ch := 1; ch <= l.Chapters(q); ch++ {
+				r, n := order(files[l.Name(q, ch)])
+				if lo, hi := l.Span(q, ch); len(n) != hi-lo || len(n) == 0 {
+					t.Fatalf("%+v: %s has %d entries, its span %d..%d", s, l.Name(q, ch), len(n), lo, hi)
+				}
+				ranks, got = append(ranks, r...), append(got, n...)
+			}
+			if len(got) != l.Limit() && q.Kind != site.Chrono || q.Kind == site.Chrono && len(got) != c.Len() {
+				t.Fatalf("%+v: %s has %d entries in all", s, q, len(got))
+			}
+			if !slices.Equal(got, want[:len(got)]) {
+				t.Errorf("%+v: %s's chapters hold %v, the whole page %v", s, q, got, want)
+			}
+			for i, r := range ranks {
+				if r != fmt.Sprint(i+1) {
+					t.Fatalf("%+v: %s: rank %s at place %d", s, q, r, i+1)
+				}
+			}
 		}
 	}
 }
 
-func TestStale(t *testing.T) {
-	base := time.Now().Add(-time.Hour).Truncate(time.Second)
-	dir := t.TempDir()
-	out := filepath.Join(dir, "site")
-	touch := func(path string, at time.Time) string {
-		t.Helper()
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
+// TestLinks follows every link of every file, for every layout: each leads
+// to a file of the site, and its #pN to an entry there.
+func TestLinks(t *testing.T) {
+	c := tiny(t)
+	href := regexp.MustCompile(`href="([^"]*)"`)
+	for _, s := range settings {
+		files := renderAll(layout(t, c, s))
+		for name, page := range files {
+			links := href.FindAllSubmatch(page, -1)
+			if len(links) == 0 {
+				t.Fatalf("%+v: %s has no links", s, name)
+			}
+			for _, m := range links {
+				target, frag, _ := strings.Cut(string(m[1]), "#")
+				resolved := path.Clean(path.Join(path.Dir(name), target))
+				dest, ok := files[resolved]
+				if !ok {
+					t.Errorf("%+v: %s links to %s (%s), which the site does not have", s, name, m[1], resolved)
+					continue
+				}
+				if frag != "" && !bytes.Contains(dest, []byte(`name="`+frag+`"`)) {
+					t.Errorf("%+v: %s links to %s, which has no entry %s", s, name, m[1], frag)
+				}
+			}
 		}
-		if err := os.WriteFile(path, nil, 0o644); err != nil {
-			t.Fatal(err)
+		for _, banned := range []string{"<style", "style=", "<script"} {
+			for name, page := range files {
+				if bytes.Contains(page, []byte(banned)) {
+					t.Errorf("%s has %s", name, banned)
+				}
+			}
 		}
-		if err := os.Chtimes(path, at, at); err != nil {
-			t.Fatal(err)
+	}
+}
+
+func TestChapterNavigation(t *testing.T) {
+	l := layout(t, tiny(t), site.Settings{PerPage: 5, Chapters: 2})
+	q := site.Seq{Kind: site.Similar, N: 8}
+	for ch, want := range map[int][]string{
+		1: {"chapter 1 of 3: poems 1 to 5 of 12", `href="8-2.html">next`, `href="../different/8.html"`, `href="../chronological.html"`, `href="../index.html"`},
+		2: {"chapter 2 of 3: poems 6 to 10 of 12", `href="8.html">&lt; previous`, "keeps the first 2 chapters"},
+	} {
+		page := bytes.Join(l.Pages(q)(ch), nil)
+		for _, w := range want {
+			if !bytes.Contains(page, []byte(w)) {
+				t.Errorf("similar/8 chapter %d lacks %q", ch, w)
+			}
 		}
-		return path
 	}
-	corpus := touch(filepath.Join(dir, "corpus.bin"), base)
-	program := touch(filepath.Join(dir, "pagegen"), base.Add(10*time.Second))
-	pages := map[site.Page]time.Duration{ // page: its time after base
-		"similar/1.html":   20 * time.Second,                  // newer than both
-		"similar/2.html":   5 * time.Second,                   // older than the program
-		"different/1.html": -time.Second,                      // older than both
-		"different/2.html": 10 * time.Second,                  // as new as the program: make leaves it
-		"index.html":       10*time.Second + time.Millisecond, // just newer
-		// similar/3.html is missing
+	if page := bytes.Join(l.Pages(q)(2), nil); bytes.Contains(page, []byte("next")) {
+		t.Errorf("the last chapter kept links to a next one")
 	}
-	for p, d := range pages {
-		touch(filepath.Join(out, string(p)), base.Add(d))
+}
+
+// TestSizes checks the projection against the files as assembled: exact for
+// the index, the chronology and whole orderings; the largest file bounded.
+func TestSizes(t *testing.T) {
+	for _, c := range []*packed.Corpus{tiny(t), direct(t, 40)} {
+		for _, s := range settings {
+			l := layout(t, c, s)
+			sizes := site.NewSizes(l)
+			files := renderAll(l)
+			var built, largest int64
+			for _, q := range l.Seqs() {
+				var size, big int64
+				for ch := 1; ch <= l.Chapters(q); ch++ {
+					f := int64(len(files[l.Name(q, ch)]))
+					size, big = size+f, max(big, f)
+				}
+				expected, spared, bound := sizes.Of(q)
+				exact := q.Kind == site.Index || q.Kind == site.Chrono || l.Limit() == c.Len()
+				if exact && (expected != size || spared != size) {
+					t.Errorf("%+v: %s is %d bytes, projected %d (%d with room)", s, q, size, expected, spared)
+				}
+				if big > bound {
+					t.Errorf("%+v: %s has a file of %d bytes, bound %d", s, q, big, bound)
+				}
+				built, largest = built+size, max(largest, big)
+			}
+			p := sizes.Project(l.Seqs(), true)
+			if p.Largest < largest {
+				t.Errorf("%+v: largest file %d, bound %d", s, largest, p.Largest)
+			}
+			if p.Files != len(files)+1 || p.Dirs != 2 {
+				t.Errorf("%+v: projected %d files and %d dirs; the site has %d files, the stamp and 2 dirs", s, p.Files, p.Dirs, len(files))
+			}
+			// The tiny corpora have few entries of uneven sizes: the mean is
+			// a rough guide there (the bench checks it at scale).
+			if off := float64(p.Expected-built-int64(len(l.Stamp()))) / float64(built); off > 0.25 || off < -0.25 {
+				t.Errorf("%+v: projected %d bytes, built %d (%+.0f%%)", s, p.Expected, built, 100*off)
+			}
+		}
 	}
-	list := []site.Page{"similar/1.html", "similar/2.html", "similar/3.html", "different/1.html", "different/2.html", "index.html"}
+}
+
+func TestFit(t *testing.T) {
+	c := tiny(t)
+	whole := site.NewSizes(layout(t, c, site.Settings{})).Project(layout(t, c, site.Settings{}).Seqs(), true)
+	per3 := layout(t, c, site.Settings{PerPage: 3})
+	// What each number of chapters of 3 takes, to set budgets between them.
+	need := func(m int) budget.Need {
+		l := layout(t, c, site.Settings{PerPage: 3, Chapters: m})
+		return site.NewSizes(l).Project(l.Seqs(), true).Need
+	}
 	for _, tc := range []struct {
-		name string
-		deps []string
-		want []site.Page
+		name    string
+		s       site.Settings
+		b       budget.Budget
+		kept    int    // chapters chosen; 0: refused
+		message string // part of the refusal
 	}{
-		{"both deps", []string{corpus, program}, []site.Page{"similar/2.html", "similar/3.html", "different/1.html"}},
-		{"deps in the other order", []string{program, corpus}, []site.Page{"similar/2.html", "similar/3.html", "different/1.html"}},
-		{"the corpus only", []string{corpus}, []site.Page{"similar/3.html", "different/1.html"}},
-		{"no deps", nil, []site.Page{"similar/3.html"}},
+		{"no budget", site.Settings{PerPage: 3}, budget.Budget{}, 4, ""},
+		{"whole within", site.Settings{}, budget.Budget{Quota: whole.Bytes}, 1, ""},
+		{"whole over", site.Settings{}, budget.Budget{Quota: whole.Bytes - 1}, 0, "PER_PAGE="},
+		{"files for 2 chapters", site.Settings{PerPage: 3}, budget.Budget{MaxFiles: need(2).Files}, 2, ""},
+		{"files for 2, dirs count", site.Settings{PerPage: 3}, budget.Budget{MaxFiles: need(2).Files + 1, CountDirs: true}, 1, ""},
+		{"bytes for 3 chapters", site.Settings{PerPage: 3}, budget.Budget{Quota: need(3).Bytes}, 3, ""},
+		{"bytes for 3, less one", site.Settings{PerPage: 3}, budget.Budget{Quota: need(3).Bytes - 1}, 2, ""},
+		{"all chapters fit", site.Settings{PerPage: 3}, budget.Budget{Quota: need(4).Bytes}, per3.Kept(), ""},
+		{"chapters given, fit", site.Settings{PerPage: 3, Chapters: 2}, budget.Budget{MaxFiles: need(2).Files}, 2, ""},
+		{"chapters given, over", site.Settings{PerPage: 3, Chapters: 3}, budget.Budget{MaxFiles: need(2).Files}, 0, "files"},
+		{"nothing fits", site.Settings{PerPage: 3}, budget.Budget{MaxFiles: 10}, 0, "No chapter size fits: 12 poems need at least 26 pages"},
+		{"file too large", site.Settings{}, budget.Budget{MaxFileSize: 100}, 0, "a file of"},
 	} {
-		got, err := site.Stale(list, out, tc.deps...)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
+		p, err := site.Fit(c, tc.s, tc.b)
+		switch {
+		case tc.kept == 0 && err == nil:
+			t.Errorf("%s: Fit chose %d chapters; want a refusal", tc.name, p.Kept())
+		case tc.kept == 0 && !strings.Contains(err.Error(), tc.message):
+			t.Errorf("%s: Fit: %v; want it to say %q", tc.name, err, tc.message)
+		case tc.kept > 0 && err != nil:
+			t.Errorf("%s: Fit: %v", tc.name, err)
+		case tc.kept > 0 && p.Kept() != tc.kept:
+			t.Errorf("%s: Fit chose %d chapters, want %d (%s)", tc.name, p.Kept(), tc.kept, p.Why)
+		case tc.kept > 0 && len(tc.b.Over(p.Size.Need)) > 0:
+			t.Errorf("%s: Fit chose a plan over its budget: %v", tc.name, tc.b.Over(p.Size.Need))
 		}
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("%s: Stale = %q, want %q", tc.name, got, tc.want)
-		}
-	}
-	if got, err := site.Stale(nil, out, corpus); err != nil || len(got) != 0 {
-		t.Errorf("Stale of no pages = %q, %v", got, err)
-	}
-	if got, err := site.Stale(list[:2], filepath.Join(dir, "no-site"), corpus); err != nil || !slices.Equal(got, list[:2]) {
-		t.Errorf("Stale with no site yet = %q, %v; want every page", got, err)
-	}
-	missing := filepath.Join(dir, "no-such-corpus.bin")
-	if got, err := site.Stale(list, out, corpus, missing); err == nil || !strings.Contains(err.Error(), missing) {
-		t.Errorf("Stale with a missing dep = %q, %v; want an error naming it", got, err)
 	}
 }
 
-func TestFree(t *testing.T) {
-	dir := t.TempDir()
-	here, err := site.Free(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if here <= 0 {
-		t.Errorf("Free(%s) = %d", dir, here)
-	}
-	for _, sub := range []string{"site", "site/similar/deeper", "site/../other"} {
-		got, err := site.Free(filepath.Join(dir, sub))
-		if err != nil {
-			t.Errorf("Free(%s) for a directory not made yet: %v", sub, err)
-			continue
-		}
-		// The same file system; others may write meanwhile.
-		if diff := got - here; diff < -64<<20 || diff > 64<<20 {
-			t.Errorf("Free(%s) = %d, but its parent has %d", sub, got, here)
-		}
-	}
-	if _, err := os.Stat(filepath.Join(dir, "site")); !os.IsNotExist(err) {
-		t.Errorf("Free created the directory (%v)", err)
-	}
-	if got, err := site.Free("relative-dir-that-does-not-exist"); err != nil || got <= 0 {
-		t.Errorf("Free of a relative path = %d, %v", got, err)
-	}
-	file := filepath.Join(dir, "file")
-	if err := os.WriteFile(file, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := site.Free(filepath.Join(file, "site")); err == nil {
-		t.Errorf("Free under a regular file = %d, nil; want an error", got)
-	}
-}
-
-// TestOutdated: without the site's stamp, or with another corpus's, every
-// page is to build; with this corpus's, the stale ones.
 func TestOutdated(t *testing.T) {
 	c := direct(t, 3)
-	dir := t.TempDir()
-	out := filepath.Join(dir, "site")
-	pages := site.Pages(c, []string{"similar"})
-	deps := []string{filepath.Join(dir, "corpus.bin"), filepath.Join(dir, "pagegen")}
-	past := time.Now().Add(-time.Hour)
-	for _, path := range deps {
-		if err := os.WriteFile(path, nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		os.Chtimes(path, past, past)
-	}
-	for _, p := range pages { // every page newer than the corpus and pagegen
-		path := filepath.Join(out, string(p))
-		os.MkdirAll(filepath.Dir(path), 0o755)
-		if err := os.WriteFile(path, nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stamp := filepath.Join(out, site.StampName)
-	for _, tt := range []struct {
-		name  string
-		stamp string // "" is none
-		want  int
-	}{
-		{"no stamp", "", len(pages)},
-		{"another corpus's stamp", "0123\n", len(pages)},
-		{"this corpus's stamp, older than the pages", site.Stamp(c), 0},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			os.Remove(stamp)
-			if tt.stamp != "" {
-				if err := os.WriteFile(stamp, []byte(tt.stamp), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				os.Chtimes(stamp, past, past)
-			}
-			got, err := site.Outdated(c, pages, out, deps[0], deps[1])
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(got) != tt.want {
-				t.Errorf("%d pages to build, want %d", len(got), tt.want)
-			}
-		})
-	}
-}
-
-func TestProject(t *testing.T) {
-	c := direct(t, 4)
+	l := layout(t, c, site.Settings{PerPage: 2})
 	out := t.TempDir()
-	pages := site.Pages(c, []string{"similar"})
-	sizes := site.NewSizes(c)
-	// One page exists at its full size, one half as large; two are missing.
-	write := func(p site.Page, n int64) {
-		path := filepath.Join(out, string(p))
+	seqs := l.Seqs()
+	if stale, err := l.Outdated(seqs, out); err != nil || len(stale) != len(seqs) {
+		t.Fatalf("an empty site: %d of %d stale, %v", len(stale), len(seqs), err)
+	}
+	write := func(name string, when time.Time) {
+		path := filepath.Join(out, name)
 		os.MkdirAll(filepath.Dir(path), 0o755)
-		if err := os.WriteFile(path, make([]byte, n), 0o644); err != nil {
+		if err := os.WriteFile(path, nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		os.Chtimes(path, when, when)
 	}
-	write(pages[0], sizes.Of(pages[0]))
-	write(pages[1], sizes.Of(pages[1])/2)
-	p, err := site.Project(c, pages, pages, out, 2)
-	if err != nil {
-		t.Fatal(err)
+	now := time.Now()
+	write(site.StampName, now.Add(-time.Hour))
+	for _, q := range seqs {
+		for _, f := range l.Files(q) {
+			write(f, now)
+		}
 	}
-	var all, largest int64
-	for _, pg := range pages {
-		all += sizes.Of(pg)
-		largest = max(largest, sizes.Of(pg))
+	if stale, err := l.Outdated(seqs, out); len(stale) != len(seqs) {
+		t.Errorf("a stamp of something else: %d of %d stale (%v)", len(stale), len(seqs), err)
 	}
-	growth := sizes.Of(pages[1]) - sizes.Of(pages[1])/2 + sizes.Of(pages[2]) + sizes.Of(pages[3])
-	if p.Pages != 4 || p.Stale != 4 || p.Size != all || p.Write != all || p.Need != growth+2*largest || p.Free <= 0 {
-		t.Errorf("Project = %+v, want 4 pages, %d bytes, need %d (growth) + 2 × %d (in flight)", p, all, growth, largest)
+	os.WriteFile(filepath.Join(out, site.StampName), []byte(l.Stamp()), 0o644)
+	os.Chtimes(filepath.Join(out, site.StampName), now.Add(-time.Hour), now.Add(-time.Hour))
+	if stale, err := l.Outdated(seqs, out); len(stale) != 0 || err != nil {
+		t.Errorf("an up-to-date site: %v stale (%v)", stale, err)
+	}
+	q := site.Seq{Kind: site.Different, N: 5}
+	write(l.Name(q, 2), now.Add(-2*time.Hour)) // one chapter older than the stamp
+	os.Remove(filepath.Join(out, "chronological-2.html"))
+	if stale, _ := l.Outdated(seqs, out); !slices.Equal(stale, []site.Seq{q, {Kind: site.Chrono}}) {
+		t.Errorf("stale: %v; want different/5 (a chapter older than the stamp) and the chronology (a chapter gone)", stale)
+	}
+	if other := layout(t, c, site.Settings{PerPage: 2, Chapters: 1}); other.Stamp() == l.Stamp() {
+		t.Error("the stamp does not change with CHAPTERS")
 	}
 }
 
 func TestPrune(t *testing.T) {
 	c := direct(t, 3) // poems 2, 5, 8
+	l := layout(t, c, site.Settings{PerPage: 1, Chapters: 2})
 	out := t.TempDir()
-	keep := []string{"similar/2.html", "different/8.html", "similar/notes.html", "similar/05.html", "index.html", "similar/.3.html.123.tmp"}
-	gone := []string{"similar/3.html", "different/9.html"}
+	keep := []string{"similar/2.html", "similar/2-2.html", "different/8.html", "similar/notes.html", "similar/05.html",
+		"index.html", "similar/.3.html.123.tmp", "chronological-3.html", "chronological.txt", "mine.html", "similar/2-02.html"}
+	gone := []string{"similar/3.html", "different/9.html", "similar/2-3.html", "different/5-7.html", "chronological-4.html"}
 	for _, name := range append(keep, gone...) {
 		path := filepath.Join(out, name)
 		os.MkdirAll(filepath.Dir(path), 0o755)
@@ -397,29 +430,50 @@ func TestPrune(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	n, err := site.Prune(c, out)
+	os.Mkdir(filepath.Join(out, "different", "7.html"), 0o755) // not a file: left alone
+	n, err := l.Prune(out)
 	if err != nil || n != len(gone) {
 		t.Fatalf("Prune = %d, %v; want %d", n, err, len(gone))
 	}
-	for _, name := range keep {
+	for _, name := range append(keep, "different/7.html") {
 		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
 			t.Errorf("%s was removed: %v", name, err)
 		}
 	}
 	for _, name := range gone {
 		if _, err := os.Stat(filepath.Join(out, name)); !os.IsNotExist(err) {
-			t.Errorf("%s, of a poem not in the corpus, is still there", name)
+			t.Errorf("%s, which the site no longer has, is still there", name)
 		}
 	}
 }
 
-func TestCheckGoal(t *testing.T) {
-	for goal, ok := range map[string]bool{
-		"all": true, "similar": true, "index": true, "similar/3.html": true, "different/7800.html": true,
-		"similar/abc.html": false, "similar/0.html": false, "different/-1.html": false, "similar/03.html": false, "similar/3": false,
-	} {
-		if err := site.CheckGoal(goal); (err == nil) != ok {
-			t.Errorf("CheckGoal(%q) = %v", goal, err)
+// TestMakefile compares make's fragment with its golden file:
+// go test ./internal/site -run Makefile -update rewrites it.
+func TestMakefile(t *testing.T) {
+	var b bytes.Buffer
+	if err := layout(t, direct(t, 3), site.Settings{PerPage: 2, Chapters: 1}).Makefile(&b); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "pages.mk")
+	if *update {
+		if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(b.Bytes(), want) {
+		t.Errorf("the make fragment differs from %s (run with -update after a deliberate change):\n%s", golden, b.Bytes())
+	}
+}
+
+func TestFree(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{dir, filepath.Join(dir, "not", "yet", "made")} {
+		if free, err := site.Free(d); err != nil || free <= 0 {
+			t.Errorf("Free(%s) = %d, %v", d, free, err)
 		}
 	}
 }

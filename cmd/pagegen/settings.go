@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"pagegen/internal/budget"
+	"pagegen/internal/exit"
+	"pagegen/internal/packed"
+	"pagegen/internal/site"
+)
+
+// SiteFlags are the settings that shape the site's files, as make passes
+// them (empty: unset).
+type SiteFlags struct {
+	PerPage  string `name:"per-page" placeholder:"K" help:"Entries a chapter (PER_PAGE); empty: whole pages."`
+	Chapters string `placeholder:"M" help:"Chapters kept of each similar and different ordering (CHAPTERS); empty: all, or as many as fit the budget."`
+}
+
+// BudgetFlags bound the site (HOST, QUOTA, MAX_FILES, MAX_FILE_SIZE).
+type BudgetFlags struct {
+	Host        string `help:"A known host whose limits bound the site: neocities, neocities-free, github-pages, gitlab-pages, cloudflare-pages."`
+	Quota       string `placeholder:"BYTES" help:"Bytes the site may take, e.g. 50G."`
+	MaxFiles    string `placeholder:"N" help:"Files (and directories, with a host that counts them) the site may have."`
+	MaxFileSize string `placeholder:"BYTES" help:"Bytes one file may take, e.g. 25MiB."`
+}
+
+// settings reads the flags.
+func (f SiteFlags) settings() (site.Settings, error) {
+	var s site.Settings
+	var err error
+	if s.PerPage, err = count("PER_PAGE", f.PerPage); err != nil {
+		return s, err
+	}
+	s.Chapters, err = count("CHAPTERS", f.Chapters)
+	return s, err
+}
+
+// count reads a make variable that holds a count; empty or 0 is unset.
+func count(name, v string) (int, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, exit.UsageError(fmt.Errorf("%s=%s: give a whole number, e.g. %s=100, or leave it out", name, v, name))
+	}
+	return n, nil
+}
+
+// layout is the site of c with the flags' settings, as already resolved
+// (the page writers get them from make's page list).
+func (f SiteFlags) layout(c *packed.Corpus) (site.Layout, error) {
+	s, err := f.settings()
+	if err != nil {
+		return site.Layout{}, err
+	}
+	l, err := site.New(c, s)
+	if err != nil {
+		return l, exit.UsageError(err)
+	}
+	return l, nil
+}
+
+// fit lays out the site of c within the budget, choosing CHAPTERS if asked.
+func fit(c *packed.Corpus, sf SiteFlags, bf BudgetFlags) (site.Plan, error) {
+	s, err := sf.settings()
+	if err != nil {
+		return site.Plan{}, err
+	}
+	b, err := budget.Parse(budget.Settings{Host: bf.Host, Quota: bf.Quota, MaxFiles: bf.MaxFiles, MaxFileSize: bf.MaxFileSize})
+	if err != nil {
+		return site.Plan{}, exit.UsageError(err)
+	}
+	if _, err := site.New(c, s); err != nil {
+		return site.Plan{}, exit.UsageError(err)
+	}
+	return site.Fit(c, s, b)
+}

@@ -1,0 +1,108 @@
+package site_test
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"pagegen/internal/gram"
+	"pagegen/internal/input"
+	"pagegen/internal/pack"
+	"pagegen/internal/packed"
+)
+
+// vectors are random embeddings, the same for a seed.
+func vectors(n, dim int, seed uint64) [][]float32 {
+	r := rand.New(rand.NewPCG(seed, 1))
+	vecs := make([][]float32, n)
+	for i := range vecs {
+		vecs[i] = make([]float32, dim)
+		for k := range vecs[i] {
+			vecs[i][k] = float32(r.NormFloat64())
+		}
+	}
+	return vecs
+}
+
+// packedCorpus writes contents to a file and opens it, as pages do.
+func packedCorpus(t *testing.T, contents *packed.Contents) *packed.Corpus {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "corpus.bin")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := packed.Write(f, contents); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := packed.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// tiny is a collection of 12 poems (two-digit ranks) with gaps in N, markup
+// and non-ASCII in labels and text, a content warning, a golden poem and an
+// undated poem, packed by the real pipeline.
+func tiny(t *testing.T) *packed.Corpus {
+	t.Helper()
+	const dim = 5
+	vecs := vectors(12, dim, 1)
+	numbers := []int{1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 1000}
+	cats := []string{"fediverse", "notes", "a<b>&c", "ünïcödé", "詩"}
+	c := &input.Corpus{Dimension: dim}
+	for i, n := range numbers {
+		p := input.Poem{
+			N:        n,
+			Category: cats[i%len(cats)],
+			ID:       int64(i * 7),
+			Content:  strings.Repeat(fmt.Sprintf("line %d of poem %d & <more> ", i, n), i+1) + "\n\nend",
+			Date:     time.Date(2020, 1, 1+i, 0, 0, 0, 0, time.UTC),
+			Vector:   vecs[i],
+		}
+		switch i {
+		case 2:
+			p.ContentWarning = "loss"
+		case 3:
+			p.Golden = true
+			p.Content = strings.Repeat("x", 1024)
+		case 4:
+			p.Date = time.Time{}
+		}
+		c.Poems = append(c.Poems, p)
+	}
+	contents, _ := pack.Contents(c, packed.Fingerprint{1})
+	return packedCorpus(t, contents)
+}
+
+// direct is a corpus of n poems (N = 3i+2) built without rendering.
+func direct(t *testing.T, n int) *packed.Corpus {
+	t.Helper()
+	const dim = 4
+	vecs := vectors(n, dim, uint64(n))
+	norms := gram.Norms(vecs)
+	poems := make([]packed.Poem, n)
+	for i := range poems {
+		poems[i] = packed.Poem{
+			N:     uint32(3*i + 2),
+			Label: []byte(fmt.Sprintf("cat%d/&quot;%d&quot;", i%3, i)),
+			Entry: bytes.Repeat([]byte(fmt.Sprintf("entry %d ═─ é\n", i)), i%5), // some empty
+			Index: []byte(fmt.Sprintf("%4d cat%d/%d\n", 3*i+2, i%3, i)),
+		}
+	}
+	chrono := make([]uint32, n)
+	for i := range chrono {
+		chrono[i] = uint32((i + 1) % n) // not the order of N
+	}
+	return packedCorpus(t, &packed.Contents{Dim: dim, Poems: poems, Norms: norms, Vectors: vecs, Gram: gram.Matrix(vecs, norms), Chrono: chrono})
+}

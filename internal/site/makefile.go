@@ -1,0 +1,41 @@
+package site
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Makefile writes the make fragment of the layout: the resolved settings,
+// the files of each kind, and one grouped target per sequence, so that one
+// pagegen process writes all the chapters of an ordering. mk/site.mk defines
+// what the rules call: OUT, PAGE_DEPS, and write_seq (kind, poem number).
+func (l Layout) Makefile(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	fmt.Fprintf(bw, "# The files of the site, from the packed corpus and the settings; made by pagegen: do not edit.\n")
+	r := l.Resolved()
+	fmt.Fprintf(bw, "SITE_SETTINGS := --per-page %d --chapters %d\nSITE_STAMP := $(OUT)/%s\n", r.PerPage, r.Chapters, StampName)
+	seqs := l.Seqs()
+	for _, k := range []Kind{Similar, Different, Chrono, Index} {
+		fmt.Fprintf(bw, "%s_FILES :=", [...]string{"SIMILAR", "DIFFERENT", "CHRONO", "INDEX"}[k])
+		for _, q := range seqs {
+			if q.Kind != k {
+				continue
+			}
+			for _, name := range l.Files(q) {
+				fmt.Fprintf(bw, " $(OUT)/%s", name)
+			}
+		}
+		bw.WriteString("\n")
+	}
+	// make chronological-2.html builds $(OUT)/chronological-2.html.
+	bw.WriteString(strings.Join(l.Files(Seq{Kind: Chrono}), " ") + ": %: $(OUT)/% ;\n")
+	for _, q := range seqs {
+		for _, name := range l.Files(q) {
+			fmt.Fprintf(bw, "$(OUT)/%s ", name)
+		}
+		fmt.Fprintf(bw, "&: $(PAGE_DEPS) ; $(call write_seq,%s,%d)\n", kindGoal(q.Kind), q.N)
+	}
+	return bw.Flush()
+}
