@@ -264,8 +264,8 @@ func TestSampleSite(t *testing.T) {
 				t.Errorf("%s differs between -j1 and -j2 (%v)", name, err)
 			}
 		}
-		if want := 2*n + 1; pages != want {
-			t.Errorf("built %d files, want %d (2 pages per poem and the index)", pages, want)
+		if want := 2*n + 2; pages != want {
+			t.Errorf("built %d files, want %d (2 pages per poem, the index and the chronology)", pages, want)
 		}
 		if len(fa) != len(fb) {
 			t.Errorf("-j1 made %d files, -j2 %d", len(fa), len(fb))
@@ -473,7 +473,7 @@ func TestMissingEmbeddings(t *testing.T) {
 			}
 		}
 	}
-	if want := 2*(len(s.labels)-len(failed)) + 1; pages != want {
+	if want := 2*(len(s.labels)-len(failed)) + 2; pages != want { // and the index and the chronology
 		t.Errorf("built %d files, want %d", pages, want)
 	}
 	for _, i := range failed {

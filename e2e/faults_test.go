@@ -379,8 +379,8 @@ func hasTemp(pid int) bool {
 }
 
 // isTemp tells atomicfile's temporary files: .name.random.tmp.
-// siteStamp is the file naming the corpus a site's pages come from (site.StampName).
-const siteStamp = ".pagegen-corpus"
+// siteStamp is the file that says what a site's pages are made of (site.StampName).
+const siteStamp = ".pagegen-site"
 
 func isTemp(name string) bool { return strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp") }
 
@@ -420,7 +420,7 @@ func kill(p proc) bool { return syscall.Kill(p.pid, syscall.SIGKILL) == nil }
 // ---------------------------------------------------------------- checks
 
 // pageRE is what a site may hold: pages named by numbers only.
-var pageRE = regexp.MustCompile(`^(?:(?:similar|different)/[1-9][0-9]*\.html|index\.html)$`)
+var pageRE = regexp.MustCompile(`^(?:(?:similar|different)/[1-9][0-9]*(?:-[1-9][0-9]*)?\.html|chronological(?:-[1-9][0-9]*)?\.html|index\.html)$`)
 
 const pageEnd = "</html>\n"
 
@@ -499,8 +499,9 @@ func checkCorpus(t *testing.T, tl *tally, b *build, corpus string, wantSize int6
 	list := filepath.Join(filepath.Dir(corpus), "pages.mk")
 	if data, err := os.ReadFile(list); err == nil {
 		tl.checkedN(1)
-		_, nums, ok := strings.Cut(string(data), "POEM_NUMBERS :=")
-		if !ok || !strings.HasSuffix(nums, "\n") || len(strings.Fields(nums)) != poems {
+		_, files, ok := strings.Cut(string(data), "\nSIMILAR_FILES :=")
+		files, _, _ = strings.Cut(files, "\n")
+		if !ok || !strings.HasSuffix(string(data), "\n") || len(strings.Fields(files)) != poems {
 			tl.lose(t, "%s is not a whole page list of %d poems:\n%.300s", list, poems, data)
 		}
 	}
@@ -546,7 +547,7 @@ func TestKillNine(t *testing.T) {
 func killSite(t *testing.T, tl *tally, rng *rand.Rand, trials int) {
 	want := reference(t)
 	wantCorpus := corpusSize(t, want)
-	poems := (len(want.pages) - 1) / 2
+	poems := (len(want.pages) - 2) / 2 // and the index and the chronology
 	b := newBuild(t)
 	leftTemps := 0
 	modes := []string{"page", "group", "pack", "supervisor", "writer"}
@@ -784,7 +785,7 @@ func TestDiskFull(t *testing.T) {
 	tl := newTally(t)
 	want := reference(t)
 	wantCorpus := corpusSize(t, want)
-	poems := (len(want.pages) - 1) / 2
+	poems := (len(want.pages) - 2) / 2 // and the index and the chronology
 
 	for _, c := range []struct {
 		name  string
@@ -880,7 +881,7 @@ func TestConcurrentMakes(t *testing.T) {
 	tl := newTally(t)
 	want := reference(t)
 	wantCorpus := corpusSize(t, want)
-	poems := (len(want.pages) - 1) / 2
+	poems := (len(want.pages) - 2) / 2 // and the index and the chronology
 	b := newBuild(t)
 	b.mustMake("tools") // so that neither make spends its time in go build
 
@@ -1471,8 +1472,9 @@ func escapingLabels(t *testing.T, tl *tally) {
 	tagRE := regexp.MustCompile(`<[a-zA-Z][^<>]*>`)
 	hrefRE := regexp.MustCompile(`\shref="([^"]*)"`)
 	idRE := regexp.MustCompile(`\s(?:id|name)="([^"]*)"`)
-	pageLink := regexp.MustCompile(`^\.\./(?:(?:similar|different)/[1-9][0-9]*\.html|index\.html)$`)
-	indexLink := regexp.MustCompile(`^(?:similar|different)/[1-9][0-9]*\.html$`)
+	pageLink := regexp.MustCompile(`^\.\./(?:(?:similar|different)/[1-9][0-9]*\.html|index\.html|chronological\.html)$`)
+	// The index and the chronology are at the top of the site.
+	topLink := regexp.MustCompile(`^(?:(?:similar|different)/[1-9][0-9]*\.html|chronological\.html|index\.html)$`)
 	files := sums(t, b.path("site"))
 	if want := len(reference(t).pages); len(files) != want {
 		t.Errorf("the site has %d files, want %d", len(files), want)
@@ -1495,8 +1497,8 @@ func escapingLabels(t *testing.T, tl *tally) {
 			t.Errorf("%s: the poem text is markup, not text", name)
 		}
 		link := pageLink
-		if name == "index.html" {
-			link = indexLink
+		if !strings.Contains(name, "/") {
+			link = topLink
 		}
 		tags := bytes.Join(tagRE.FindAll(data, -1), nil)
 		for _, m := range hrefRE.FindAllSubmatch(tags, -1) {

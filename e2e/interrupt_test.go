@@ -136,14 +136,14 @@ func TestProgressPlainOutput(t *testing.T) {
 	}
 	var progress int
 	for _, line := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(line, "pagegen: ") && strings.Contains(line, "/413 pages") && strings.Contains(line, "pages/s") {
+		if strings.HasPrefix(line, "pagegen: ") && strings.Contains(line, "/414 pages") && strings.Contains(line, "pages/s") {
 			progress++
 		}
 	}
 	if progress == 0 {
-		t.Errorf("no progress lines (pagegen: N/413 pages, … pages/s):\n%s", out)
+		t.Errorf("no progress lines (pagegen: N/414 pages, … pages/s):\n%s", out)
 	}
-	if !strings.Contains(string(out), "pagegen: built 413 pages") {
+	if !strings.Contains(string(out), "pagegen: built 414 pages") {
 		t.Errorf("no summary:\n%s", out)
 	}
 }

@@ -1,0 +1,206 @@
+package e2e
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// chapterName is the file of chapter c of X.html: X.html, then X-c.html.
+func chapterName(base string, c int) string {
+	if c == 1 {
+		return base + ".html"
+	}
+	return fmt.Sprintf("%s-%d.html", base, c)
+}
+
+// siteFiles reads every file of a site but its stamp, by name relative to it.
+func siteFiles(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && p == dir {
+			return nil
+		}
+		if err != nil || d.IsDir() || d.Name() == siteStamp {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		files[filepath.ToSlash(rel)] = data
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+var hrefRE = regexp.MustCompile(`href="([^"]*)"`)
+
+// TestChapters builds the sample in chapters of 20 with 3 kept
+// (PER_PAGE=20 CHAPTERS=3) through the real make, and reads it as a reader
+// and a host would: the chapters, the chronology, every link, the budget.
+func TestChapters(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the sample site four times")
+	}
+	const per, kept = 20, 3
+	b := newBuild(t)
+	b.mustMake("-j2", "all", "PER_PAGE=20", "CHAPTERS=3")
+	s := readSample(t, b)
+	n := len(s.labels)
+	files := siteFiles(t, b.path("site"))
+	chapters := (n + per - 1) / per
+
+	t.Run("each chapter is its slice of the ordering", func(t *testing.T) {
+		for _, anchor := range []int{0, 22, n / 2, n - 1} {
+			for kind, ref := range map[string]func(sample, int) []int{"similar": referenceSimilar, "different": referenceDifferent} {
+				want := ref(s, anchor)
+				base := fmt.Sprintf("%s/%d", kind, anchor+1)
+				for c := 1; c <= kept; c++ {
+					page, ok := files[chapterName(base, c)]
+					if !ok {
+						t.Fatalf("%s is missing", chapterName(base, c))
+					}
+					got, _ := entries(t, page)
+					for r, p := range got {
+						if w := want[(c-1)*per+r] + 1; p != w {
+							t.Fatalf("%s: entry %d is poem %d, the spec's ordering has %d at rank %d", chapterName(base, c), r+1, p, w, (c-1)*per+r+1)
+						}
+					}
+					if len(got) != per {
+						t.Errorf("%s has %d entries, want %d", chapterName(base, c), len(got), per)
+					}
+					if rank := fmt.Sprintf(" -> %*d. ", len(strconv.Itoa(n)), (c-1)*per+1); !bytes.Contains(page, []byte(rank)) {
+						t.Errorf("%s does not start at rank %d (ranks run on across chapters)", chapterName(base, c), (c-1)*per+1)
+					}
+					if say := fmt.Sprintf("chapter %d of %d", c, chapters); !bytes.Contains(page, []byte(say)) {
+						t.Errorf("%s does not say %q", chapterName(base, c), say)
+					}
+				}
+				if _, ok := files[chapterName(base, kept+1)]; ok {
+					t.Errorf("%s is there, past the %d chapters kept", chapterName(base, kept+1), kept)
+				}
+			}
+		}
+		if want := 2*n*kept + chapters + 1; len(files) != want {
+			t.Errorf("the site has %d files, want %d", len(files), want)
+		}
+	})
+
+	t.Run("the chronology holds every poem once", func(t *testing.T) {
+		var all []int
+		for c := 1; c <= chapters; c++ {
+			page, ok := files[chapterName("chronological", c)]
+			if !ok {
+				t.Fatalf("%s is missing", chapterName("chronological", c))
+			}
+			got, _ := entries(t, page)
+			all = append(all, got...)
+		}
+		// The sample has no dates: undated poems come by N.
+		for i, p := range all {
+			if p != i+1 {
+				t.Fatalf("the chronology has poem %d at place %d (%d poems in all)", p, i+1, len(all))
+			}
+		}
+		if len(all) != n {
+			t.Errorf("the chronology has %d poems, want %d", len(all), n)
+		}
+	})
+
+	t.Run("every link leads to a file of the site", func(t *testing.T) {
+		links := 0
+		for name, page := range files {
+			for _, m := range hrefRE.FindAllSubmatch(page, -1) {
+				links++
+				target, frag, _ := strings.Cut(string(m[1]), "#")
+				dest, ok := files[path.Clean(path.Join(path.Dir(name), target))]
+				if !ok {
+					t.Errorf("%s links to %s, which the site does not have", name, m[1])
+				} else if frag != "" && !bytes.Contains(dest, []byte(`name="`+frag+`"`)) {
+					t.Errorf("%s links to %s, which has no entry %s", name, m[1], frag)
+				}
+			}
+		}
+		t.Logf("%d links followed on %d files", links, len(files))
+	})
+
+	t.Run("valid HTML", func(t *testing.T) {
+		tidy, err := exec.LookPath("tidy")
+		if err != nil {
+			t.Skip("tidy is not installed (apt-get install tidy)")
+		}
+		for _, name := range []string{"similar/5-2.html", "different/206-3.html", "chronological-11.html", "index.html"} {
+			if out, err := exec.Command(tidy, "-q", "-e", b.path("site/"+name)).CombinedOutput(); err != nil {
+				t.Errorf("tidy -q -e %s: %v\n%s", name, err, out)
+			}
+		}
+	})
+
+	t.Run("fewer chapters: the last kept is rewritten, the rest removed", func(t *testing.T) {
+		b.mustMake("-j2", "all", "PER_PAGE=20", "CHAPTERS=2")
+		after := siteFiles(t, b.path("site"))
+		for name, page := range files {
+			now, ok := after[name]
+			switch {
+			case strings.HasSuffix(name, "-3.html") && !strings.HasPrefix(name, "chronological"):
+				if ok {
+					t.Errorf("%s is still there with CHAPTERS=2", name)
+				}
+			case strings.HasSuffix(name, "-2.html") && !strings.HasPrefix(name, "chronological"):
+				if !ok || bytes.Equal(now, page) || !bytes.Contains(now, []byte("keeps the first 2 chapters")) {
+					t.Errorf("%s, now the last chapter, was not rewritten to say so", name)
+				}
+			case !bytes.Equal(now, page):
+				t.Errorf("%s changed with CHAPTERS", name)
+			}
+		}
+	})
+
+	t.Run("a budget is kept", func(t *testing.T) {
+		small := newBuild(t)
+		said := small.mustMake("-j2", "all", "PER_PAGE=20", "QUOTA=50M")
+		m := regexp.MustCompile(`CHAPTERS=(\d+) of \d+: the most chapters`).FindStringSubmatch(said)
+		if m == nil {
+			t.Fatalf("the build does not say which CHAPTERS it chose:\n%s", said)
+		}
+		var bytes int64
+		filepath.WalkDir(small.path("site"), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				fi, _ := d.Info()
+				bytes += fi.Size()
+			}
+			return err
+		})
+		if bytes > 50e6 || bytes < 30e6 {
+			t.Errorf("the site is %d bytes with QUOTA=50M (CHAPTERS=%s chosen): over it, or far below", bytes, m[1])
+		}
+	})
+
+	t.Run("a budget nothing fits is refused, with nothing written", func(t *testing.T) {
+		none := newBuild(t)
+		said, err := none.make("-j2", "all", "PER_PAGE=20", "MAX_FILES=100")
+		if err == nil {
+			t.Fatalf("make all MAX_FILES=100 succeeded:\n%s", said)
+		}
+		for _, w := range []string{"does not fit 100 files", "206 poems need at least 414 pages"} {
+			if !strings.Contains(said, w) {
+				t.Errorf("the refusal does not say %q:\n%s", w, said)
+			}
+		}
+		if got := siteFiles(t, none.path("site")); len(got) > 0 {
+			t.Errorf("the refused build wrote %d files in the site", len(got))
+		}
+	})
+}
