@@ -30,7 +30,7 @@ type CLI struct {
 	Dir            string   `default:"bench" help:"Scratch directory: the synthetic corpus (kept for the next run) and pages (removed as it goes)."`
 	Bin            string   `default:"bin" help:"Where corpus-pack and pagegen are (built by make tools)."`
 	Root           string   `default:"." help:"The repository, where the Makefile is."`
-	Only           []string `enum:"pack,orderings,pages,memory,throughput,up-to-date" help:"Run only these measurements (a partial table; the corpus is packed untimed if need be): ${enum}."`
+	Only           []string `enum:"pack,orderings,pages,memory,throughput,publish,up-to-date" help:"Run only these measurements (a partial table; the corpus is packed untimed if need be): ${enum}."`
 }
 
 func main() {

@@ -72,6 +72,7 @@ func run(ctx context.Context, cli *CLI) error {
 		{"pages", "whole pages", b.wholePages},
 		{"memory", "memory", b.memory},
 		{"throughput", "make -j2 throughput", b.throughput},
+		{"publish", "the site for Neocities", b.publish},
 		{"up-to-date", "make with every page up to date", b.upToDate},
 	}
 	progressf("synthetic corpus (load average %s)", loadAverage())

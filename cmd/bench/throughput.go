@@ -89,11 +89,12 @@ func (b *bench) makeAgainstRaw(c *packed.Corpus, k render.Kind, count int) error
 	goals := make([]string, len(anchors))
 	sizes := make([]int64, len(anchors))
 	var total int64
-	pageSizes := site.NewSizes(c)
+	l := whole(c)
+	pageSizes := site.NewSizes(l)
 	for j, i := range anchors {
-		page := site.PageOf(k, c.N(i))
-		goals[j] = string(page)
-		sizes[j] = pageSizes.Of(page)
+		q := seqOf(k, c.N(i))
+		goals[j] = l.Name(q, 1)
+		sizes[j], _, _ = pageSizes.Of(q) // exact for whole pages
 		total += sizes[j]
 	}
 	out := b.scratch("make")
@@ -134,7 +135,7 @@ func (b *bench) makeAgainstRaw(c *packed.Corpus, k render.Kind, count int) error
 		}
 		b.settle()
 		// The same pages by two pagegen processes at a time, without make.
-		if d, err = b.twoAtATime(k, goals, out); err != nil {
+		if d, err = b.twoAtATime(c, k, anchors, goals, out); err != nil {
 			return err
 		}
 		direct = append(direct, d)
@@ -182,14 +183,13 @@ func checkWritten(out string, goals []string, total int64) error {
 
 // twoAtATime runs pagegen for each page, two processes at a time, and
 // returns the time taken.
-func (b *bench) twoAtATime(k render.Kind, goals []string, out string) (time.Duration, error) {
+func (b *bench) twoAtATime(c *packed.Corpus, k render.Kind, anchors []int, goals []string, out string) (time.Duration, error) {
 	start := time.Now()
 	err := workers.Run(len(goals), 2, func(j int) error {
 		if err := b.ctx.Err(); err != nil {
 			return err
 		}
-		_, n, _ := site.Page(goals[j]).Poem()
-		_, err := b.pageProcess(k, n, filepath.Join(out, goals[j]))
+		_, err := b.pageProcess(k, c.N(anchors[j]), out)
 		return err
 	})
 	return time.Since(start), err

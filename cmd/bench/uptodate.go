@@ -3,66 +3,74 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"pagegen/internal/budget"
+	"pagegen/internal/site"
 )
 
-// upToDate times make -j2 all with every page and the index already there
-// and newer than the corpus, the programs and anything else make keeps in the
-// site directory: how long make takes to find
-// that there is nothing to do. The pages are empty files, so that 2n of them
-// cost nothing on disk.
+// upToDate times make -j2 all on a site whose every file is there and up to
+// date, whole and in chapters for Neocities: how long make takes to find
+// that there is nothing to do. The site's layout says which files those are;
+// they are empty files newer than the site's stamp (what every page depends
+// on), so that the whole site costs nothing on disk.
 func (b *bench) upToDate() error {
+	for _, v := range []struct {
+		name     string
+		settings site.Settings
+		budget   budget.Settings
+		vars     []string
+		limit    time.Duration
+	}{
+		{"whole pages", site.Settings{}, budget.Settings{}, nil, 500 * time.Millisecond},
+		{"PER_PAGE=100 HOST=neocities", site.Settings{PerPage: 100}, budget.Settings{Host: "neocities"}, []string{"PER_PAGE=100", "HOST=neocities"}, time.Second},
+	} {
+		if err := b.upToDateSite(v.name, v.settings, v.budget, v.vars, v.limit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *bench) upToDateSite(name string, s site.Settings, bs budget.Settings, vars []string, limit time.Duration) error {
 	c, err := b.openCorpus()
 	if err != nil {
 		return err
 	}
-	numbers := make([]int, c.Len())
-	for i := range numbers {
-		numbers[i] = c.N(i)
+	defer c.Close()
+	bud, err := budget.Parse(bs)
+	if err != nil {
+		return err
 	}
-	c.Close()
+	plan, err := site.Fit(c, s, bud)
+	if err != nil {
+		return err
+	}
 	out := b.scratch("up-to-date")
 	defer os.RemoveAll(out)
 
-	// Untimed: the corpus, make's page list and whatever else make keeps in
-	// OUT up to date, through one real page.
-	if _, err := b.runCmd(b.makeCmd(out, fmt.Sprintf("similar/%d.html", numbers[0]))); err != nil {
+	// Untimed: the corpus, make's page list and the site's stamp, through one real page.
+	first := plan.Name(site.Seq{Kind: site.Similar, N: c.N(0)}, 1)
+	if _, err := b.runCmd(b.makeCmd(out, append(vars, first)...)); err != nil {
 		return err
 	}
-	// The pages must be newer than all that, and than the programs.
-	var newest time.Time
-	deps := []string{b.corpus, b.pagegen, b.pack}
-	filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			deps = append(deps, path)
-		}
-		return nil
-	})
-	for _, dep := range deps {
-		fi, err := os.Stat(dep)
-		if err != nil {
-			return err
-		}
-		if fi.ModTime().After(newest) {
-			newest = fi.ModTime()
-		}
+	stampInfo, err := os.Stat(filepath.Join(out, site.StampName))
+	if err != nil {
+		return err
 	}
 	var files []string
-	for _, k := range kinds {
-		for _, n := range numbers {
-			files = append(files, filepath.Join(out, k.Name(), strconv.Itoa(n)+".html"))
+	for _, q := range plan.Seqs() {
+		for _, f := range plan.Files(q) {
+			files = append(files, filepath.Join(out, f))
 		}
 	}
-	files = append(files, filepath.Join(out, "index.html"))
-	for _, dir := range []string{out, filepath.Join(out, kinds[0].Name()), filepath.Join(out, kinds[1].Name())} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+	for _, dir := range site.Dirs {
+		if err := os.MkdirAll(filepath.Join(out, dir), 0o755); err != nil {
 			return err
 		}
 	}
@@ -71,8 +79,8 @@ func (b *bench) upToDate() error {
 			return err
 		}
 	}
-	// Newer than everything they depend on, without being in the future (make would warn of clock skew).
-	for time.Since(newest) < 10*time.Millisecond {
+	// Newer than the stamp, without being in the future (make would warn of clock skew).
+	for time.Since(stampInfo.ModTime()) < 10*time.Millisecond {
 		time.Sleep(10 * time.Millisecond)
 	}
 	stamp := time.Now()
@@ -85,7 +93,7 @@ func (b *bench) upToDate() error {
 	var times []time.Duration
 	var said string
 	for r := range b.cli.UpToDateRuns + 1 {
-		d, output, err := b.makeNothing(out, files)
+		d, output, err := b.makeNothing(out, files, vars)
 		if err != nil {
 			return err
 		}
@@ -108,8 +116,8 @@ func (b *bench) upToDate() error {
 		check = append(check, time.Since(start))
 	}
 
-	b.t.section(fmt.Sprintf("`make -j2 all` with all %d pages and the index up to date (empty files)", len(files)-1))
-	b.t.atMost(fmt.Sprintf("until make exits, having rebuilt nothing (median of %d runs)", len(times)), median(times), 500*time.Millisecond)
+	b.t.section(fmt.Sprintf("`make -j2 all`, %s: all %d files of the site up to date (empty files)", name, len(files)))
+	b.t.atMost(fmt.Sprintf("until make exits, having rebuilt nothing (median of %d runs)", len(times)), median(times), limit)
 	b.t.add("… range", "%s", spreadOf(times))
 	b.t.add("… of which corpus-pack's own up-to-date check (run alone: it hashes the inputs and itself)", "%s", dur(median(check)))
 	b.t.add("what make said", "`%s`", strings.Join(strings.Fields(strings.ReplaceAll(said, "\n", " ⏎ ")), " "))
@@ -120,8 +128,8 @@ func (b *bench) upToDate() error {
 // rebuild pages after all (2n of them, 14 MB each), it stops make at the
 // first one. (make -n cannot tell beforehand: it takes every target with a
 // recipe to run, like the corpus it checks each time, as changed.)
-func (b *bench) makeNothing(out string, files []string) (time.Duration, string, error) {
-	cmd := b.makeCmd(out, "all")
+func (b *bench) makeNothing(out string, files, vars []string) (time.Duration, string, error) {
+	cmd := b.makeCmd(out, append(vars, "all")...)
 	var output strings.Builder
 	cmd.Stdout, cmd.Stderr = &output, &output
 	start := time.Now()
@@ -133,8 +141,7 @@ func (b *bench) makeNothing(out string, files []string) (time.Duration, string, 
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		// make would start a rebuild with the first similar or different page, or the index.
-		n := (len(files) - 1) / 2
-		watch := []string{files[0], files[n], files[2*n]}
+		watch := []string{files[0], files[len(files)/2], files[len(files)-1]}
 		for {
 			select {
 			case <-done:

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"pagegen/internal/budget"
+	"pagegen/internal/bytesize"
+	"pagegen/internal/site"
+)
+
+// publish builds the whole site for Neocities as the README's Publishing
+// section does (make -j2 all PER_PAGE=100 HOST=neocities, corpus packed),
+// measures what was built on disk (bytes, and entries counting directories)
+// against the budget and the projection, then rebuilds it with one chapter
+// fewer per ordering (CHAPTERS from the chosen m to m-1).
+func (b *bench) publish() error {
+	c, err := b.openCorpus()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	host := budget.Hosts[0]
+	plan, err := site.Fit(c, site.Settings{PerPage: 100}, host.Budget)
+	if err != nil {
+		return err
+	}
+	out := b.scratch("make")
+	defer os.RemoveAll(out)
+	b.settle()
+	vars := []string{"PER_PAGE=100", "HOST=" + host.Name}
+	start := time.Now()
+	said, err := b.runCmd(b.makeCmd(out, append(vars, "all")...))
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	b.checkRebuild(said, "make all PER_PAGE=100 HOST="+host.Name)
+	built, err := measure(out)
+	if err != nil {
+		return err
+	}
+
+	b.t.section(fmt.Sprintf("The site for %s: `make -j2 all PER_PAGE=100 HOST=%s`, corpus packed", host.Title, host.Name))
+	b.t.add("CHAPTERS chosen", "%d of %d per ordering (%d of the %d poems): %s", plan.Kept(), plan.Chapters(site.Seq{Kind: site.Chrono}), plan.Limit(), c.Len(), plan.Why)
+	b.t.atMost("the whole site, until make exits", took, 60*time.Second)
+	b.t.check("the site as built: entries (files and directories)", fmt.Sprintf("%d (%d files, %d directories)", built.Files+built.Dirs, built.Files, built.Dirs),
+		fmt.Sprintf("≤ %d", host.Budget.MaxFiles), host.Budget.Entries(built) <= host.Budget.MaxFiles)
+	b.t.check("the site as built: bytes", bytesize.Format(built.Bytes), "≤ "+bytesize.Format(host.Budget.Quota), built.Bytes <= host.Budget.Quota)
+	off := float64(plan.Size.Expected-built.Bytes) / float64(built.Bytes)
+	b.t.check("`make size`'s projection against the site built", fmt.Sprintf("%s projected, %+.2f%%", bytesize.Format(plan.Size.Expected), 100*off), "within 2%", off <= 0.02 && off >= -0.02)
+	b.t.add("largest file", "%s", bytesize.Format(built.Largest))
+
+	// One chapter fewer: only the new last chapter of each ordering changes.
+	fewer := fmt.Sprintf("CHAPTERS=%d", plan.Kept()-1)
+	start = time.Now()
+	said, err = b.runCmd(b.makeCmd(out, "PER_PAGE=100", fewer, "all"))
+	if err != nil {
+		return err
+	}
+	b.t.add(fmt.Sprintf("then `make -j2 all PER_PAGE=100 %s`", fewer), "%s: %s", dur(time.Since(start)), summaryLine(said))
+	return nil
+}
+
+// measure is what the files under dir take, as a host counts them.
+func measure(dir string) (budget.Need, error) {
+	var n budget.Need
+	err := filepath.Walk(dir, func(path string, fi os.FileInfo, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case path == dir:
+		case fi.IsDir():
+			n.Dirs++
+		default:
+			n.Files++
+			n.Bytes += fi.Size()
+			n.Largest = max(n.Largest, fi.Size())
+		}
+		return nil
+	})
+	return n, err
+}
+
+// summaryLine is pagegen's summary in make's output.
+func summaryLine(said string) string {
+	var lines []string
+	for _, l := range strings.Split(said, "\n") {
+		if strings.HasPrefix(l, "pagegen: built") || strings.HasPrefix(l, "pagegen: removed") {
+			lines = append(lines, strings.TrimPrefix(l, "pagegen: "))
+		}
+	}
+	return strings.Join(lines, "; ")
+}
