@@ -35,10 +35,11 @@ $(SITE_STAMP): $(CORPUS) $(PAGEGEN) FORCE
 similar/%.html: $(OUT)/similar/%.html ;
 different/%.html: $(OUT)/different/%.html ;
 
-# Before any page is written: will the pages to build fit on the disk?
+# Before any page is written: will the pages to build fit on the disk? (The
+# site as laid out for its budget, with the chapters chosen.)
 space-check: $(CORPUS) $(PAGEGEN)
 ifneq ($(SPACE_CHECK),0)
-	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) size --check $(SITE_FLAGS) --out $(call q,$(OUT)) -- $(MAKECMDGOALS)
+	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) size --check $(SITE_SETTINGS) --out $(call q,$(OUT)) -- $(MAKECMDGOALS)
 endif
 
 size: $(CORPUS) $(PAGEGEN)

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"pagegen/internal/atomicfile"
+	"pagegen/internal/budget"
 	"pagegen/internal/exit"
 	"pagegen/internal/lock"
 	"pagegen/internal/packed"
@@ -34,6 +35,15 @@ type BuildCmd struct {
 	Goals    []string      `arg:"" optional:"" help:"Goals for the inner make (default all)."`
 	SiteFlags
 	BudgetFlags
+
+	// laidOut is the site as the plan laid it out (its chapters chosen for
+	// its budget), kept for pruning and checking it after the build.
+	laidOut *laidOut
+}
+
+type laidOut struct {
+	settings site.Settings
+	budget   budget.Budget
 }
 
 // Run builds the goals.
@@ -88,28 +98,32 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return b.prune(cli.Corpus, say)
+	return b.prune(cli.Corpus, stats.Built > 0, say)
 }
 
 // prune takes off the site the files its layout no longer has: pages of
-// poems taken out of the collection, chapters no longer kept.
-func (b *BuildCmd) prune(corpus string, say func(string, ...any)) error {
+// poems taken out of the collection, chapters no longer kept. When the build
+// wrote pages, it also checks the site as built against its budget.
+func (b *BuildCmd) prune(corpus string, built bool, say func(string, ...any)) error {
+	if b.laidOut == nil {
+		return nil // no plan: the build made no site (make corpus)
+	}
 	return withCorpus(corpus, func(c *packed.Corpus) error {
-		p, err := fit(c, b.SiteFlags, b.BudgetFlags)
+		l, err := site.New(c, b.laidOut.settings)
 		if err != nil {
 			return err
 		}
-		n, err := p.Prune(b.Out)
+		n, err := l.Prune(b.Out)
 		if n > 0 {
 			say("removed %d %s the site no longer has (poems taken out, or chapters no longer kept)", n, plural(n, "page"))
 		}
-		if err != nil {
+		if err != nil || !built || !b.laidOut.budget.Limited() {
 			return err
 		}
 		// The fit estimates what only the walks know: check the site as built.
-		if over := p.Budget.Over(p.Measure(b.Out)); len(over) > 0 {
+		if over := b.laidOut.budget.Over(l.Measure(b.Out)); len(over) > 0 {
 			return fmt.Errorf("the site in %s does not fit %s as built: %s; build it with fewer chapters, e.g. make all CHAPTERS=%d (make size shows the plan)",
-				b.Out, p.Budget, strings.Join(over, " and "), max(1, p.Kept()-1))
+				b.Out, b.laidOut.budget, strings.Join(over, " and "), max(1, l.Kept()-1))
 		}
 		return nil
 	})
@@ -124,6 +138,7 @@ func (b *BuildCmd) plan(corpus string) progress.Plan {
 			if err != nil {
 				return err
 			}
+			b.laidOut = &laidOut{settings: p.Resolved(), budget: p.Budget}
 			seqs, err := p.Select(b.Goals)
 			if err != nil {
 				return err

@@ -188,6 +188,11 @@ func TopLevel(entry []byte) []byte {
 	return bytes.ReplaceAll(entry, []byte(`href="../`), []byte(`href="`))
 }
 
+// TopLevelSize is len(TopLevel(entry)), without making it.
+func TopLevelSize(entry []byte) int {
+	return len(entry) - len("../")*bytes.Count(entry, []byte(`href="../`))
+}
+
 // IndexFrame is the head and foot of the index page of a collection of count
 // poems; chrono is the first chronological page.
 func IndexFrame(count int, chrono string) (head, foot []byte) {

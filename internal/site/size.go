@@ -50,7 +50,7 @@ func MeasureEntries(c *packed.Corpus) *Entries {
 		entry := c.Entry(i)
 		sizes[i] = int64(len(entry))
 		total += sizes[i]
-		e.topLevel[i] = int64(len(render.TopLevel(entry)))
+		e.topLevel[i] = int64(render.TopLevelSize(entry))
 		e.index += int64(len(c.IndexLine(i)))
 	}
 	e.mean = float64(total) / float64(n)
