@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"pagegen/internal/budget"
@@ -14,9 +13,8 @@ import (
 
 // publish builds the whole site for Neocities as the README's Publishing
 // section does (make -j2 all PER_PAGE=100 HOST=neocities, corpus packed),
-// measures what was built on disk (bytes, and entries counting directories)
-// against the budget and the projection, then rebuilds it with one chapter
-// fewer per ordering (CHAPTERS from the chosen m to m-1).
+// and measures what was built on disk (bytes, and entries counting
+// directories) against the budget and the projection.
 func (b *bench) publish() error {
 	c, err := b.openCorpus()
 	if err != nil {
@@ -54,14 +52,6 @@ func (b *bench) publish() error {
 	b.t.check("`make size`'s projection against the site built", fmt.Sprintf("%s projected, %+.2f%%", bytesize.Format(plan.Size.Expected), 100*off), "within 2%", off <= 0.02 && off >= -0.02)
 	b.t.add("largest file", "%s", bytesize.Format(built.Largest))
 
-	// One chapter fewer: only the new last chapter of each ordering changes.
-	fewer := fmt.Sprintf("CHAPTERS=%d", plan.Kept()-1)
-	start = time.Now()
-	said, err = b.runCmd(b.makeCmd(out, "PER_PAGE=100", fewer, "all"))
-	if err != nil {
-		return err
-	}
-	b.t.add(fmt.Sprintf("then `make -j2 all PER_PAGE=100 %s`", fewer), "%s: %s", dur(time.Since(start)), summaryLine(said))
 	return nil
 }
 
@@ -83,15 +73,4 @@ func measure(dir string) (budget.Need, error) {
 		return nil
 	})
 	return n, err
-}
-
-// summaryLine is pagegen's summary in make's output.
-func summaryLine(said string) string {
-	var lines []string
-	for _, l := range strings.Split(said, "\n") {
-		if strings.HasPrefix(l, "pagegen: built") || strings.HasPrefix(l, "pagegen: removed") {
-			lines = append(lines, strings.TrimPrefix(l, "pagegen: "))
-		}
-	}
-	return strings.Join(lines, "; ")
 }

@@ -244,7 +244,7 @@ func (p Plan) uses() []string {
 	if p.Budget.CountDirs {
 		u[0] = fmt.Sprintf("%d entries", p.Budget.Entries(p.Size.Need))
 	}
-	return append(u, "at most "+bytesize.Format(p.Size.Bytes))
+	return append(u, bytesize.Format(p.Size.Bytes)+" with room to spare")
 }
 
 // options says what would fit b when s does not.
