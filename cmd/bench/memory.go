@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -58,8 +57,7 @@ func (b *bench) memory() error {
 		var ownPrivate int64
 		for _, i := range anchors {
 			n := strconv.Itoa(c.N(i))
-			path := filepath.Join(dir, k.Name(), n+".html")
-			cmd := b.command(b.pagegen, "--corpus", b.corpus, k.Name(), n, "-o", path)
+			cmd := b.command(b.pagegen, "--corpus", b.corpus, k.Name(), n, "--out", dir)
 			cmd.Env = append(os.Environ(), "PAGEGEN_MEMORY=1")
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
