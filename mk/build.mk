@@ -9,5 +9,8 @@ SUPERVISED  := $(filter $(BUILD_GOALS) similar/%.html different/%.html chronolog
 $(BUILD_GOALS): supervise ;
 similar/%.html different/%.html chronological%.html: supervise ;
 
+# The site's folder must not be, or hold, one the build reads or keeps files in.
+KEEP_FLAGS := --keep . $(foreach f,$(POEMS) $(EMBEDDINGS) $(COLOR_EMBEDDINGS) $(CORPUS),--keep $(call q,$(dir $(f))))
+
 supervise: $(CORPUS_PACK) $(PAGEGEN)
-	+@$(PAGEGEN) --corpus $(call q,$(CORPUS)) build $(SITE_FLAGS) --out $(call q,$(OUT)) --make $(call q,$(MAKE)) -- $(SUPERVISED)
+	+@$(PAGEGEN) --corpus $(call q,$(CORPUS)) build $(SITE_FLAGS) --out $(call q,$(OUT)) $(KEEP_FLAGS) --make $(call q,$(MAKE)) -- $(SUPERVISED)

@@ -41,3 +41,7 @@ FORCE:
 # make cannot name files with spaces: say so before it fails in stranger ways.
 $(foreach v,OUT CORPUS BIN,$(if $($(v)),,$(error $(v) is empty: give it a path, or leave it out for the default)))
 $(foreach v,OUT CORPUS BIN,$(if $(filter-out 1,$(words $($(v)))),$(error $(v)="$($(v))" has a space, and make cannot build file names with spaces: choose a path without one (a symlink to the real place works))))
+# Nor with its own special characters, which would make other files of them.
+hash := \#
+MAKE_SPECIALS := % : ; $(hash) * ? [ ]
+$(foreach v,OUT CORPUS BIN,$(foreach c,$(MAKE_SPECIALS),$(if $(findstring $c,$($(v))),$(error $(v)="$($(v))" has a "$c", which make takes for something else than a file name: choose a path without one (a symlink to the real place works)))))

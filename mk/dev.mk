@@ -1,7 +1,10 @@
 # Cleaning, tests and help.
 
 .PHONY: clean clean-similar clean-different test fuzz help
+# The site goes only when it is one pagegen made (its stamp says so).
 clean:
+	@if [ -d $(call q,$(OUT)) ] && [ -n "$$(ls -A $(call q,$(OUT)))" ] && [ ! -e $(call q,$(OUT))/.pagegen-site ] && [ ! -e $(call q,$(OUT))/.pagegen-corpus ]; then \
+		echo 'make clean: OUT=$(OUT) is not a site pagegen made (it has no .pagegen-site): it is left as it is' >&2; exit 1; fi
 	rm -rf $(call q,$(OUT)) $(call q,$(CORPUS_PACK)) $(call q,$(PAGEGEN)) $(call q,$(BIN)/.corpus-pack.stamp) $(call q,$(BIN)/.pagegen.stamp) $(call q,$(CORPUS)) $(call q,$(PAGES_MK)) $(call q,$(dir $(CORPUS))missing-embeddings.txt) $(call q,$(BIN)/bench)
 
 clean-similar:

@@ -30,6 +30,9 @@ func run(cli *CLI) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
+	if err := packed.CheckReplaceable(cli.Out, cli.Poems, cli.Embeddings, cli.Colors); err != nil {
+		return err
+	}
 	fp, fresh, err := fingerprint(cli)
 	if err != nil {
 		return err

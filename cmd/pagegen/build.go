@@ -33,6 +33,7 @@ type BuildCmd struct {
 	Makefile string        `default:"mk/site.mk" help:"The inner makefile, which has the page rules."`
 	Interval time.Duration `default:"10s" env:"PROGRESS_INTERVAL" help:"Time between progress lines when the output is not a terminal."`
 	Goals    []string      `arg:"" optional:"" help:"Goals for the inner make (default all)."`
+	Keep     []string      `placeholder:"DIR" help:"A folder the site must not be or hold (the inputs', the corpus's, the repository)."`
 	SiteFlags
 	BudgetFlags
 
@@ -55,6 +56,9 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) error {
 		if err := site.CheckGoal(g); err != nil {
 			return exit.UsageError(err)
 		}
+	}
+	if err := site.CheckOut(b.Out, b.Keep...); err != nil {
+		return err
 	}
 	say := func(format string, args ...any) { fmt.Printf("pagegen: "+format+"\n", args...) }
 	if dryRun(os.Getenv("MAKEFLAGS")) {

@@ -1,0 +1,79 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestUserFilesUntouched points the build at files and folders that are not
+// its own, through the real make: each is refused with a message that says
+// why, and every file of the user's is left exactly as it was.
+func TestUserFilesUntouched(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(b *build) // the user's files, in b.dir
+		args  func(b *build) []string
+		want  string
+	}{
+		{"CORPUS is an input", nil,
+			func(b *build) []string { return []string{"all", "CORPUS=" + b.path("poems.json")} },
+			"is the input"},
+		{"CORPUS is a file of the user's", func(b *build) { b.write("notes.bin", []byte("my notes")) },
+			func(b *build) []string { return []string{"all", "CORPUS=" + b.path("notes.bin")} },
+			"holds something else than a packed corpus"},
+		{"CORPUS is a folder", func(b *build) { os.Mkdir(b.path("folder"), 0o755) },
+			func(b *build) []string { return []string{"all", "CORPUS=" + b.path("folder")} },
+			"is a directory"},
+		{"OUT holds the user's own site", func(b *build) {
+			os.MkdirAll(b.path("mysite/similar"), 0o755)
+			b.write("mysite/index.html", []byte("my index"))
+			b.write("mysite/similar/99.html", []byte("my page"))
+		}, func(b *build) []string { return []string{"all", "OUT=" + b.path("mysite")} },
+			"is not a site pagegen made"},
+		{"make clean of the user's own site", func(b *build) {
+			os.MkdirAll(b.path("mysite"), 0o755)
+			b.write("mysite/index.html", []byte("my index"))
+		}, func(b *build) []string { return []string{"clean", "OUT=" + b.path("mysite")} },
+			"is not a site pagegen made"},
+		{"OUT is the inputs' folder", nil,
+			func(b *build) []string { return []string{"all", "OUT=" + b.dir} },
+			"a folder the build reads"},
+		{"OUT holds the corpus's folder", nil,
+			func(b *build) []string { return []string{"all", "OUT=" + b.path("data/..")} },
+			"a folder the build reads"},
+		{"OUT has a %", nil,
+			func(b *build) []string { return []string{"all", "OUT=" + b.path("site%")} },
+			`has a "%"`},
+		{"CORPUS has a :", nil,
+			func(b *build) []string { return []string{"all", "CORPUS=" + b.path("a:b.bin")} },
+			`has a ":"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBuild(t)
+			if tc.setup != nil {
+				tc.setup(b)
+			}
+			before := sums(t, b.dir)
+			out, err := b.make(append([]string{"-j2"}, tc.args(b)...)...)
+			if err == nil {
+				t.Fatalf("make %s succeeded:\n%s", strings.Join(tc.args(b), " "), out)
+			}
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("the refusal does not say %q:\n%s", tc.want, out)
+			}
+			after := sums(t, b.dir)
+			for name, sum := range before {
+				if got, ok := after[name]; !ok || got != sum {
+					t.Errorf("%s was changed or removed", name)
+				}
+			}
+			for name := range after {
+				if _, ok := before[name]; !ok && !strings.HasPrefix(name, "data"+string(filepath.Separator)) {
+					t.Errorf("%s was written, outside the build's own files", name)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,89 @@
+package site
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// legacyStamp marked the sites of earlier versions of pagegen.
+const legacyStamp = ".pagegen-corpus"
+
+// CheckOut refuses a site folder that the build could damage: one that holds
+// files but is not marked as a pagegen site (by its stamp), or that is, or
+// holds, a folder the build reads from or keeps its own files in (the
+// inputs', the packed corpus's, the repository) or the root.
+func CheckOut(out string, keep ...string) error {
+	abs, err := realPath(out)
+	if err != nil {
+		return fmt.Errorf("OUT=%s: %w", out, err)
+	}
+	if abs == string(filepath.Separator) {
+		return fmt.Errorf("OUT=%s is the root of the file system: give the site a folder of its own, e.g. OUT=pages", out)
+	}
+	for _, k := range keep {
+		ka, err := realPath(k)
+		if err != nil {
+			continue
+		}
+		switch {
+		case ka == abs:
+			return fmt.Errorf("OUT=%s is a folder the build reads or keeps its own files in (%s): give the site a folder of its own, e.g. OUT=pages", out, k)
+		case strings.HasPrefix(ka, abs+string(filepath.Separator)):
+			return fmt.Errorf("OUT=%s holds %s, a folder the build reads or keeps its own files in: give the site a folder of its own, e.g. OUT=pages", out, k)
+		}
+	}
+	fi, err := os.Lstat(out)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("OUT=%s: %w", out, err)
+	case fi.Mode()&fs.ModeSymlink != 0:
+		if fi, err = os.Stat(out); err != nil {
+			return fmt.Errorf("OUT=%s is a symbolic link to nowhere (%w): make the folder it names, or give OUT another path", out, err)
+		}
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("OUT=%s is a file, not a folder: give the site a folder of its own, e.g. OUT=pages", out)
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		return fmt.Errorf("OUT=%s: %w", out, err)
+	}
+	if len(entries) == 0 || slices.ContainsFunc(entries, func(e fs.DirEntry) bool {
+		return e.Name() == StampName || e.Name() == legacyStamp
+	}) {
+		return nil
+	}
+	var names []string
+	for _, e := range entries[:min(3, len(entries))] {
+		names = append(names, e.Name())
+	}
+	if len(entries) > 3 {
+		names = append(names, "…")
+	}
+	return fmt.Errorf("OUT=%s is not empty (it holds %s) and is not a site pagegen made (it has no %s), and the build never writes over files it did not make: give OUT a new or empty folder", out, strings.Join(names, ", "), StampName)
+}
+
+// realPath is path made absolute, its symbolic links resolved as far as it exists.
+func realPath(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	var rest []string
+	for p := abs; ; p = filepath.Dir(p) {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Join(append([]string{r}, rest...)...), nil
+		}
+		if p == filepath.Dir(p) {
+			return abs, nil
+		}
+		rest = append([]string{filepath.Base(p)}, rest...)
+	}
+}
