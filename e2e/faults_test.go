@@ -378,11 +378,13 @@ func hasTemp(pid int) bool {
 	return false
 }
 
-// isTemp tells atomicfile's temporary files: .name.random.tmp.
+// isTemp tells atomicfile's temporary files: .name.pagegen-random.tmp.
 // siteStamp is the file that says what a site's pages are made of (site.StampName).
 const siteStamp = ".pagegen-site"
 
-func isTemp(name string) bool { return strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp") }
+func isTemp(name string) bool {
+	return strings.HasPrefix(name, ".") && strings.Contains(name, ".pagegen-") && strings.HasSuffix(name, ".tmp")
+}
 
 // find picks at random a running process of the run with the role whose
 // command line names the build's directory (writing: one with a temporary

@@ -16,10 +16,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TempPrefix and TempSuffix frame the names of temporary files: hidden from
+// TempPrefix, TempMark and TempSuffix frame the names of temporary files
+// (.page.html.pagegen-123.tmp): hidden from
 // listings, and easy to recognise after a kill -9.
 const (
 	TempPrefix = "."
+	TempMark   = ".pagegen-"
 	TempSuffix = ".tmp"
 )
 
@@ -39,7 +41,7 @@ func Create(path string) (*File, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating directory for %s: %w", path, err)
 	}
-	f, err := os.CreateTemp(dir, TempPrefix+base+".*"+TempSuffix)
+	f, err := os.CreateTemp(dir, TempPrefix+base+TempMark+"*"+TempSuffix)
 	if err != nil {
 		return nil, fmt.Errorf("creating %s: %w", path, err)
 	}
@@ -168,7 +170,8 @@ func Sweep(dir string) (int, error) {
 	}
 	n := 0
 	for _, e := range entries {
-		if match, _ := filepath.Match(TempPrefix+"*"+TempSuffix, e.Name()); !match || e.IsDir() {
+		// Only this package's own names: another program's .x.tmp is not ours.
+		if match, _ := filepath.Match(TempPrefix+"*"+TempMark+"*"+TempSuffix, e.Name()); !match || e.IsDir() {
 			continue
 		}
 		name := filepath.Join(dir, e.Name())

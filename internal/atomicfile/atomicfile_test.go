@@ -300,8 +300,9 @@ func TestSweep(t *testing.T) {
 				t.Fatal(err)
 			}
 			f.WriteString("partial")
-			leftovers := []string{filepath.Base(f.Name()), ".corpus.bin.123.tmp", ".index.html.9.tmp"}
-			keep := []string{"12", "12.html", "a.tmp", ".hidden", ".tmpx", ".x.tmp.html", "sub", ".d.tmp"}
+			leftovers := []string{filepath.Base(f.Name()), ".corpus.bin.pagegen-123.tmp", ".index.html.pagegen-9.tmp"}
+			// Another program's temporary files are not ours to sweep.
+			keep := []string{"12", "12.html", "a.tmp", ".hidden", ".tmpx", ".x.tmp.html", ".embeddings.json.tmp", ".corpus.bin.123.tmp", "sub", ".d.tmp"}
 			for _, n := range slices.Concat(leftovers[1:], keep[:len(keep)-2]) {
 				if err := os.WriteFile(filepath.Join(dir, n), []byte(n), 0o644); err != nil {
 					t.Fatal(err)
