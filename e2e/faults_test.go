@@ -378,10 +378,10 @@ func hasTemp(pid int) bool {
 	return false
 }
 
-// isTemp tells atomicfile's temporary files: .name.pagegen-random.tmp.
 // siteStamp is the file that says what a site's pages are made of (site.StampName).
 const siteStamp = ".pagegen-site"
 
+// isTemp tells atomicfile's temporary files: .name.pagegen-random.tmp.
 func isTemp(name string) bool {
 	return strings.HasPrefix(name, ".") && strings.Contains(name, ".pagegen-") && strings.HasSuffix(name, ".tmp")
 }
