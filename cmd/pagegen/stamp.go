@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 
-	"pagegen/internal/atomicfile"
 	"pagegen/internal/packed"
 )
 
@@ -11,18 +10,17 @@ import (
 // of. Every page depends on it alone, so pages are rebuilt exactly when the
 // corpus's contents, the settings or the page format change.
 type StampCmd struct {
-	Out string `short:"o" required:"" help:"Stamp file to write."`
+	Out string `required:"" help:"Site directory (OUT)."`
 	SiteFlags
 }
 
-// Run rewrites the stamp only when its content changes.
+// Run rewrites the stamp only when its content changes (see site.Restamp).
 func (s *StampCmd) Run(cli *CLI, ctx context.Context) error {
 	return withCorpus(cli.Corpus, func(c *packed.Corpus) error {
 		l, err := s.layout(c)
 		if err != nil {
 			return err
 		}
-		_, err = atomicfile.Update(s.Out, [][]byte{[]byte(l.Stamp())})
-		return err
+		return l.Restamp(s.Out)
 	})
 }

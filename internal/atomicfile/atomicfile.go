@@ -54,7 +54,7 @@ func (f *File) Commit(sync bool) error {
 	if f.done {
 		return fmt.Errorf("writing %s: already committed or aborted", f.path)
 	}
-	err := f.Chmod(0o644)
+	err := f.Chmod(mode())
 	if err == nil && sync {
 		err = f.Sync()
 	}
@@ -73,6 +73,16 @@ func (f *File) Commit(sync bool) error {
 		return failed(f.path, err)
 	}
 	return nil
+}
+
+// mode is what a new file gets: readable and writable by all, less the
+// process's umask, as any program's files (CreateTemp made it 0600). The
+// umask can only be read by setting it: the programs commit files one at a
+// time, so no other file is created in between.
+func mode() os.FileMode {
+	umask := unix.Umask(0)
+	unix.Umask(umask)
+	return 0o666 &^ os.FileMode(umask)
 }
 
 func syncDir(dir string) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"golang.org/x/sys/unix"
 	"os"
 	"path/filepath"
 	"slices"
@@ -340,4 +341,23 @@ func umask() os.FileMode {
 	m := syscall.Umask(0)
 	syscall.Umask(m)
 	return os.FileMode(m)
+}
+
+// TestUmask: a file is as readable as the user's umask says, not more.
+func TestUmask(t *testing.T) {
+	for _, tc := range []struct {
+		umask int
+		want  os.FileMode
+	}{{0o022, 0o644}, {0o077, 0o600}, {0o027, 0o640}, {0o002, 0o664}} {
+		old := unix.Umask(tc.umask)
+		path := filepath.Join(t.TempDir(), "page.html")
+		err := WriteFile(path, []byte("x"))
+		unix.Umask(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi, _ := os.Stat(path); fi.Mode().Perm() != tc.want {
+			t.Errorf("umask %03o: the file is %v, want %v", tc.umask, fi.Mode().Perm(), tc.want)
+		}
+	}
 }

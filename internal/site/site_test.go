@@ -477,3 +477,30 @@ func TestFree(t *testing.T) {
 		}
 	}
 }
+
+// TestRestampDatesBackTheFuture: a page dated in the future must not outlive
+// a change of what the pages are made of.
+func TestRestampDatesBackTheFuture(t *testing.T) {
+	c := direct(t, 3)
+	out := t.TempDir()
+	l := layout(t, c, site.Settings{})
+	page := filepath.Join(out, "similar", "5.html")
+	os.MkdirAll(filepath.Dir(page), 0o755)
+	os.WriteFile(page, []byte("old"), 0o644)
+	future := time.Now().Add(time.Hour)
+	os.Chtimes(page, future, future)
+	if err := l.Restamp(out); err != nil {
+		t.Fatal(err)
+	}
+	if stale, _ := l.Outdated([]site.Seq{{Kind: site.Similar, N: 5}}, out); len(stale) != 1 {
+		t.Errorf("a page dated in the future is up to date after a new stamp")
+	}
+	// The same stamp again: nothing is dated back.
+	os.Chtimes(page, future, future)
+	if err := l.Restamp(out); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(page); !fi.ModTime().Equal(future) {
+		t.Errorf("an unchanged stamp dated a page back")
+	}
+}

@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"pagegen/internal/atomicfile"
 	"pagegen/internal/render"
 )
 
@@ -87,4 +89,33 @@ func (l Layout) Prune(out string) (int, error) {
 		}
 	}
 	return removed, nil
+}
+
+// Restamp writes the site's stamp in out when it says something new, and
+// then dates back every file of the site that is not older than it: a page
+// dated in the future (a clock set wrong, a copy from elsewhere) would
+// otherwise be taken by make as newer than the stamp, and keep bytes of
+// another corpus or format.
+func (l Layout) Restamp(out string) error {
+	stamp := filepath.Join(out, StampName)
+	wrote, err := atomicfile.Update(stamp, [][]byte{[]byte(l.Stamp())})
+	if err != nil || !wrote {
+		return err
+	}
+	fi, err := os.Stat(stamp)
+	if err != nil {
+		return fmt.Errorf("reading the site's stamp: %w", err)
+	}
+	past := fi.ModTime().Add(-time.Second)
+	for _, q := range l.Seqs() {
+		for _, name := range l.Files(q) {
+			path := filepath.Join(out, name)
+			if pf, err := os.Stat(path); err == nil && !pf.ModTime().Before(fi.ModTime()) {
+				if err := os.Chtimes(path, past, past); err != nil {
+					return fmt.Errorf("dating back %s, dated in the future: %w", path, err)
+				}
+			}
+		}
+	}
+	return nil
 }
