@@ -79,6 +79,11 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) error {
 	if err := sweep(cli.Corpus, b.Out); err != nil {
 		return err
 	}
+	if n, err := site.BeginBuild(b.Out); err != nil {
+		return err
+	} else if n > 0 {
+		say("the last build here did not end cleanly (a power cut? kill -9?): the %d %s it wrote will be written again, in case they did not reach the disk whole", n, plural(n, "page"))
+	}
 
 	tty := isatty.IsTerminal(os.Stdout.Fd())
 	m := &progress.Monitor{Out: os.Stdout, TTY: tty, Width: termWidth(), Interval: b.Interval, Plan: b.plan(cli.Corpus)}
@@ -88,6 +93,10 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) error {
 	// The inner make has ended and the locks are still held: temporary files
 	// now are leftovers of a page or corpus process killed mid-write.
 	sweep(cli.Corpus, b.Out)
+	// Every page written is whole: make them safe on the disk, once.
+	if err := site.EndBuild(b.Out); err != nil {
+		return err
+	}
 	if ctx.Err() != nil {
 		say("interrupted: %d pages built, each complete; %d were up to date. Run the same make again to build the rest.", stats.Built, stats.UpToDate)
 		return exit.ErrInterrupted

@@ -56,7 +56,7 @@ func CheckOut(out string, keep ...string) error {
 		return fmt.Errorf("OUT=%s: %w", out, err)
 	}
 	if len(entries) == 0 || slices.ContainsFunc(entries, func(e fs.DirEntry) bool {
-		return e.Name() == StampName || e.Name() == legacyStamp
+		return e.Name() == StampName || e.Name() == BuildingName || e.Name() == legacyStamp
 	}) {
 		return nil
 	}

@@ -504,3 +504,46 @@ func TestRestampDatesBackTheFuture(t *testing.T) {
 		t.Errorf("an unchanged stamp dated a page back")
 	}
 }
+
+// TestUnfinishedBuild: pages written by a build that never ended (a power
+// cut) are written again by the next; pages of finished builds are not.
+func TestUnfinishedBuild(t *testing.T) {
+	c := direct(t, 3)
+	out := t.TempDir()
+	l := layout(t, c, site.Settings{})
+	if err := l.Restamp(out); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string) {
+		path := filepath.Join(out, name)
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte("page"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(10 * time.Millisecond)
+	write("similar/2.html") // by a finished build
+	if n, err := site.BeginBuild(out); n != 0 || err != nil {
+		t.Fatalf("BeginBuild on a clean site = %d, %v", n, err)
+	}
+	if err := site.EndBuild(out); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := site.BeginBuild(out); n != 0 || err != nil { // a build that then loses power
+		t.Fatalf("BeginBuild after a clean end = %d, %v", n, err)
+	}
+	time.Sleep(10 * time.Millisecond)
+	write("similar/5.html")
+	write("notes.html") // not a page of the site: left alone
+	n, err := site.BeginBuild(out)
+	if n != 1 || err != nil {
+		t.Fatalf("BeginBuild after an unfinished build = %d, %v; want 1 page dated back", n, err)
+	}
+	stale, _ := l.Outdated(l.Seqs(), out)
+	if !slices.Contains(stale, site.Seq{Kind: site.Similar, N: 5}) || slices.Contains(stale, site.Seq{Kind: site.Similar, N: 2}) {
+		t.Errorf("stale after an unfinished build: %v; want similar/5 (written by it), not similar/2", stale)
+	}
+	if err := site.CheckOut(out); err != nil {
+		t.Errorf("a site with a build's record is refused: %v", err)
+	}
+}

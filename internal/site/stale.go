@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/render"
 )
@@ -116,6 +118,67 @@ func (l Layout) Restamp(out string) error {
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// BuildingName is the file in the site directory that says a build is
+// writing pages there: removed once the build's pages are safe on the disk.
+const BuildingName = ".pagegen-building"
+
+// BeginBuild records in out that a build starts writing pages. Pages are not
+// synced one by one (that would cost a disk flush each), so when the record
+// of an earlier build is still there, that build ended uncleanly (a power
+// cut, kill -9): every page written since it began may not be whole on the
+// disk, and is dated back so that this build writes it again. It returns how
+// many pages it dated back.
+func BeginBuild(out string) (int, error) {
+	record := filepath.Join(out, BuildingName)
+	dated := 0
+	if fi, err := os.Stat(record); err == nil {
+		since := fi.ModTime()
+		for _, dir := range Dirs {
+			entries, err := os.ReadDir(filepath.Join(out, dir))
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return dated, fmt.Errorf("checking the pages of an unfinished build: %w", err)
+			}
+			for _, e := range entries {
+				name := strings.TrimPrefix(dir+"/"+e.Name(), "/")
+				info, err := e.Info()
+				if _, _, ours := parseName(name); !ours || err != nil || !info.Mode().IsRegular() || info.ModTime().Before(since) {
+					continue
+				}
+				if err := os.Chtimes(filepath.Join(out, name), time.Unix(0, 0), time.Unix(0, 0)); err != nil {
+					return dated, fmt.Errorf("marking %s, written by an unfinished build, to be written again: %w", name, err)
+				}
+				dated++
+			}
+		}
+	}
+	f, err := atomicfile.Create(record)
+	if err != nil {
+		return dated, err
+	}
+	fmt.Fprintf(f, "a pagegen build (process %d) is writing pages here since %s\n", os.Getpid(), time.Now().Format(time.RFC3339))
+	return dated, f.Commit(true)
+}
+
+// EndBuild makes the pages written since BeginBuild safe on the disk, with one
+// sync of the file system, and removes the record.
+func EndBuild(out string) error {
+	d, err := os.Open(out)
+	if err != nil {
+		return fmt.Errorf("syncing the site: %w", err)
+	}
+	defer d.Close()
+	if err := unix.Syncfs(int(d.Fd())); err != nil {
+		return fmt.Errorf("syncing the site: %w", err)
+	}
+	if err := os.Remove(filepath.Join(out, BuildingName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("removing %s: %w", BuildingName, err)
 	}
 	return nil
 }
