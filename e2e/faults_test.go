@@ -976,8 +976,13 @@ func TestConcurrentMakes(t *testing.T) {
 
 	t.Run("a second make just after kill -9 of the first's supervisor", func(t *testing.T) {
 		// The first's inner make and pages outlive its supervisor: the
-		// second must still wait for them, not build beside them.
+		// second must still wait for them, not build beside them. (The
+		// different pages go first, so that the first has pages to write:
+		// the site may already be what it builds.)
 		rng := rand.New(rand.NewPCG(3, 4))
+		if err := os.RemoveAll(b.path("site/different")); err != nil {
+			t.Fatal(err)
+		}
 		first := b.startRun(nil, "-j2", "all", "COLOR_EMBEDDINGS=")
 		if _, ok := first.poll("page", false, rng, time.Minute); !ok {
 			first.wait(t, time.Minute)

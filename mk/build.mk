@@ -3,11 +3,12 @@
 # live progress and a summary, and stops cleanly on Ctrl+C.
 
 BUILD_GOALS := all similar different chronological index corpus size
-SUPERVISED  := $(filter $(BUILD_GOALS) similar/%.html different/%.html chronological%.html,$(or $(MAKECMDGOALS),all))
+SUPERVISED  := $(filter $(BUILD_GOALS) similar/%.html different/%.html chronological.html chronological-%.html,$(or $(MAKECMDGOALS),all))
 
 .PHONY: $(BUILD_GOALS) supervise
 $(BUILD_GOALS): supervise ;
-similar/%.html different/%.html chronological%.html: supervise ;
+similar/%.html different/%.html chronological-%.html: supervise ;
+chronological.html: supervise ;
 
 # The site's folder must not be, or hold, one the build reads or keeps files in.
 KEEP_FLAGS := --keep . $(foreach f,$(POEMS) $(EMBEDDINGS) $(COLOR_EMBEDDINGS) $(CORPUS),--keep $(call q,$(dir $(f))))

@@ -38,6 +38,11 @@ q = '$(subst ','\'',$1)'
 .PHONY: FORCE
 FORCE:
 
+# One pagegen writes all the chapters of an ordering: grouped targets (&:).
+ifeq ($(filter grouped-target,$(.FEATURES)),)
+$(error pagegen needs GNU make 4.3 or later, which has grouped targets; this is make $(MAKE_VERSION))
+endif
+
 # make cannot name files with spaces: say so before it fails in stranger ways.
 $(foreach v,OUT CORPUS BIN,$(if $($(v)),,$(error $(v) is empty: give it a path, or leave it out for the default)))
 $(foreach v,OUT CORPUS BIN,$(if $(filter-out 1,$(words $($(v)))),$(error $(v)="$($(v))" has a space, and make cannot build file names with spaces: choose a path without one (a symlink to the real place works))))

@@ -14,6 +14,8 @@ $(CORPUS): $(CORPUS_PACK) $(if $(MAKE_RESTARTS),,FORCE)
 		$(if $(filter 1 yes true,$(ALLOW_MISSING)),--allow-missing) -o $(call q,$@)
 
 # The site's files, laid out for the corpus and the settings (rewritten only
-# when they change, so make restarts only then).
+# when they change, so make restarts only then), and the site's stamp, which
+# every page depends on: written here, while make remakes its makefiles and
+# before it reads the time of any page.
 $(PAGES_MK): $(CORPUS) $(PAGEGEN) $(if $(MAKE_RESTARTS),,FORCE)
-	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) makefile $(SITE_FLAGS) -o $(call q,$@)
+	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) makefile $(SITE_FLAGS) --site $(call q,$(OUT)) -o $(call q,$@) -- $(MAKECMDGOALS)

@@ -27,10 +27,6 @@ different: $(DIFFERENT_FILES)
 chronological: $(CHRONO_FILES)
 index: $(INDEX_FILES)
 
-# Checked on every build, rewritten only when what the pages are made of changes.
-$(SITE_STAMP): $(CORPUS) $(PAGEGEN) FORCE
-	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) stamp --out $(call q,$(OUT)) $(SITE_SETTINGS)
-
 # make similar/123.html builds $(OUT)/similar/123.html (and its chapters).
 similar/%.html: $(OUT)/similar/%.html ;
 different/%.html: $(OUT)/different/%.html ;

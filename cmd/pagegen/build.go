@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -79,10 +80,15 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) error {
 	if err := sweep(cli.Corpus, b.Out); err != nil {
 		return err
 	}
-	if n, err := site.BeginBuild(b.Out); err != nil {
-		return err
-	} else if n > 0 {
-		say("the last build here did not end cleanly (a power cut? kill -9?): the %d %s it wrote will be written again, in case they did not reach the disk whole", n, plural(n, "page"))
+	pages := b.buildsPages()
+	if pages {
+		n, err := site.BeginBuild(b.Out)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			say("the last build here did not end cleanly (a power cut? kill -9?): the %d %s it wrote will be written again, in case they did not reach the disk whole", n, plural(n, "page"))
+		}
 	}
 
 	tty := isatty.IsTerminal(os.Stdout.Fd())
@@ -94,8 +100,10 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) error {
 	// now are leftovers of a page or corpus process killed mid-write.
 	sweep(cli.Corpus, b.Out)
 	// Every page written is whole: make them safe on the disk, once.
-	if err := site.EndBuild(b.Out); err != nil {
-		return err
+	if pages {
+		if err := site.EndBuild(b.Out); err != nil && ctx.Err() == nil {
+			return err
+		}
 	}
 	if ctx.Err() != nil {
 		say("interrupted: %d pages built, each complete; %d were up to date. Run the same make again to build the rest.", stats.Built, stats.UpToDate)
@@ -111,7 +119,15 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if !slices.Contains(b.Goals, "all") {
+		return nil // the settings of a partial build may not be the site's
+	}
 	return b.prune(cli.Corpus, stats.Built > 0, say)
+}
+
+// buildsPages reports whether the goals write pages (not make corpus or make size).
+func (b *BuildCmd) buildsPages() bool {
+	return slices.ContainsFunc(b.Goals, func(g string) bool { return g != "corpus" && g != "size" })
 }
 
 // prune takes off the site the files its layout no longer has: pages of
@@ -135,8 +151,12 @@ func (b *BuildCmd) prune(corpus string, built bool, say func(string, ...any)) er
 		}
 		// The fit estimates what only the walks know: check the site as built.
 		if over := b.laidOut.budget.Over(l.Measure(b.Out)); len(over) > 0 {
-			return fmt.Errorf("the site in %s does not fit %s as built: %s; build it with fewer chapters, e.g. make all CHAPTERS=%d (make size shows the plan)",
-				b.Out, b.laidOut.budget, strings.Join(over, " and "), max(1, l.Kept()-1))
+			fix := fmt.Sprintf("build it with fewer chapters, e.g. make all PER_PAGE=%d CHAPTERS=%d", l.PerPage(), l.Kept()-1)
+			if l.Kept() <= 1 {
+				fix = fmt.Sprintf("build it with shorter chapters, e.g. make all PER_PAGE=%d", max(1, l.PerPage()/2))
+			}
+			return fmt.Errorf("the site in %s does not fit %s as built: %s; %s with the same budget (make size shows the plan)",
+				b.Out, b.laidOut.budget, strings.Join(over, " and "), fix)
 		}
 		return nil
 	})

@@ -1,6 +1,6 @@
 // Command pagegen writes the pages of the site, one similar or different
 // ordering (all its chapters), the chronology or the index per run; and for
-// make, the list of the site's files, the site's stamp, its size, and the
+// make, the list of the site's files and its stamp, its size, and the
 // supervised build.
 package main
 
@@ -27,8 +27,7 @@ type CLI struct {
 	Different     DifferentCmd     `cmd:"" help:"Write the pages of the maximum-diversity walk from poem N."`
 	Chronological ChronologicalCmd `cmd:"" help:"Write the chronological pages: every poem, oldest first."`
 	Index         IndexCmd         `cmd:"" help:"Write the index page."`
-	Makefile      MakefileCmd      `cmd:"" help:"Lay out the site within its budget and write the make fragment that lists its files (rewritten only when it changes)."`
-	Stamp         StampCmd         `cmd:"" help:"Record in the site what its pages are made of (rewritten only when that changes)."`
+	Makefile      MakefileCmd      `cmd:"" help:"Lay out the site within its budget, write the make fragment that lists its files and the site's stamp (each only when it changes)."`
 	Build         BuildCmd         `cmd:"" help:"Run make for some goals with live progress, one build at a time, stopping cleanly on Ctrl+C."`
 	Size          SizeCmd          `cmd:"" help:"Show the site's plan against its budget and the pages to build against the free disk space."`
 }

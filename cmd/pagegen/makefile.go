@@ -6,13 +6,16 @@ import (
 	"fmt"
 
 	"pagegen/internal/atomicfile"
+	"pagegen/internal/exit"
 	"pagegen/internal/packed"
 )
 
 // MakefileCmd lays out the site within its budget and writes the make
 // fragment that lists its files, so that make knows every page up front.
 type MakefileCmd struct {
-	Out string `short:"o" required:"" help:"Make fragment to write."`
+	Out   string   `short:"o" required:"" help:"Make fragment to write."`
+	Site  string   `required:"" help:"Site directory (OUT), whose stamp is written too."`
+	Goals []string `arg:"" optional:"" help:"make's goals, whose pages are checked."`
 	SiteFlags
 	BudgetFlags
 }
@@ -24,6 +27,17 @@ func (m *MakefileCmd) Run(cli *CLI, ctx context.Context) error {
 		p, err := fit(c, m.SiteFlags, m.BudgetFlags)
 		if err != nil {
 			return err
+		}
+		seqs, err := p.Select(m.Goals)
+		if err != nil {
+			return exit.UsageError(err)
+		}
+		// Here, before make reads any page's time, not in a rule of its own;
+		// and only for a build of pages (make corpus leaves the site alone).
+		if len(seqs) > 0 {
+			if err := p.Restamp(m.Site); err != nil {
+				return err
+			}
 		}
 		var b bytes.Buffer
 		if err := p.Makefile(&b); err != nil {

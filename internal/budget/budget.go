@@ -63,6 +63,9 @@ func Parse(s Settings) (Budget, error) {
 		b = Hosts[i].Budget
 		b.Host = s.Host
 	}
+	if s.Quota != "" || s.MaxFiles != "" || s.MaxFileSize != "" {
+		b.Host = "" // the host's limits no longer: the budget is the user's own
+	}
 	var err error
 	if s.Quota != "" {
 		if b.Quota, err = ParseSize(s.Quota); err != nil {

@@ -30,7 +30,7 @@ func TestParse(t *testing.T) {
 		{Settings{}, Budget{}, ""},
 		{Settings{Host: "neocities"}, Budget{Quota: 50e9, MaxFiles: 100000, MaxFileSize: 100e6, CountDirs: true, Host: "neocities"}, ""},
 		{Settings{Host: "cloudflare-pages"}, Budget{MaxFiles: 20000, MaxFileSize: 25 << 20, Host: "cloudflare-pages"}, ""},
-		{Settings{Host: "neocities-free", Quota: "2G"}, Budget{Quota: 2e9, MaxFiles: 15000, MaxFileSize: 100e6, CountDirs: true, Host: "neocities-free"}, ""},
+		{Settings{Host: "neocities-free", Quota: "2G"}, Budget{Quota: 2e9, MaxFiles: 15000, MaxFileSize: 100e6, CountDirs: true}, ""}, // the host's limits, one overridden
 		{Settings{MaxFiles: "20,000", MaxFileSize: "1M"}, Budget{MaxFiles: 20000, MaxFileSize: 1e6}, ""},
 		{Settings{Host: "geocities"}, Budget{}, "HOST=geocities is not a host pagegen knows: use one of neocities, "},
 		{Settings{Quota: "lots"}, Budget{}, "QUOTA=lots: not a size"},

@@ -9,7 +9,7 @@ import (
 // FormatVersion is the version of the pages' bytes for given entries: raise
 // it with any change to what this package writes, so that every site built
 // before is rebuilt (TestFormatVersion fails until it is raised).
-const FormatVersion = 2
+const FormatVersion = 3
 
 // Kind is one of the two orderings a page can show.
 type Kind int
@@ -82,7 +82,9 @@ func (p Part) nav(entries int) string {
 	if p.Links.Next != "" {
 		s += fmt.Sprintf(` | <a href="%s">next &gt;</a>`, p.Links.Next)
 	}
-	if p.Kept > 0 {
+	if p.Kept == 1 {
+		s += fmt.Sprintf("<br>\nThis site keeps the first chapter of each ordering; every poem is on the %s.", link(p.Links.Chrono, "pages by date"))
+	} else if p.Kept > 0 {
 		s += fmt.Sprintf("<br>\nThis site keeps the first %d chapters of each ordering; every poem is on the %s.",
 			p.Kept, link(p.Links.Chrono, "pages by date"))
 	}

@@ -67,7 +67,7 @@ func (l Layout) about(q Seq, c int) string {
 		}
 	}
 	if l.Chapters(q) == 1 {
-		return "its pages are whole, not in chapters (PER_PAGE is not set)"
+		return fmt.Sprintf("%s is one page, not in chapters", q)
 	}
 	return fmt.Sprintf("%s has %d chapters", q, l.Chapters(q))
 }

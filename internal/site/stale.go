@@ -104,6 +104,10 @@ func (l Layout) Restamp(out string) error {
 	if err != nil || !wrote {
 		return err
 	}
+	// An earlier version's stamp is of no more use, and hosts would count it.
+	if err := os.Remove(filepath.Join(out, legacyStamp)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("removing the old stamp: %w", err)
+	}
 	fi, err := os.Stat(stamp)
 	if err != nil {
 		return fmt.Errorf("reading the site's stamp: %w", err)
