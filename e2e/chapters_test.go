@@ -168,6 +168,21 @@ func TestChapters(t *testing.T) {
 		}
 	})
 
+	t.Run("a make without the settings keeps the site's layout", func(t *testing.T) {
+		before := siteFiles(t, b.path("site"))
+		b.mustMake("-j2", "similar/5.html")
+		b.mustMake("-j2", "all")
+		after := siteFiles(t, b.path("site"))
+		if len(after) != len(before) {
+			t.Errorf("the site had %d files, now %d", len(before), len(after))
+		}
+		for name, page := range before {
+			if !bytes.Equal(after[name], page) {
+				t.Errorf("%s changed", name)
+			}
+		}
+	})
+
 	t.Run("a budget is kept", func(t *testing.T) {
 		small := newBuild(t)
 		said := small.mustMake("-j2", "all", "PER_PAGE=20", "QUOTA=50M")

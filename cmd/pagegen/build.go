@@ -167,7 +167,7 @@ func (b *BuildCmd) prune(corpus string, built bool, say func(string, ...any)) er
 func (b *BuildCmd) plan(corpus string) progress.Plan {
 	return func() (total int, set map[string]int, err error) {
 		err = withCorpus(corpus, func(c *packed.Corpus) error {
-			p, err := fit(c, b.SiteFlags, b.BudgetFlags)
+			p, err := fit(c, b.SiteFlags, b.BudgetFlags, b.Out)
 			if err != nil {
 				return err
 			}

@@ -24,7 +24,7 @@ type MakefileCmd struct {
 // and says how the site was fitted to its budget when that is news.
 func (m *MakefileCmd) Run(cli *CLI, ctx context.Context) error {
 	return withCorpus(cli.Corpus, func(c *packed.Corpus) error {
-		p, err := fit(c, m.SiteFlags, m.BudgetFlags)
+		p, err := fit(c, m.SiteFlags, m.BudgetFlags, m.Site)
 		if err != nil {
 			return err
 		}

@@ -65,7 +65,15 @@ func (f SiteFlags) layout(c *packed.Corpus) (site.Layout, error) {
 }
 
 // fit lays out the site of c within the budget, choosing CHAPTERS if asked.
-func fit(c *packed.Corpus, sf SiteFlags, bf BudgetFlags) (site.Plan, error) {
+// Given no settings and no budget at all, the site in out keeps the layout
+// its stamp records: make similar/12.html rebuilds a page of the site as it
+// is (PER_PAGE=0 asks for whole pages).
+func fit(c *packed.Corpus, sf SiteFlags, bf BudgetFlags, out string) (site.Plan, error) {
+	if sf == (SiteFlags{}) && bf == (BudgetFlags{}) {
+		if s, ok := site.Stamped(out); ok {
+			return site.Fit(c, s, budget.Budget{})
+		}
+	}
 	s, err := sf.settings()
 	if err != nil {
 		return site.Plan{}, err

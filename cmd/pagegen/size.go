@@ -30,7 +30,7 @@ const reserve = 100 << 20
 // Run prints or checks the projection.
 func (s *SizeCmd) Run(cli *CLI, ctx context.Context) error {
 	return withCorpus(cli.Corpus, func(c *packed.Corpus) error {
-		p, err := fit(c, s.SiteFlags, s.BudgetFlags)
+		p, err := fit(c, s.SiteFlags, s.BudgetFlags, s.Out)
 		if err != nil {
 			return err
 		}

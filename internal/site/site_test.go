@@ -547,3 +547,24 @@ func TestUnfinishedBuild(t *testing.T) {
 		t.Errorf("a site with a build's record is refused: %v", err)
 	}
 }
+
+func TestStamped(t *testing.T) {
+	c := tiny(t)
+	for _, s := range settings {
+		out := t.TempDir()
+		l := layout(t, c, s)
+		if _, ok := site.Stamped(out); ok {
+			t.Fatal("Stamped of a site without a stamp says ok")
+		}
+		if err := l.Restamp(out); err != nil {
+			t.Fatal(err)
+		}
+		got, ok := site.Stamped(out)
+		if !ok {
+			t.Fatalf("%+v: Stamped says not ok", s)
+		}
+		if again := layout(t, c, got); again.Stamp() != l.Stamp() {
+			t.Errorf("%+v: the stamped settings %+v lay out another site", s, got)
+		}
+	}
+}

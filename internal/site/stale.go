@@ -186,3 +186,33 @@ func EndBuild(out string) error {
 	}
 	return nil
 }
+
+// Stamped is the settings the site in out was last laid out with, read from
+// its stamp; ok is false when it has none.
+func Stamped(out string) (s Settings, ok bool) {
+	b, err := os.ReadFile(filepath.Join(out, StampName))
+	if err != nil {
+		return s, false
+	}
+	var per string
+	var chapters int
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, _ := strings.Cut(line, " ")
+		switch k {
+		case "per-page":
+			per = v
+		case "chapters":
+			if _, err := fmt.Sscan(v, &chapters); err != nil {
+				return s, false
+			}
+		}
+	}
+	if per == "whole" {
+		return Settings{}, true
+	}
+	if _, err := fmt.Sscan(per, &s.PerPage); err != nil || s.PerPage < 1 || chapters < 1 {
+		return Settings{}, false
+	}
+	s.Chapters = chapters
+	return s, true
+}
