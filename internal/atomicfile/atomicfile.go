@@ -167,6 +167,12 @@ func WriteFile(path string, data []byte) error {
 	return f.Commit(false)
 }
 
+// IsTemp reports whether name is that of a temporary file of this package's.
+func IsTemp(name string) bool {
+	match, _ := filepath.Match(TempPrefix+"*"+TempMark+"*"+TempSuffix, name)
+	return match
+}
+
 // Sweep removes the temporary files a killed writer left in dir (only safe
 // while no writer runs there) and returns how many it removed.
 func Sweep(dir string) (int, error) {
@@ -181,7 +187,7 @@ func Sweep(dir string) (int, error) {
 	n := 0
 	for _, e := range entries {
 		// Only this package's own names: another program's .x.tmp is not ours.
-		if match, _ := filepath.Match(TempPrefix+"*"+TempMark+"*"+TempSuffix, e.Name()); !match || e.IsDir() {
+		if !IsTemp(e.Name()) || e.IsDir() {
 			continue
 		}
 		name := filepath.Join(dir, e.Name())

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"pagegen/internal/atomicfile"
 )
 
 // legacyStamp marked the sites of earlier versions of pagegen.
@@ -55,6 +57,8 @@ func CheckOut(out string, keep ...string) error {
 	if err != nil {
 		return fmt.Errorf("OUT=%s: %w", out, err)
 	}
+	// A build's temporary files are its own (another build may be starting).
+	entries = slices.DeleteFunc(entries, func(e fs.DirEntry) bool { return atomicfile.IsTemp(e.Name()) })
 	if len(entries) == 0 || slices.ContainsFunc(entries, func(e fs.DirEntry) bool {
 		return e.Name() == StampName || e.Name() == BuildingName || e.Name() == legacyStamp
 	}) {

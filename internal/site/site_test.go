@@ -568,3 +568,52 @@ func TestStamped(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckOut(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files []string // in OUT; a name ending in / is a folder
+		ok    bool
+	}{
+		{"new", nil, true},
+		{"empty", []string{}, true},
+		{"a site of pagegen's", []string{site.StampName, "index.html", "similar/"}, true},
+		{"a site of an earlier version", []string{".pagegen-corpus", "index.html"}, true},
+		{"a build's record only", []string{site.BuildingName}, true},
+		{"a build's temporary file only", []string{"..pagegen-building.pagegen-123.tmp"}, true},
+		{"the user's own site", []string{"index.html", "similar/"}, false},
+		{"another program's temporary file", []string{".x.tmp"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "site")
+			if tc.files != nil {
+				os.Mkdir(out, 0o755)
+			}
+			for _, f := range tc.files {
+				if strings.HasSuffix(f, "/") {
+					os.MkdirAll(filepath.Join(out, f), 0o755)
+				} else {
+					os.WriteFile(filepath.Join(out, f), nil, 0o644)
+				}
+			}
+			if err := site.CheckOut(out); (err == nil) != tc.ok {
+				t.Errorf("CheckOut = %v, want ok %v", err, tc.ok)
+			}
+		})
+	}
+	dir := t.TempDir()
+	inputs := filepath.Join(dir, "poems")
+	os.Mkdir(inputs, 0o755)
+	file := filepath.Join(dir, "notes.txt")
+	os.WriteFile(file, nil, 0o644)
+	for _, tc := range []struct {
+		out  string
+		keep []string
+	}{
+		{"/", nil}, {file, nil}, {inputs, []string{inputs}}, {dir, []string{inputs}}, {inputs + "/.", []string{inputs + "/"}},
+	} {
+		if err := site.CheckOut(tc.out, tc.keep...); err == nil {
+			t.Errorf("CheckOut(%q, %q) accepted", tc.out, tc.keep)
+		}
+	}
+}
