@@ -68,29 +68,41 @@ var Dirs = []string{"", render.Similar.Name(), render.Different.Name()}
 // and returns how many it removed.
 func (l Layout) Prune(out string) (int, error) {
 	removed := 0
+	err := pages(out, func(name string, _ fs.DirEntry) error {
+		if _, _, kept := l.Parse(name); kept {
+			return nil
+		}
+		if err := os.Remove(filepath.Join(out, name)); err != nil {
+			return fmt.Errorf("removing %s, which the site no longer has: %w", name, err)
+		}
+		removed++
+		return nil
+	})
+	return removed, err
+}
+
+// pages calls fn with each regular file in out named as the site's pages are
+// (whatever the corpus and settings), by its name relative to out.
+func pages(out string, fn func(name string, e fs.DirEntry) error) error {
 	for _, dir := range Dirs {
 		entries, err := os.ReadDir(filepath.Join(out, dir))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return removed, fmt.Errorf("pruning the site: %w", err)
+			return fmt.Errorf("reading the site: %w", err)
 		}
 		for _, e := range entries {
 			name := strings.TrimPrefix(dir+"/"+e.Name(), "/")
 			if _, _, ours := parseName(name); !ours || !e.Type().IsRegular() {
 				continue
 			}
-			if _, _, kept := l.Parse(name); kept {
-				continue
+			if err := fn(name, e); err != nil {
+				return err
 			}
-			if err := os.Remove(filepath.Join(out, name)); err != nil {
-				return removed, fmt.Errorf("removing %s, which the site no longer has: %w", name, err)
-			}
-			removed++
 		}
 	}
-	return removed, nil
+	return nil
 }
 
 // Restamp writes the site's stamp in out when it says something new, and
@@ -141,25 +153,18 @@ func BeginBuild(out string) (int, error) {
 	dated := 0
 	if fi, err := os.Stat(record); err == nil {
 		since := fi.ModTime()
-		for _, dir := range Dirs {
-			entries, err := os.ReadDir(filepath.Join(out, dir))
-			if errors.Is(err, fs.ErrNotExist) {
-				continue
+		err := pages(out, func(name string, e fs.DirEntry) error {
+			if info, err := e.Info(); err != nil || info.ModTime().Before(since) {
+				return nil
 			}
-			if err != nil {
-				return dated, fmt.Errorf("checking the pages of an unfinished build: %w", err)
+			if err := os.Chtimes(filepath.Join(out, name), time.Unix(0, 0), time.Unix(0, 0)); err != nil {
+				return fmt.Errorf("marking %s, written by an unfinished build, to be written again: %w", name, err)
 			}
-			for _, e := range entries {
-				name := strings.TrimPrefix(dir+"/"+e.Name(), "/")
-				info, err := e.Info()
-				if _, _, ours := parseName(name); !ours || err != nil || !info.Mode().IsRegular() || info.ModTime().Before(since) {
-					continue
-				}
-				if err := os.Chtimes(filepath.Join(out, name), time.Unix(0, 0), time.Unix(0, 0)); err != nil {
-					return dated, fmt.Errorf("marking %s, written by an unfinished build, to be written again: %w", name, err)
-				}
-				dated++
-			}
+			dated++
+			return nil
+		})
+		if err != nil {
+			return dated, err
 		}
 	}
 	f, err := atomicfile.Create(record)
