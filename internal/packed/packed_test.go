@@ -222,7 +222,7 @@ func TestVerify(t *testing.T) {
 			if err != nil {
 				t.Fatalf("section %d, byte %d flipped: Open: %v (Open checks only the header and the table)", s, k, err)
 			}
-			if err := c.Verify(); !errors.Is(err, ErrDamaged) {
+			if err := c.Verify(); !errors.Is(err, ErrDigest) {
 				t.Errorf("section %d, byte %d flipped: Verify = %v, want damaged", s, k, err)
 			}
 			c.Close()

@@ -6,15 +6,20 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"unsafe"
 
 	"github.com/edsrzf/mmap-go"
+
+	"pagegen/internal/atomicfile"
 )
 
 // ErrDamaged marks a packed corpus that cannot be used as it is; rebuilding it fixes that.
 var ErrDamaged = errors.New("rebuild it with `make corpus`")
+
+// ErrDigest marks a packed corpus whose contents no longer match their
+// digest: packing it again fixes that.
+var ErrDigest = errors.New("its contents do not match their digest")
 
 // Corpus is an open, memory-mapped packed corpus. Its slices point into the
 // mapping and are valid until Close.
@@ -153,7 +158,7 @@ func (c *Corpus) Verify() error {
 		h.Write(b[off : off+size])
 	}
 	if Digest(h.Sum(nil)) != c.digest {
-		return fmt.Errorf("%s: its contents do not match their digest (damaged on disk?): %w", c.path, ErrDamaged)
+		return fmt.Errorf("%s is damaged: %w", c.path, ErrDigest)
 	}
 	return nil
 }
@@ -271,45 +276,14 @@ func ReadFingerprint(path string) (fp Fingerprint, ok bool) {
 // path is new or already a packed corpus (of any version): never over an
 // input, a file of the user's, a directory or a device.
 func CheckReplaceable(path string, inputs ...string) error {
-	fi, err := os.Lstat(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("checking %s before packing the corpus there: %w", path, err)
-	}
+	fi, err := os.Stat(path)
 	for _, in := range inputs {
-		if ii, err := os.Stat(in); err == nil && os.SameFile(fi, ii) {
+		if ii, ierr := os.Stat(in); err == nil && ierr == nil && os.SameFile(fi, ii) {
 			return fmt.Errorf("CORPUS=%s is the input %s: the packed corpus needs a file of its own (the default is data/corpus.bin)", path, in)
 		}
 	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("CORPUS=%s is a %s, not a packed corpus: give CORPUS the path of a file the build may write (the default is data/corpus.bin)", path, kind(fi.Mode()))
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("checking %s before packing the corpus there: %w", path, err)
-	}
-	defer f.Close()
-	head := make([]byte, len(Magic))
-	if n, _ := io.ReadFull(f, head); n > 0 && !bytes.Equal(head[:n], []byte(Magic)[:n]) || n == 0 && fi.Size() > 0 {
-		return fmt.Errorf("CORPUS=%s holds something else than a packed corpus, and the build never replaces a file it did not make: give CORPUS a new path (the default is data/corpus.bin), or move that file away", path)
+	if err := atomicfile.CheckOurs(path, []byte(Magic)); err != nil {
+		return fmt.Errorf("CORPUS: %w: give CORPUS the path of a file the build may write (the default is data/corpus.bin), or move that one away", err)
 	}
 	return nil
-}
-
-func kind(m os.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "directory"
-	case m&os.ModeSymlink != 0:
-		return "symbolic link"
-	case m&os.ModeDevice != 0:
-		return "device"
-	case m&os.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&os.ModeSocket != 0:
-		return "socket"
-	}
-	return "special file"
 }
