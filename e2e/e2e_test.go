@@ -50,6 +50,9 @@ func newBuild(t *testing.T) *build {
 func (b *build) path(name string) string { return filepath.Join(b.dir, name) }
 
 func (b *build) write(name string, data []byte) {
+	if err := os.MkdirAll(filepath.Dir(b.path(name)), 0o755); err != nil {
+		b.t.Fatal(err)
+	}
 	if err := os.WriteFile(b.path(name), data, 0o644); err != nil {
 		b.t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ func TestUserFilesUntouched(t *testing.T) {
 			"is the input"},
 		{"CORPUS is a file of the user's", func(b *build) { b.write("notes.bin", []byte("my notes")) },
 			func(b *build) []string { return []string{"all", "CORPUS=" + b.path("notes.bin")} },
-			"holds something else than a packed corpus"},
+			"holds something the build did not write"},
 		{"CORPUS is a folder", func(b *build) { os.Mkdir(b.path("folder"), 0o755) },
 			func(b *build) []string { return []string{"all", "CORPUS=" + b.path("folder")} },
 			"is a directory"},
@@ -49,6 +49,22 @@ func TestUserFilesUntouched(t *testing.T) {
 		{"CORPUS has a :", nil,
 			func(b *build) []string { return []string{"all", "CORPUS=" + b.path("a:b.bin")} },
 			`has a ":"`},
+		{"OUT has a $", nil,
+			func(b *build) []string { return []string{"all", "OUT=" + b.path("site$(shell touch "+b.path("pwned")+")")} },
+			`has a "$"`},
+		{"POEMS has a new line", nil,
+			func(b *build) []string { return []string{"all", "POEMS=" + b.path("poems\n.json")} },
+			"has a new line"},
+		// The build writes a few files beside the corpus; never over the user's.
+		{"a pages.mk of the user's beside the corpus", func(b *build) { b.write("data/pages.mk", []byte("all: ; echo mine")) },
+			func(b *build) []string { return []string{"all"} },
+			"pages.mk holds something the build did not write"},
+		{"a missing-embeddings.txt of the user's beside the corpus", func(b *build) { b.write("data/missing-embeddings.txt", []byte("my list")) },
+			func(b *build) []string { return []string{"all"} },
+			"missing-embeddings.txt holds something the build did not write"},
+		{"a .corpus.bin.checked of the user's beside the corpus", func(b *build) { b.write("data/.corpus.bin.checked", []byte("mine")) },
+			func(b *build) []string { return []string{"corpus"} },
+			".corpus.bin.checked holds something the build did not write"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBuild(t)

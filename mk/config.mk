@@ -6,8 +6,17 @@ COLOR_EMBEDDINGS ?= data/color_embeddings.json
 OUT              ?= pages
 ALLOW_MISSING    ?=
 CORPUS           ?= data/corpus.bin
-PAGES_MK         := $(dir $(CORPUS))pages.mk
 BIN              ?= bin
+# A $ or a new line in a path is taken apart as soon as make expands it:
+# look at the values as given, before anything expands them.
+define newline
+
+
+endef
+PATH_VARS := OUT CORPUS BIN POEMS EMBEDDINGS COLOR_EMBEDDINGS
+$(foreach v,$(PATH_VARS),$(if $(findstring $$,$(value $(v))),$(error $(v)="$(value $(v))" has a "$$", which make takes for a variable: choose a path without one (a symlink to the real place works))))
+$(foreach v,$(PATH_VARS),$(if $(findstring $(newline),$(value $(v))),$(error $(v) has a new line in it: choose a path without one)))
+PAGES_MK         := $(dir $(CORPUS))pages.mk
 # The site's shape (README, Publishing): chapters of PER_PAGE entries, the
 # first CHAPTERS of each ordering kept, within a host's budget.
 PER_PAGE         ?=

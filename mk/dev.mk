@@ -1,16 +1,11 @@
 # Cleaning, tests and help.
 
 .PHONY: clean clean-similar clean-different test fuzz help
-# Only the site's own files go (OUT itself when nothing else is left in it),
-# and only from a site pagegen made (its stamp says so): a CNAME, a .git or a
-# favicon of the poet's stays.
-SITE_OWN := index.html chronological.html chronological-*.html similar different .pagegen-site .pagegen-building .pagegen-corpus
-clean:
-	@if [ -d $(call q,$(OUT)) ] && [ -n "$$(ls -A $(call q,$(OUT)))" ] && [ ! -e $(call q,$(OUT))/.pagegen-site ] && [ ! -e $(call q,$(OUT))/.pagegen-corpus ]; then \
-		echo 'make clean: OUT=$(OUT) is not a site pagegen made (it has no .pagegen-site): it is left as it is' >&2; exit 1; fi
-	cd $(call q,$(OUT)) 2>/dev/null && rm -rf $(SITE_OWN) || true
-	rmdir $(call q,$(OUT)) 2>/dev/null || true
-	rm -rf $(call q,$(CORPUS_PACK)) $(call q,$(PAGEGEN)) $(call q,$(BIN)/.corpus-pack.stamp) $(call q,$(BIN)/.pagegen.stamp) $(call q,$(CORPUS)) $(call q,$(PAGES_MK)) $(call q,$(dir $(CORPUS))missing-embeddings.txt) $(call q,$(BIN)/bench)
+# pagegen removes only what the build made: a site it made (a CNAME, a .git
+# or a favicon of the poet's stays), and its own files beside the corpus.
+clean: $(PAGEGEN)
+	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) clean --out $(call q,$(OUT)) --makefile $(call q,$(PAGES_MK))
+	rm -rf $(call q,$(CORPUS_PACK)) $(call q,$(PAGEGEN)) $(call q,$(BIN)/.corpus-pack.stamp) $(call q,$(BIN)/.pagegen.stamp) $(call q,$(BIN)/bench)
 
 clean-similar:
 	rm -rf $(call q,$(OUT)/similar)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -17,6 +16,7 @@ import (
 
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/exit"
+	"pagegen/internal/filesig"
 	"pagegen/internal/input"
 	"pagegen/internal/memstat"
 	"pagegen/internal/pack"
@@ -25,7 +25,10 @@ import (
 
 // run packs the corpus unless the packed file already holds exactly these
 // inputs and settings, in which case it leaves it alone (and so its mtime, so
-// make rebuilds no page).
+// make rebuilds no page). A record beside the corpus keeps the files'
+// signatures (package filesig): when none changed, nothing is read at all;
+// otherwise the inputs are hashed, and a corpus that changed since it was
+// last checked is verified whole, and packed again if damaged.
 func run(cli *CLI) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -33,14 +36,25 @@ func run(cli *CLI) error {
 	if err := packed.CheckReplaceable(cli.Out, cli.Poems, cli.Embeddings, cli.Colors); err != nil {
 		return err
 	}
-	fp, fresh, err := fingerprint(cli)
+	inputs, err := inputFiles(cli)
 	if err != nil {
 		return err
 	}
-	if old, ok := packed.ReadFingerprint(cli.Out); ok && old == fp && !fresh {
-		fmt.Printf("corpus-pack: %s is up to date\n", cli.Out)
-		remindMissing(cli)
-		return nil
+	rec := filesig.Load(packed.RecordPath(cli.Out))
+	old, packedBefore := packed.ReadFingerprint(cli.Out)
+	if packedBefore && rec.Key == key(cli, inputs, old) && rec.Unchanged(append(inputs, cli.Out)...) {
+		return upToDate(cli)
+	}
+	fp, fresh, err := fingerprint(cli, inputs)
+	if err != nil {
+		return err
+	}
+	if packedBefore && old == fp && !fresh {
+		damage := verify(cli.Out, rec, key(cli, inputs, fp))
+		if damage == nil {
+			return upToDate(cli, saveRecord(cli, fp, inputs, start))
+		}
+		fmt.Printf("corpus-pack: %v: packing it again\n", damage)
 	}
 	c, err := input.Read(input.Options{Context: ctx, Poems: cli.Poems, Embeddings: cli.Embeddings, Colors: cli.Colors, AllowMissing: cli.AllowMissing})
 	if errors.Is(err, context.Canceled) {
@@ -73,7 +87,50 @@ func run(cli *CLI) error {
 	fmt.Printf("corpus-pack: packed %d poems (%d-d) into %s (%.1f MB) in %.2fs: read %.2fs, gram %.2fs, render %.2fs\n",
 		len(c.Poems), c.Dimension, cli.Out, float64(size)/1e6, time.Since(start).Seconds(),
 		read.Seconds(), t.Gram.Seconds(), t.Render.Seconds())
-	return nil
+	if fresh {
+		return nil // a pipe is read again next time: no record
+	}
+	return saveRecord(cli, fp, inputs, start)
+}
+
+// upToDate says the corpus needs no packing, and repeats that poems are
+// left out if some are.
+func upToDate(cli *CLI, errs ...error) error {
+	fmt.Printf("corpus-pack: %s is up to date\n", cli.Out)
+	remindMissing(cli)
+	return errors.Join(errs...)
+}
+
+// key is what a record holds for: the corpus's fingerprint, and the
+// settings and paths that made it (another ALLOW_MISSING or POEMS is read
+// again even when no file changed).
+func key(cli *CLI, inputs []string, fp packed.Fingerprint) string {
+	return fmt.Sprintf("%x %x", fp[:], sha256.Sum256(fmt.Appendf(nil, "v%d %t %q", packed.Version, cli.AllowMissing, inputs)))
+}
+
+// saveRecord records the inputs as read from readAt, and the corpus as it is
+// now: packed by this run or verified whole by it, under the build's lock.
+func saveRecord(cli *CLI, fp packed.Fingerprint, inputs []string, readAt time.Time) error {
+	rec := filesig.New(key(cli, inputs, fp))
+	for _, p := range inputs {
+		rec.Add(p, readAt)
+	}
+	rec.Add(cli.Out, time.Time{})
+	return rec.Save(packed.RecordPath(cli.Out))
+}
+
+// verify checks the whole corpus against its digest, unless the record says
+// it is unchanged since it was packed or last verified.
+func verify(path string, rec *filesig.Record, key string) error {
+	if rec.Key == key && rec.Unchanged(path) {
+		return nil
+	}
+	c, err := packed.Open(path)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return c.Verify()
 }
 
 // write puts the packed corpus in place atomically, flushed to disk.
@@ -96,23 +153,32 @@ func write(ctx context.Context, path string, c *packed.Contents) (int64, error) 
 	return size, f.Commit(true)
 }
 
-// fingerprint hashes everything the packed corpus depends on: the format
-// version, the settings, the input files and this program itself (whose
-// rendering is baked into the file). An input that is not a regular file (a
-// pipe, <(...)) can be read only once, by the packing: fresh says so, and
-// the corpus is packed again (the pages depend on its contents, not its date).
-func fingerprint(cli *CLI) (fp packed.Fingerprint, fresh bool, err error) {
-	h := sha256.New()
-	fmt.Fprintf(h, "pagegen corpus v%d\nallow-missing=%t\n", packed.Version, cli.AllowMissing)
+// inputFiles are the files the packed corpus is made from: this program
+// itself (whose rendering is baked into the file) and the inputs given.
+func inputFiles(cli *CLI) ([]string, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return fp, false, fmt.Errorf("finding corpus-pack itself: %w", err)
+		return nil, fmt.Errorf("finding corpus-pack itself: %w", err)
 	}
-	for _, path := range []string{self, cli.Poems, cli.Embeddings, cli.Colors} {
-		fmt.Fprintf(h, "%d:", len(path))
-		if path == "" {
-			continue
+	files := []string{self}
+	for _, p := range []string{cli.Poems, cli.Embeddings, cli.Colors} {
+		if p != "" {
+			files = append(files, p)
 		}
+	}
+	return files, nil
+}
+
+// fingerprint hashes everything the packed corpus depends on: the format
+// version, the settings and the input files. An input that is not a regular
+// file (a pipe, <(...)) can be read only once, by the packing: fresh says
+// so, and the corpus is packed again (the pages depend on its contents, not
+// its date).
+func fingerprint(cli *CLI, inputs []string) (fp packed.Fingerprint, fresh bool, err error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "pagegen corpus v%d\nallow-missing=%t\ncolors=%t\n", packed.Version, cli.AllowMissing, cli.Colors != "")
+	for _, path := range inputs {
+		fmt.Fprintf(h, "%d:", len(path))
 		if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
 			fresh = true
 			continue
@@ -132,15 +198,10 @@ func fingerprint(cli *CLI) (fp packed.Fingerprint, fresh bool, err error) {
 	return packed.Fingerprint(h.Sum(nil)), fresh, nil
 }
 
-// missingList is where the poems left out for lack of an embedding are listed.
-func missingList(cli *CLI) string {
-	return filepath.Join(filepath.Dir(cli.Out), "missing-embeddings.txt")
-}
-
 // remindMissing repeats, on a build that packs nothing, that poems are left out.
 func remindMissing(cli *CLI) {
-	b, err := os.ReadFile(missingList(cli))
-	if err != nil {
+	b, err := os.ReadFile(packed.MissingListPath(cli.Out))
+	if err != nil || !strings.HasPrefix(string(b), packed.MissingMark) {
 		return
 	}
 	n := 0
@@ -151,14 +212,17 @@ func remindMissing(cli *CLI) {
 	}
 	if n > 0 {
 		fmt.Printf("corpus-pack: %s %d poems without an embedding are left out of every page (ALLOW_MISSING=1); they are listed in %s\n",
-			color.New(color.FgYellow, color.Bold).Sprint("WARNING:"), n, missingList(cli))
+			color.New(color.FgYellow, color.Bold).Sprint("WARNING:"), n, packed.MissingListPath(cli.Out))
 	}
 }
 
 // reportMissing says loudly which poems were left out for lack of an
 // embedding, and writes their full list beside the packed corpus.
 func reportMissing(cli *CLI, c *input.Corpus) error {
-	list := missingList(cli)
+	list := packed.MissingListPath(cli.Out)
+	if err := atomicfile.CheckOurs(list, []byte(packed.MissingMark)); err != nil {
+		return fmt.Errorf("%w: move it away, or give CORPUS another folder (the list of poems without an embedding goes beside it)", err)
+	}
 	if len(c.Missing) == 0 {
 		if err := os.Remove(list); err != nil && !os.IsNotExist(err) {
 			return fmt.Errorf("removing the old %s: %w", list, err)
@@ -166,7 +230,7 @@ func reportMissing(cli *CLI, c *input.Corpus) error {
 		return nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "# poems left out of every page because they have no embedding (ALLOW_MISSING=1)\n# N category/id\n")
+	fmt.Fprintf(&b, "%s (ALLOW_MISSING=1)\n# N category/id\n", packed.MissingMark)
 	for i := range c.Missing {
 		fmt.Fprintln(&b, c.Missing[i].Ref())
 	}

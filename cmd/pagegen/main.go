@@ -30,6 +30,7 @@ type CLI struct {
 	Makefile      MakefileCmd      `cmd:"" help:"Lay out the site within its budget, write the make fragment that lists its files and the site's stamp (each only when it changes)."`
 	Build         BuildCmd         `cmd:"" help:"Run make for some goals with live progress, one build at a time, stopping cleanly on Ctrl+C."`
 	Size          SizeCmd          `cmd:"" help:"Show the site's plan against its budget and the pages to build against the free disk space."`
+	Clean         CleanCmd         `cmd:"" help:"Remove the site and the build's files beside the corpus: only files the build made."`
 }
 
 func main() {

@@ -8,6 +8,7 @@ import (
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/exit"
 	"pagegen/internal/packed"
+	"pagegen/internal/site"
 )
 
 // MakefileCmd lays out the site within its budget and writes the make
@@ -38,6 +39,9 @@ func (m *MakefileCmd) Run(cli *CLI, ctx context.Context) error {
 			if err := p.Restamp(m.Site); err != nil {
 				return err
 			}
+		}
+		if err := atomicfile.CheckOurs(m.Out, []byte(site.MakefileMark)); err != nil {
+			return fmt.Errorf("%w: move it away, or give CORPUS another folder (the site's make fragment goes beside it)", err)
 		}
 		var b bytes.Buffer
 		if err := p.Makefile(&b); err != nil {

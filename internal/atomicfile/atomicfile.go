@@ -246,3 +246,54 @@ func Update(path string, pieces [][]byte) (wrote bool, err error) {
 	}
 	return true, f.Commit(false)
 }
+
+// ErrNotOurs says a file is in the way that the build did not make.
+var ErrNotOurs = errors.New("the build never replaces a file it did not make")
+
+// CheckOurs returns nil if a file of the build's may be written at path:
+// nothing is there, or a regular file beginning with mark, the first bytes
+// of every file of that kind the build writes. Anything else (a user's
+// file, a folder, a device, a link) is an error wrapping ErrNotOurs.
+func CheckOurs(path string, mark []byte) error {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("checking %s before writing it: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is a %s, and %w", path, Kind(fi.Mode()), ErrNotOurs)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("checking %s before writing it: %w", path, err)
+	}
+	defer f.Close()
+	head := make([]byte, len(mark))
+	n, _ := io.ReadFull(f, head)
+	// A file cut short while its first bytes were written is still ours.
+	if n == 0 && fi.Size() > 0 || !bytes.Equal(head[:n], mark[:n]) {
+		return fmt.Errorf("%s holds something the build did not write, and %w", path, ErrNotOurs)
+	}
+	return nil
+}
+
+// Kind names a file's type in words, for messages.
+func Kind(m os.FileMode) string {
+	switch {
+	case m.IsRegular():
+		return "file"
+	case m.IsDir():
+		return "directory"
+	case m&os.ModeSymlink != 0:
+		return "symbolic link"
+	case m&os.ModeDevice != 0:
+		return "device"
+	case m&os.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&os.ModeSocket != 0:
+		return "socket"
+	}
+	return "special file"
+}

@@ -7,13 +7,17 @@ import (
 	"strings"
 )
 
+// MakefileMark begins every make fragment of a site, so that pagegen never
+// writes one over a file that is not.
+const MakefileMark = "# The files of the site, from the packed corpus and the settings; made by pagegen: do not edit.\n"
+
 // Makefile writes the make fragment of the layout: the resolved settings,
 // the files of each kind, and one grouped target per sequence, so that one
 // pagegen process writes all the chapters of an ordering. mk/site.mk defines
 // what the rules call: OUT, PAGE_DEPS, and write_seq (kind, poem number).
 func (l Layout) Makefile(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
-	fmt.Fprintf(bw, "# The files of the site, from the packed corpus and the settings; made by pagegen: do not edit.\n")
+	bw.WriteString(MakefileMark)
 	r := l.Resolved()
 	fmt.Fprintf(bw, "SITE_SETTINGS := --per-page %d --chapters %d\nSITE_STAMP := $(OUT)/%s\n", r.PerPage, r.Chapters, StampName)
 	seqs := l.Seqs()

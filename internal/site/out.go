@@ -53,6 +53,11 @@ func CheckOut(out string, keep ...string) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("OUT=%s is a file, not a folder: give the site a folder of its own, e.g. OUT=pages", out)
 	}
+	return checkOurs(out)
+}
+
+// checkOurs refuses a folder that holds files but is not a site pagegen made.
+func checkOurs(out string) error {
 	entries, err := os.ReadDir(out)
 	if err != nil {
 		return fmt.Errorf("OUT=%s: %w", out, err)
@@ -72,6 +77,47 @@ func CheckOut(out string, keep ...string) error {
 		names = append(names, "…")
 	}
 	return fmt.Errorf("OUT=%s is not empty (it holds %s) and is not a site pagegen made (it has no %s), and the build never writes over files it did not make: give OUT a new or empty folder", out, strings.Join(names, ", "), StampName)
+}
+
+// Clean removes the site in out: its pages, its stamp and its leftovers, and
+// then the folders they leave empty. Only a site pagegen made is cleaned,
+// and only the names its files are given: a CNAME, a .git or a favicon of
+// the poet's stays. It returns how many files it removed.
+func Clean(out string) (int, error) {
+	if _, err := os.Stat(out); errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err := checkOurs(out); err != nil {
+		return 0, fmt.Errorf("%w; it is left as it is", err)
+	}
+	removed := 0
+	remove := func(name string) error {
+		err := os.Remove(filepath.Join(out, name))
+		if err == nil {
+			removed++
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("cleaning the site: %w", err)
+		}
+		return nil
+	}
+	if err := pages(out, func(name string, _ fs.DirEntry) error { return remove(name) }); err != nil {
+		return removed, err
+	}
+	for _, name := range []string{BuildingName, legacyStamp, StampName} {
+		if err := remove(name); err != nil {
+			return removed, err
+		}
+	}
+	for _, dir := range slices.Backward(Dirs) {
+		n, err := atomicfile.Sweep(filepath.Join(out, dir))
+		removed += n
+		if err != nil {
+			return removed, err
+		}
+		os.Remove(filepath.Join(out, dir)) // only if empty; the poet's files stay
+	}
+	return removed, nil
 }
 
 // realPath is path made absolute, its symbolic links resolved as far as it exists.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -585,17 +586,7 @@ func TestCheckOut(t *testing.T) {
 		{"another program's temporary file", []string{".x.tmp"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out := filepath.Join(t.TempDir(), "site")
-			if tc.files != nil {
-				os.Mkdir(out, 0o755)
-			}
-			for _, f := range tc.files {
-				if strings.HasSuffix(f, "/") {
-					os.MkdirAll(filepath.Join(out, f), 0o755)
-				} else {
-					os.WriteFile(filepath.Join(out, f), nil, 0o644)
-				}
-			}
+			out := plant(t, tc.files)
 			if err := site.CheckOut(out); (err == nil) != tc.ok {
 				t.Errorf("CheckOut = %v, want ok %v", err, tc.ok)
 			}
@@ -615,5 +606,75 @@ func TestCheckOut(t *testing.T) {
 		if err := site.CheckOut(tc.out, tc.keep...); err == nil {
 			t.Errorf("CheckOut(%q, %q) accepted", tc.out, tc.keep)
 		}
+	}
+}
+
+// plant makes a site folder holding files (nil: no folder at all); a name
+// ending in / is a folder.
+func plant(t *testing.T, files []string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "site")
+	if files != nil {
+		os.Mkdir(out, 0o755)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "/") {
+			os.MkdirAll(filepath.Join(out, f), 0o755)
+		} else {
+			os.MkdirAll(filepath.Dir(filepath.Join(out, f)), 0o755)
+			os.WriteFile(filepath.Join(out, f), nil, 0o644)
+		}
+	}
+	return out
+}
+
+// left lists what is in out, as plant spells it; nil when out is gone.
+func left(t *testing.T, out string) []string {
+	t.Helper()
+	if _, err := os.Stat(out); err != nil {
+		return nil
+	}
+	got := []string{}
+	filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
+		rel, _ := filepath.Rel(out, path)
+		switch {
+		case err != nil || rel == ".":
+		case d.IsDir():
+			got = append(got, rel+"/")
+		default:
+			got = append(got, rel)
+		}
+		return err
+	})
+	return got
+}
+
+// TestClean: make clean removes a site's own names and nothing else, and
+// only from a site pagegen made.
+func TestClean(t *testing.T) {
+	pages := []string{site.StampName, "index.html", "chronological.html", "chronological-2.html",
+		"similar/3.html", "similar/3-2.html", "different/3.html", "similar/..3.html.pagegen-9.tmp"}
+	for _, tc := range []struct {
+		name      string
+		files, ok []string // in OUT before, and left after
+		wantErr   bool
+	}{
+		{"no site", nil, nil, false},
+		{"a whole site", pages, nil, false},
+		{"a site with the poet's files", append([]string{"CNAME", ".git/config", "similar/notes.txt", "similar/3.htm", "favicon.ico"}, pages...),
+			[]string{".git/", ".git/config", "CNAME", "favicon.ico", "similar/", "similar/3.htm", "similar/notes.txt"}, false},
+		{"an unfinished build", []string{site.BuildingName, "similar/3.html"}, nil, false},
+		{"the user's own site", []string{"index.html", "similar/3.html"}, []string{"index.html", "similar/", "similar/3.html"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := plant(t, tc.files)
+			_, err := site.Clean(out)
+			if (err != nil) != tc.wantErr {
+				t.Errorf("Clean = %v, want an error: %v", err, tc.wantErr)
+			}
+			if got := left(t, out); !slices.Equal(got, tc.ok) {
+				t.Errorf("left %q, want %q", got, tc.ok)
+			}
+		})
 	}
 }
