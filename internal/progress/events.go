@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // EnvSocket names the environment variable that carries the socket's path to
@@ -91,10 +93,17 @@ func FirstLine(err error) string {
 }
 
 // listen opens the monitor's socket at path and delivers events on a channel
-// until the socket is closed.
+// until the socket is closed. An abstract socket has no file permissions,
+// so the kernel is asked for each datagram's sender (SO_PASSCRED), and only
+// those of this user's processes are taken: another local user cannot fake
+// a page's progress or failure, or put text in the summary.
 func listen(path string) (*net.UnixConn, <-chan Event, error) {
 	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
 	if err != nil {
+		return nil, nil, fmt.Errorf("opening the progress socket: %w", err)
+	}
+	if err := passCredentials(conn); err != nil {
+		conn.Close()
 		return nil, nil, fmt.Errorf("opening the progress socket: %w", err)
 	}
 	conn.SetReadBuffer(4 << 20)
@@ -102,10 +111,14 @@ func listen(path string) (*net.UnixConn, <-chan Event, error) {
 	go func() {
 		defer close(events)
 		buf := make([]byte, 64<<10)
+		oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred))
 		for {
-			n, err := conn.Read(buf)
+			n, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
 			if err != nil {
 				return
+			}
+			if !fromUs(oob[:oobn]) {
+				continue
 			}
 			if e, ok := decode(buf[:n]); ok {
 				events <- e
@@ -113,4 +126,30 @@ func listen(path string) (*net.UnixConn, <-chan Event, error) {
 		}
 	}()
 	return conn, events, nil
+}
+
+// passCredentials has the kernel attach its sender's credentials to every
+// datagram conn receives.
+func passCredentials(conn *net.UnixConn) error {
+	raw, err := conn.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := raw.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_PASSCRED, 1)
+	}); err != nil {
+		return err
+	}
+	return serr
+}
+
+// fromUs reports whether a datagram's credentials are this user's.
+func fromUs(oob []byte) bool {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil || len(msgs) != 1 {
+		return false
+	}
+	cred, err := unix.ParseUnixCredentials(&msgs[0])
+	return err == nil && int(cred.Uid) == os.Getuid()
 }

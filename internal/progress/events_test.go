@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestEventRoundTrip(t *testing.T) {
@@ -92,6 +95,41 @@ func TestListenDropsMalformed(t *testing.T) {
 	conn.Close()
 	for e := range events { // closed once the socket is
 		t.Errorf("unexpected event %+v", e)
+	}
+}
+
+// TestListenTakesOnlyThisUser: a datagram from another user's process (here
+// a root test that claims another uid, which only root may) is dropped.
+func TestListenTakesOnlyThisUser(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events")
+	conn, events, err := listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Unconnected: Go sends control messages only with an address.
+	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path + ".sender", Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	to := &net.UnixAddr{Name: path, Net: "unixgram"}
+	fake := Event{Kind: Fail, Page: "index.html", Err: "\x1b[2Jfaked"}
+	other := unix.UnixCredentials(&unix.Ucred{Pid: int32(os.Getpid()), Uid: 65534, Gid: 65534})
+	if _, _, err := c.WriteMsgUnix(fake.encode(), other, to); err != nil {
+		t.Skipf("cannot send as another user here (%v): needs root", err)
+	}
+	real := Event{Kind: Done, Page: "similar/1.html", Bytes: 1}
+	if _, err := c.WriteToUnix(real.encode(), to); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-events:
+		if got != real {
+			t.Errorf("took %+v, want only %+v", got, real)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("this user's event never arrived")
 	}
 }
 
