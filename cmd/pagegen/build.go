@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -66,8 +67,8 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) error {
 		return b.dryRun(cli.Corpus, say)
 	}
 	dirs := []string{filepath.Dir(cli.Corpus), b.Out}
-	locks, err := lock.Dirs(ctx, func(dir string) {
-		say("another build is using %s: waiting for it to finish (Ctrl+C to give up)", dir)
+	locks, err := lock.Dirs(ctx, func(dir, holder string) {
+		say("%s is in use by %s: waiting for it to finish (Ctrl+C to give up)", dir, cmp.Or(holder, "another build"))
 	}, dirs...)
 	if err != nil {
 		if ctx.Err() != nil {

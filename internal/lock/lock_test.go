@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sync"
 	"testing"
@@ -15,14 +17,16 @@ import (
 
 // waits records the calls of the waiting callback.
 type waits struct {
-	mu   sync.Mutex
-	dirs []string
+	mu      sync.Mutex
+	dirs    []string
+	holders []string
 }
 
-func (w *waits) waiting(dir string) {
+func (w *waits) waiting(dir, holder string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.dirs = append(w.dirs, dir)
+	w.holders = append(w.holders, holder)
 }
 
 func (w *waits) list() []string {
@@ -31,8 +35,8 @@ func (w *waits) list() []string {
 	return slices.Clone(w.dirs)
 }
 
-func noWait(t *testing.T) func(string) {
-	return func(dir string) { t.Errorf("waiting for %s, which no one holds", dir) }
+func noWait(t *testing.T) func(string, string) {
+	return func(dir, _ string) { t.Errorf("waiting for %s, which no one holds", dir) }
 }
 
 // cancelAfter is a context cancelled after d.
@@ -195,7 +199,7 @@ func TestHelperHold(t *testing.T) {
 	if dir == "" {
 		t.Skip("the child process of TestLockedByAnotherProcess")
 	}
-	if _, err := Dirs(context.Background(), func(string) {}, dir); err != nil {
+	if _, err := Dirs(context.Background(), func(string, string) {}, dir); err != nil {
 		os.Stdout.WriteString("error: " + err.Error() + "\n")
 		os.Exit(1)
 	}
@@ -230,6 +234,16 @@ func TestLockedByAnotherProcess(t *testing.T) {
 	held.Release()
 	if got := w.list(); !slices.Equal(got, []string{dir}) {
 		t.Errorf("waiting was called with %q, want once with %s", got, dir)
+	}
+	// Who held it, and since when: the child, started a moment ago.
+	re := regexp.MustCompile(fmt.Sprintf(`^lock\.test \(process %d, running since (.+)\)$`, cmd.Process.Pid))
+	m := re.FindStringSubmatch(w.holders[0])
+	if m == nil {
+		t.Fatalf("the holder was named %q, want the child, %s", w.holders[0], re)
+	}
+	since, err := time.ParseInLocation("2006-01-02 15:04:05", m[1], time.Local)
+	if d := time.Since(since); err != nil || d < -2*time.Second || d > time.Minute {
+		t.Errorf("the child started at %s, %v ago (%v)", m[1], d, err)
 	}
 	cmd.Wait()
 }
