@@ -50,7 +50,9 @@ func TestUserFilesUntouched(t *testing.T) {
 			func(b *build) []string { return []string{"all", "CORPUS=" + b.path("a:b.bin")} },
 			`has a ":"`},
 		{"OUT has a $", nil,
-			func(b *build) []string { return []string{"all", "OUT=" + b.path("site$(shell touch "+b.path("pwned")+")")} },
+			func(b *build) []string {
+				return []string{"all", "OUT=" + b.path("site$(shell touch "+b.path("pwned")+")")}
+			},
 			`has a "$"`},
 		{"POEMS has a new line", nil,
 			func(b *build) []string { return []string{"all", "POEMS=" + b.path("poems\n.json")} },
