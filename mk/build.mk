@@ -13,5 +13,7 @@ chronological.html: supervise ;
 # The site's folder must not be, or hold, one the build reads or keeps files in.
 KEEP_FLAGS := --keep . $(foreach f,$(POEMS) $(EMBEDDINGS) $(COLOR_EMBEDDINGS) $(CORPUS),--keep $(call q,$(dir $(f))))
 
+# Only make -n reaches the recipe with no pagegen (the programs shown, not built).
 supervise: $(CORPUS_PACK) $(PAGEGEN)
-	+@$(PAGEGEN) --corpus $(call q,$(CORPUS)) build $(SITE_FLAGS) --out $(call q,$(OUT)) $(KEEP_FLAGS) --make $(call q,$(MAKE)) -- $(SUPERVISED)
+	+@$(if $(wildcard $(PAGEGEN)),,echo 'make -n: the programs would be built, then the corpus packed and the pages built' && exit 0;) \
+	$(PAGEGEN) --corpus $(call q,$(CORPUS)) build $(SITE_FLAGS) --out $(call q,$(OUT)) $(KEEP_FLAGS) --make $(call q,$(MAKE)) -- $(SUPERVISED)

@@ -20,6 +20,10 @@ ifneq ($(MAKECMDGOALS),size)
 include $(PAGES_MK)
 endif
 
+# A page is renamed into place whole or not at all, so make must not delete
+# one on Ctrl+C: it may have been finished, and counted as built, just then.
+.PRECIOUS: $(SIMILAR_FILES) $(DIFFERENT_FILES) $(CHRONO_FILES) $(INDEX_FILES)
+
 .PHONY: all similar different chronological index size space-check
 all: similar different chronological index
 similar: $(SIMILAR_FILES)

@@ -21,6 +21,7 @@ import (
 	"pagegen/internal/memstat"
 	"pagegen/internal/pack"
 	"pagegen/internal/packed"
+	"pagegen/internal/plural"
 )
 
 // run packs the corpus unless the packed file already holds exactly these
@@ -211,8 +212,8 @@ func remindMissing(cli *CLI) {
 		}
 	}
 	if n > 0 {
-		fmt.Printf("corpus-pack: %s %d poems without an embedding are left out of every page (ALLOW_MISSING=1); they are listed in %s\n",
-			color.New(color.FgYellow, color.Bold).Sprint("WARNING:"), n, packed.MissingListPath(cli.Out))
+		fmt.Printf("corpus-pack: %s %s without an embedding %s left out of every page (ALLOW_MISSING=1); they are listed in %s\n",
+			color.New(color.FgYellow, color.Bold).Sprint("WARNING:"), plural.Of(n, "poem"), map[bool]string{true: "is", false: "are"}[n == 1], packed.MissingListPath(cli.Out))
 	}
 }
 
@@ -245,8 +246,8 @@ func reportMissing(cli *CLI, c *input.Corpus) error {
 		shown = append(shown, "…")
 	}
 	warn := color.New(color.FgYellow, color.Bold).SprintFunc()
-	fmt.Printf("corpus-pack: %s %d of %d poems have no embedding and are left out of every page (%s); the full list is in %s\n",
-		warn("WARNING:"), len(c.Missing), len(c.Missing)+len(c.Poems), strings.Join(shown, ", "), list)
+	fmt.Printf("corpus-pack: %s %d of %s without an embedding, left out of every page (%s); the full list is in %s\n",
+		warn("WARNING:"), len(c.Missing), plural.Of(len(c.Missing)+len(c.Poems), "poem"), strings.Join(shown, ", "), list)
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -22,6 +23,7 @@ import (
 	"pagegen/internal/exit"
 	"pagegen/internal/lock"
 	"pagegen/internal/packed"
+	"pagegen/internal/plural"
 	"pagegen/internal/progress"
 	"pagegen/internal/site"
 )
@@ -50,7 +52,7 @@ type laidOut struct {
 }
 
 // Run builds the goals.
-func (b *BuildCmd) Run(cli *CLI, ctx context.Context) error {
+func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 	if len(b.Goals) == 0 {
 		b.Goals = []string{"all"}
 	}
@@ -66,14 +68,16 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) error {
 	if dryRun(os.Getenv("MAKEFLAGS")) {
 		return b.dryRun(cli.Corpus, say)
 	}
+	if opts, _, _ := strings.Cut(os.Getenv("MAKEFLAGS"), " -- "); slices.Contains(strings.Fields(opts), "-j") && b.buildsPages() {
+		say("make -j with no number would start every page at once: %d at a time instead (two per core); give -jN for another number", unboundedJobs)
+	}
+	if wd, moved := madeElsewhere(); moved {
+		say("paths are taken from %s (make -C): the site goes to %s", wd, filepath.Join(wd, b.Out))
+	}
 	dirs := []string{filepath.Dir(cli.Corpus), b.Out}
-	locks, err := lock.Dirs(ctx, func(dir, holder string) {
-		say("%s is in use by %s: waiting for it to finish (Ctrl+C to give up)", dir, cmp.Or(holder, "another build"))
-	}, dirs...)
+	defer removeIfLeftEmpty(&err, dirs...)()
+	locks, err := lock.Dirs(ctx, waiting, dirs...)
 	if err != nil {
-		if ctx.Err() != nil {
-			return exit.ErrInterrupted
-		}
 		return err
 	}
 	defer locks.Release()
@@ -88,7 +92,7 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) error {
 			return err
 		}
 		if n > 0 {
-			say("the last build here did not end cleanly (a power cut? kill -9?): the %d %s it wrote will be written again, in case they did not reach the disk whole", n, plural(n, "page"))
+			say("the last build here did not end cleanly (a power cut? kill -9?): the %s it wrote will be written again, in case they did not reach the disk whole", plural.Of(n, "page"))
 		}
 	}
 
@@ -107,10 +111,11 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) error {
 		}
 	}
 	if ctx.Err() != nil {
-		say("interrupted: %d pages built, each complete; %d were up to date. Run the same make again to build the rest.", stats.Built, stats.UpToDate)
+		say("interrupted: %s built, each complete; %d were up to date. Run the same make again to build the rest.", plural.Of(stats.Built, "page"), stats.UpToDate)
 		return exit.ErrInterrupted
 	}
-	if stats.Built+stats.Failed > 0 || stats.Total > 0 {
+	// A make that failed before any page (the corpus, say) has said why.
+	if stats.Built+stats.Failed > 0 || stats.Total > 0 && err == nil {
 		say("%s", stats.Summary())
 	}
 	var failed *exec.ExitError
@@ -124,6 +129,43 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) error {
 		return nil // the settings of a partial build may not be the site's
 	}
 	return b.prune(cli.Corpus, stats.Built > 0, say)
+}
+
+// waiting says that a folder is in use by another build (or a clean), and
+// by whom.
+func waiting(dir, holder string) {
+	fmt.Printf("pagegen: %s is in use by %s: waiting for it to finish (Ctrl+C to give up)\n", dir, cmp.Or(holder, "another build"))
+}
+
+// madeElsewhere reports whether make runs in another folder than the shell
+// that started it (make -C), where the relative paths of the settings are
+// taken from: wd.
+func madeElsewhere() (wd string, moved bool) {
+	wd, err := os.Getwd()
+	if err != nil || os.Getenv("PWD") == "" {
+		return wd, false
+	}
+	here, err1 := os.Stat(".")
+	shell, err2 := os.Stat(os.Getenv("PWD"))
+	return wd, err1 == nil && err2 == nil && !os.SameFile(here, shell)
+}
+
+// removeIfLeftEmpty removes, when the build failed, those of dirs that did
+// not exist before it and that it left empty.
+func removeIfLeftEmpty(err *error, dirs ...string) func() {
+	var created []string
+	for _, d := range dirs {
+		if _, serr := os.Stat(d); errors.Is(serr, os.ErrNotExist) {
+			created = append(created, d)
+		}
+	}
+	return func() {
+		if *err != nil {
+			for _, d := range created {
+				os.Remove(d) // only if empty
+			}
+		}
+	}
 }
 
 // buildsPages reports whether the goals write pages (not make corpus or make size).
@@ -145,7 +187,7 @@ func (b *BuildCmd) prune(corpus string, built bool, say func(string, ...any)) er
 		}
 		n, err := l.Prune(b.Out)
 		if n > 0 {
-			say("removed %d %s the site no longer has (poems taken out, or chapters no longer kept)", n, plural(n, "page"))
+			say("removed %s the site no longer has (poems taken out, or chapters no longer kept)", plural.Of(n, "page"))
 		}
 		if err != nil || !built || !b.laidOut.budget.Limited() {
 			return err
@@ -203,7 +245,7 @@ func (b *BuildCmd) dryRun(corpus string, say func(string, ...any)) error {
 		say("make -n: the corpus would be packed first (%s), then its pages built", corpus)
 		return nil
 	}
-	say("make -n: %d of the %d pages would be built (the packed corpus as it is now; packing may change that)", len(stale), total)
+	say("make -n: %d of %s would be built (the packed corpus as it is now; packing may change that)", len(stale), plural.Of(total, "page"))
 	return nil
 }
 
@@ -243,14 +285,20 @@ func (b *BuildCmd) runMake(ctx context.Context, socket string, out io.Writer, lo
 	}
 }
 
+// unboundedJobs is what make -j with no number runs at once: not every page
+// of the site (thousands of processes and their memory), but two per core.
+var unboundedJobs = 2 * runtime.NumCPU()
+
 // makeFlags splits the outer make's MAKEFLAGS into the flags to pass on and
 // its -j option: the outer jobserver's pipes do not survive this process, so
-// the inner make gets its own -jN.
+// the inner make gets its own -jN (-j with no number: unboundedJobs).
 func makeFlags(mf string) (flags, jobs string) {
 	opts, vars, hasVars := strings.Cut(mf, " -- ")
 	var keep []string
 	for _, f := range strings.Fields(opts) {
 		switch {
+		case f == "-j":
+			jobs = fmt.Sprintf("-j%d", unboundedJobs)
 		case strings.HasPrefix(f, "-j"):
 			jobs = f
 		case strings.HasPrefix(f, "--jobserver"):

@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"strconv"
+	"testing"
+)
 
 func TestMakeFlags(t *testing.T) {
 	for _, c := range []struct {
@@ -9,7 +12,7 @@ func TestMakeFlags(t *testing.T) {
 		{"", "", ""},
 		{" -j16 --jobserver-auth=3,4", "", "-j16"},
 		{"k -j3 --jobserver-auth=3,4", "k", "-j3"},
-		{" -j", "", "-j"},
+		{" -j", "", "-j" + strconv.Itoa(unboundedJobs)},
 		{"ks -j2 --jobserver-auth=fifo:/tmp/x -- OUT=x POEMS=a\\ b", "ks -- OUT=x POEMS=a\\ b", "-j2"},
 		{"--no-builtin-rules", "--no-builtin-rules", ""},
 		// As GNU make 4.3 writes them.

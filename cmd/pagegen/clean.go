@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/filesig"
+	"pagegen/internal/lock"
 	"pagegen/internal/packed"
+	"pagegen/internal/plural"
 	"pagegen/internal/site"
 )
 
@@ -20,13 +24,25 @@ type CleanCmd struct {
 
 // Run cleans the site (refusing a folder that is not one) and then each of
 // the corpus's files, leaving in place, with a word, one that is not ours.
-func (c *CleanCmd) Run(cli *CLI) error {
+// A build running there is waited for, as another build would.
+func (c *CleanCmd) Run(cli *CLI, ctx context.Context) error {
+	var dirs []string
+	for _, d := range []string{filepath.Dir(cli.Corpus), c.Out} {
+		if _, err := os.Stat(d); err == nil {
+			dirs = append(dirs, d)
+		}
+	}
+	locks, err := lock.Dirs(ctx, waiting, dirs...)
+	if err != nil {
+		return err
+	}
+	defer locks.Release()
 	n, err := site.Clean(c.Out)
 	if err != nil {
 		return err
 	}
 	if n > 0 {
-		fmt.Printf("pagegen: removed the site in %s (%d %s)\n", c.Out, n, plural(n, "file"))
+		fmt.Printf("pagegen: removed the site in %s (%s)\n", c.Out, plural.Of(n, "file"))
 	}
 	for _, f := range []struct{ path, mark string }{
 		{cli.Corpus, packed.Magic},

@@ -9,6 +9,7 @@ import (
 
 	"pagegen/internal/bytesize"
 	"pagegen/internal/packed"
+	"pagegen/internal/plural"
 	"pagegen/internal/site"
 )
 
@@ -44,7 +45,7 @@ func (s *SizeCmd) Run(cli *CLI, ctx context.Context) error {
 		}
 		_, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
 		sizes := site.NewSizes(p.Layout)
-		need := sizes.DiskNeed(stale, s.Out, jobCount(jobs, len(stale)))
+		need := sizes.DiskNeed(stale, s.Out, jobCount(jobs))
 		free, err := site.Free(s.Out)
 		if err != nil {
 			return err
@@ -53,8 +54,8 @@ func (s *SizeCmd) Run(cli *CLI, ctx context.Context) error {
 		files := p.FileCount(stale)
 		if s.Check {
 			if !fits {
-				return fmt.Errorf("the %d pages to build need %s more but %s has %s free: free some space, build fewer pages (e.g. make similar), or set SPACE_CHECK=0 to build anyway",
-					files, bytesize.Format(need), s.Out, bytesize.Format(free))
+				return fmt.Errorf("building %s needs %s more but %s has %s free: free some space, build fewer pages (e.g. make similar), or set SPACE_CHECK=0 to build anyway",
+					plural.Of(files, "page"), bytesize.Format(need), s.Out, bytesize.Format(free))
 			}
 			return nil
 		}
@@ -92,26 +93,17 @@ func printPlan(p site.Plan) {
 	fmt.Printf("  files:         %d files and %d directories%s\n", p.Size.Files, p.Size.Dirs, limit(b.MaxFiles > 0, strconv.Itoa(b.MaxFiles)+map[bool]string{true: " entries, directories count", false: " files"}[b.CountDirs]))
 	fmt.Printf("  bytes:         %s expected, %s with room to spare%s\n", bytesize.Format(p.Size.Expected), bytesize.Format(p.Size.Bytes), limit(b.Quota > 0, bytesize.Format(b.Quota)))
 	chrono := p.Chapters(site.Seq{Kind: site.Chrono})
-	fmt.Printf("  per ordering:  %d of the %d poems in %d %s; chronological: every poem, %d %s\n",
-		p.Limit(), c.Len(), p.Kept(), plural(p.Kept(), "page"), chrono, plural(chrono, "page"))
+	fmt.Printf("  per ordering:  %d of the %d poems in %s; chronological: every poem, %s\n",
+		p.Limit(), c.Len(), plural.Of(p.Kept(), "page"), plural.Of(chrono, "page"))
 	fmt.Printf("  largest file:  at most %s%s\n", bytesize.Format(p.Size.Largest), limit(b.MaxFileSize > 0, bytesize.Format(b.MaxFileSize)))
 }
 
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
-}
-
-// jobCount is how many pages make writes at once for its -j option.
-func jobCount(jobs string, unlimited int) int {
-	switch n, err := strconv.Atoi(strings.TrimPrefix(jobs, "-j")); {
-	case jobs == "":
+// jobCount is how many pages make writes at once for its -jN option (see
+// makeFlags).
+func jobCount(jobs string) int {
+	n, err := strconv.Atoi(strings.TrimPrefix(jobs, "-j"))
+	if err != nil {
 		return 1
-	case jobs == "-j" || err != nil:
-		return unlimited
-	default:
-		return max(n, 1)
 	}
+	return max(n, 1)
 }

@@ -3,6 +3,7 @@
 package exit
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -35,7 +36,7 @@ func Code(err error) int {
 	switch {
 	case err == nil:
 		return OK
-	case errors.Is(err, ErrInterrupted):
+	case interrupted(err):
 		return Interrupted
 	case errors.As(err, &usage):
 		return Usage
@@ -43,9 +44,15 @@ func Code(err error) int {
 	return Failed
 }
 
+// interrupted reports whether err ends a command stopped by a signal: its
+// own ErrInterrupted, or a wait that the signal's context cancelled.
+func interrupted(err error) bool {
+	return errors.Is(err, ErrInterrupted) || errors.Is(err, context.Canceled)
+}
+
 // With prints err (if any) as "cmd: error: ..." on stderr and exits with its status.
 func With(cmd string, err error) {
-	if err != nil && !errors.Is(err, ErrInterrupted) {
+	if err != nil && !interrupted(err) {
 		fmt.Fprintf(os.Stderr, "%s: %s %v\n", cmd, color.New(color.FgRed, color.Bold).Sprint("error:"), err)
 	}
 	os.Exit(Code(err))

@@ -14,6 +14,7 @@ import (
 	"github.com/fatih/color"
 
 	"pagegen/internal/bytesize"
+	"pagegen/internal/plural"
 )
 
 // Plan says how many pages (files) the build covers and which of them make
@@ -299,10 +300,10 @@ func (m *Monitor) runningList() string {
 // Summary is the report at the end of a build.
 func (s Stats) Summary() string {
 	if s.Built == 0 && s.Failed == 0 {
-		return fmt.Sprintf("nothing to build: %d pages up to date", s.UpToDate)
+		return fmt.Sprintf("nothing to build: %s up to date", plural.Of(s.UpToDate, "page"))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "built %d pages (%s) in %s", s.Built, bytesize.Format(s.Bytes), s.Elapsed.Round(10*time.Millisecond))
+	fmt.Fprintf(&b, "built %s (%s) in %s", plural.Of(s.Built, "page"), bytesize.Format(s.Bytes), s.Elapsed.Round(10*time.Millisecond))
 	if s.Same > 0 {
 		fmt.Fprintf(&b, " (%d already held those bytes and were left as they were)", s.Same)
 	}

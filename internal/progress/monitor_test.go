@@ -485,7 +485,7 @@ func TestSummary(t *testing.T) {
 		{
 			"rounded elapsed",
 			Stats{Total: 1, Built: 1, Bytes: 500_000, Elapsed: 1234567 * time.Microsecond},
-			"built 1 pages (500.0 kB) in 1.23s, 0.8 pages/s, 0.4 MB/s; 0 up to date; 0 failed",
+			"built 1 page (500.0 kB) in 1.23s, 0.8 pages/s, 0.4 MB/s; 0 up to date; 0 failed",
 		},
 		{
 			"gigabytes",
