@@ -2,12 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
-	"time"
+	"errors"
 
-	"pagegen/internal/atomicfile"
 	"pagegen/internal/exit"
 	"pagegen/internal/packed"
 	"pagegen/internal/progress"
@@ -63,55 +59,30 @@ func (f *SeqFlags) write(ctx context.Context, corpus string, q site.Seq) error {
 	r := progress.Dial()
 	defer r.Close()
 	r.Send(progress.Event{Kind: progress.Start, Page: q.String()})
-	files, same, n, err := f.writeSeq(ctx, corpus, q)
+	w, err := f.writeSeq(ctx, corpus, q)
 	switch {
 	case err == nil:
-		r.Send(progress.Event{Kind: progress.Done, Page: q.String(), Files: files, Same: same, Bytes: n})
+		r.Send(progress.Event{Kind: progress.Done, Page: q.String(), Files: w.Files, Same: w.Same, Bytes: w.Bytes})
 	case ctx.Err() == nil:
 		r.Send(progress.Event{Kind: progress.Fail, Page: q.String(), Err: progress.FirstLine(err)})
 	}
 	return err
 }
 
-// writeSeq writes q's files, each only when its bytes change (see
-// atomicfile.Update), and counts them, those left as they were, and their bytes.
-func (f *SeqFlags) writeSeq(ctx context.Context, corpus string, q site.Seq) (files, same int, bytes int64, err error) {
+// writeSeq writes q's files with the layout of the flags.
+func (f *SeqFlags) writeSeq(ctx context.Context, corpus string, q site.Seq) (site.Written, error) {
 	// The corpus stays mapped until the process exits: the pages point into it.
 	c, err := packed.Open(corpus)
 	if err != nil {
-		return 0, 0, 0, err
+		return site.Written{}, err
 	}
 	l, err := f.layout(c)
 	if err != nil {
-		return 0, 0, 0, err
+		return site.Written{}, err
 	}
-	chapters := l.Pages(q)
-	if chapters == nil {
-		return 0, 0, 0, fmt.Errorf("poem %d is not in %s (its poems are numbered %d to %d; see the index page)",
-			q.N, corpus, c.N(0), c.N(c.Len()-1))
+	w, err := l.Write(ctx, f.Out, q)
+	if errors.Is(err, site.ErrStopped) {
+		return w, exit.ErrInterrupted
 	}
-	for ch := range l.Chapters(q) {
-		if ctx.Err() != nil {
-			return files, same, bytes, exit.ErrInterrupted
-		}
-		pieces := chapters(ch + 1)
-		path := filepath.Join(f.Out, l.Name(q, ch+1))
-		wrote, err := atomicfile.Update(path, pieces)
-		if err != nil {
-			return files, same, bytes, err
-		}
-		files++
-		if !wrote {
-			// Left as it was, but made now: newer than the site's stamp, as make wants.
-			now := time.Now()
-			if err := os.Chtimes(path, now, now); err != nil {
-				return files, same, bytes, fmt.Errorf("marking %s as up to date: %w", path, err)
-			}
-			same++
-		}
-		for _, p := range pieces {
-			bytes += int64(len(p))
-		}
-	}
-	return files, same, bytes, nil
+	return w, err
 }

@@ -1,6 +1,14 @@
 package site
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"pagegen/internal/atomicfile"
 	"pagegen/internal/order"
 	"pagegen/internal/render"
 )
@@ -37,4 +45,50 @@ func (l Layout) Ordering(k render.Kind, anchor int) []int32 {
 		return order.Similar(g, anchor, l.Limit())
 	}
 	return order.Different(g, anchor, l.Limit())
+}
+
+// Written counts what Write did: the files of a sequence, those of them
+// that already held their bytes and were left as they were, and the bytes.
+type Written struct {
+	Files, Same int
+	Bytes       int64
+}
+
+// ErrStopped is what Write returns when ctx ends between two files.
+var ErrStopped = errors.New("stopped")
+
+// Write writes q's files into out, each only when its bytes change (see
+// atomicfile.Update): a page left as it was is only dated now, newer than
+// the site's stamp, as make wants.
+func (l Layout) Write(ctx context.Context, out string, q Seq) (Written, error) {
+	var w Written
+	chapters := l.Pages(q)
+	if chapters == nil {
+		c := l.c
+		return w, fmt.Errorf("poem %d is not in the corpus (its poems are numbered %d to %d; see the index page)",
+			q.N, c.N(0), c.N(c.Len()-1))
+	}
+	for ch := 1; ch <= l.Chapters(q); ch++ {
+		if ctx.Err() != nil {
+			return w, ErrStopped
+		}
+		pieces := chapters(ch)
+		path := filepath.Join(out, l.Name(q, ch))
+		wrote, err := atomicfile.Update(path, pieces)
+		if err != nil {
+			return w, err
+		}
+		w.Files++
+		if !wrote {
+			now := time.Now()
+			if err := os.Chtimes(path, now, now); err != nil {
+				return w, fmt.Errorf("marking %s as up to date: %w", path, err)
+			}
+			w.Same++
+		}
+		for _, p := range pieces {
+			w.Bytes += int64(len(p))
+		}
+	}
+	return w, nil
 }
