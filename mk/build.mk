@@ -1,6 +1,7 @@
 # The build goals all run through one `pagegen build`: it takes the build's
-# locks, runs the inner make (mk/site.mk) with the same -j and flags, shows
-# live progress and a summary, and stops cleanly on Ctrl+C.
+# locks, packs the corpus if an input changed, lays out the site once, and
+# runs the inner make (mk/site.mk) with the same -j and flags for the stale
+# pages, showing live progress and a summary; it stops cleanly on Ctrl+C.
 
 BUILD_GOALS := all similar different chronological index corpus size
 SUPERVISED  := $(filter $(BUILD_GOALS) similar/%.html different/%.html chronological.html chronological-%.html,$(or $(MAKECMDGOALS),all))
@@ -13,7 +14,11 @@ chronological.html: supervise ;
 # The site's folder must not be, or hold, one the build reads or keeps files in.
 KEEP_FLAGS := --keep . $(foreach f,$(POEMS) $(EMBEDDINGS) $(COLOR_EMBEDDINGS) $(CORPUS),--keep $(call q,$(dir $(f))))
 
+BUILD_CMD = $(PAGEGEN) --corpus $(call q,$(CORPUS)) build $(SITE_FLAGS) --out $(call q,$(OUT)) $(KEEP_FLAGS) \
+	--poems $(call q,$(POEMS)) --embeddings $(call q,$(EMBEDDINGS)) --colors $(call q,$(COLOR_EMBEDDINGS)) \
+	$(if $(filter 1 yes true,$(ALLOW_MISSING)),--allow-missing) $(if $(filter 0,$(SPACE_CHECK)),--no-space-check) \
+	--corpus-pack $(call q,$(CORPUS_PACK)) --pages-mk $(call q,$(PAGES_MK)) --make $(call q,$(MAKE)) -- $(SUPERVISED)
+
 # Only make -n reaches the recipe with no pagegen (the programs shown, not built).
 supervise: $(CORPUS_PACK) $(PAGEGEN)
-	+@$(if $(wildcard $(PAGEGEN)),,echo 'make -n: the programs would be built, then the corpus packed and the pages built' && exit 0;) \
-	$(PAGEGEN) --corpus $(call q,$(CORPUS)) build $(SITE_FLAGS) --out $(call q,$(OUT)) $(KEEP_FLAGS) --make $(call q,$(MAKE)) -- $(SUPERVISED)
+	+@$(if $(wildcard $(PAGEGEN)),$(BUILD_CMD),echo 'make -n: the programs would be built, then the corpus packed and the pages built')

@@ -17,6 +17,8 @@ PATH_VARS := OUT CORPUS BIN POEMS EMBEDDINGS COLOR_EMBEDDINGS
 $(foreach v,$(PATH_VARS),$(if $(findstring $$,$(value $(v))),$(error $(v)="$(value $(v))" has a "$$", which make takes for a variable: choose a path without one (a symlink to the real place works))))
 $(foreach v,$(PATH_VARS),$(if $(findstring $(newline),$(value $(v))),$(error $(v) has a new line in it: choose a path without one)))
 PAGES_MK         := $(dir $(CORPUS))pages.mk
+CORPUS_PACK      := $(BIN)/corpus-pack
+PAGEGEN          := $(BIN)/pagegen
 # The site's shape (README, Publishing): chapters of PER_PAGE entries, the
 # first CHAPTERS of each ordering kept, within a host's budget.
 PER_PAGE         ?=

@@ -2,10 +2,11 @@
 # when the new binary differs, so that a change elsewhere (a test, another
 # command) does not make every page stale.
 
-CORPUS_PACK := $(BIN)/corpus-pack
-PAGEGEN     := $(BIN)/pagegen
 GO          ?= go
-GO_SOURCES  := go.mod go.sum $(shell find cmd internal -name '*.go' ! -name '*_test.go')
+# The tools are cmd/corpus-pack and cmd/pagegen, and every package they use
+# is internal/X: make's own wildcard lists them, with no shell started.
+TOOL_DIRS   := cmd/corpus-pack cmd/pagegen
+GO_SOURCES  := go.mod go.sum $(filter-out %_test.go,$(wildcard $(TOOL_DIRS:%=%/*.go) internal/*/*.go))
 # Vector code for the Gram matrix and the walk (Go 1.26 simd/archsimd, amd64);
 # elsewhere the portable code, with the same results.
 GOEXPERIMENT ?= simd

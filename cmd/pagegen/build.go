@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -19,37 +20,40 @@ import (
 	"golang.org/x/sys/unix"
 
 	"pagegen/internal/atomicfile"
-	"pagegen/internal/budget"
 	"pagegen/internal/exit"
 	"pagegen/internal/lock"
 	"pagegen/internal/packed"
+	"pagegen/internal/packing"
 	"pagegen/internal/plural"
 	"pagegen/internal/progress"
 	"pagegen/internal/site"
 )
 
-// BuildCmd runs the inner make for some goals under supervision: one build at
-// a time per corpus and site, live progress, a summary, and on Ctrl+C or
-// SIGTERM a prompt stop that leaves only complete pages.
+// BuildCmd is every build goal of make: one build at a time per corpus and
+// site, the corpus packed if need be, the site laid out within its budget
+// once, and then, if any page is stale, the inner make (mk/site.mk) writing
+// them, one pagegen per sequence, with live progress, a summary, and on
+// Ctrl+C or SIGTERM a prompt stop that leaves only complete pages.
 type BuildCmd struct {
-	Out      string        `required:"" help:"Site directory (OUT)."`
-	Make     string        `default:"make" help:"The make program."`
-	Makefile string        `default:"mk/site.mk" help:"The inner makefile, which has the page rules."`
-	Interval time.Duration `default:"10s" env:"PROGRESS_INTERVAL" help:"Time between progress lines when the output is not a terminal."`
-	Goals    []string      `arg:"" optional:"" help:"Goals for the inner make (default all)."`
-	Keep     []string      `placeholder:"DIR" help:"A folder the site must not be or hold (the inputs', the corpus's, the repository)."`
+	Out          string        `required:"" help:"Site directory (OUT)."`
+	Goals        []string      `arg:"" optional:"" help:"make's goals (default all)."`
+	Keep         []string      `placeholder:"DIR" help:"A folder the site must not be or hold (the inputs', the corpus's, the repository)."`
+	Poems        string        `required:"" help:"Poems file (POEMS)."`
+	Embeddings   string        `required:"" help:"Embeddings file (EMBEDDINGS)."`
+	Colors       string        `help:"Colour-word embeddings (COLOR_EMBEDDINGS); empty for none."`
+	AllowMissing bool          `help:"Leave out poems without an embedding (ALLOW_MISSING=1)."`
+	CorpusPack   string        `default:"bin/corpus-pack" help:"The corpus-pack program."`
+	PagesMK      string        `name:"pages-mk" required:"" help:"The make fragment that lists the site's files (PAGES_MK), written for the inner make."`
+	SpaceCheck   bool          `default:"true" negatable:"" help:"Refuse to start when the pages to build will not fit on the disk (SPACE_CHECK=0 turns it off)."`
+	Make         string        `default:"make" help:"The make program."`
+	Makefile     string        `default:"mk/site.mk" help:"The inner makefile, which has the page rules."`
+	Interval     time.Duration `default:"10s" env:"PROGRESS_INTERVAL" help:"Time between progress lines when the output is not a terminal."`
 	SiteFlags
 	BudgetFlags
-
-	// laidOut is the site as the plan laid it out (its chapters chosen for
-	// its budget), kept for pruning and checking it after the build.
-	laidOut *laidOut
 }
 
-type laidOut struct {
-	settings site.Settings
-	budget   budget.Budget
-}
+// say prints a line of the build's own.
+func say(format string, args ...any) { fmt.Printf("pagegen: "+format+"\n", args...) }
 
 // Run builds the goals.
 func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
@@ -64,11 +68,14 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 	if err := site.CheckOut(b.Out, b.Keep...); err != nil {
 		return err
 	}
-	say := func(format string, args ...any) { fmt.Printf("pagegen: "+format+"\n", args...) }
-	if dryRun(os.Getenv("MAKEFLAGS")) {
-		return b.dryRun(cli.Corpus, say)
+	if err := checkPagesMK(b.PagesMK); err != nil {
+		return err
 	}
-	if opts, _, _ := strings.Cut(os.Getenv("MAKEFLAGS"), " -- "); slices.Contains(strings.Fields(opts), "-j") && b.buildsPages() {
+	job := b.job(cli.Corpus)
+	if dryRun(os.Getenv("MAKEFLAGS")) {
+		return b.dryRun(job)
+	}
+	if opts, _, _ := strings.Cut(os.Getenv("MAKEFLAGS"), " -- "); slices.Contains(strings.Fields(opts), "-j") && len(b.pageGoals()) > 0 {
 		say("make -j with no number would start every page at once: %d at a time instead (two per core); give -jN for another number", unboundedJobs)
 	}
 	if wd, moved := madeElsewhere(); moved {
@@ -85,50 +92,228 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 	if err := sweep(cli.Corpus, b.Out); err != nil {
 		return err
 	}
-	pages := b.buildsPages()
-	if pages {
-		n, err := site.BeginBuild(b.Out)
+	if err := b.pack(ctx, job); err != nil {
+		return err
+	}
+	if len(b.pageGoals()) == 0 && !slices.Contains(b.Goals, "size") {
+		return nil // make corpus
+	}
+	return withCorpus(cli.Corpus, func(c *packed.Corpus) error {
+		p, err := fit(c, b.SiteFlags, b.BudgetFlags, b.Out)
 		if err != nil {
 			return err
 		}
-		if n > 0 {
-			say("the last build here did not end cleanly (a power cut? kill -9?): the %s it wrote will be written again, in case they did not reach the disk whole", plural.Of(n, "page"))
+		if slices.Contains(b.Goals, "size") {
+			return sizeReport(p, b.Out, b.pageGoals())
+		}
+		return b.build(ctx, p, locks)
+	})
+}
+
+// job is the packing of the corpus from the build's inputs.
+func (b *BuildCmd) job(corpus string) packing.Job {
+	return packing.Job{Packer: b.CorpusPack, Poems: b.Poems, Embeddings: b.Embeddings, Colors: b.Colors,
+		AllowMissing: b.AllowMissing, Corpus: corpus}
+}
+
+// pageGoals are the goals that name pages (all of them for all), for the inner make.
+func (b *BuildCmd) pageGoals() []string {
+	return slices.DeleteFunc(slices.Clone(b.Goals), func(g string) bool { return g == "corpus" || g == "size" })
+}
+
+// pack runs corpus-pack unless the corpus's record says that nothing it is
+// made from changed: then not even corpus-pack is started.
+func (b *BuildCmd) pack(ctx context.Context, job packing.Job) error {
+	if job.UpToDate() {
+		if msg := job.UpToDateMessage(); slices.Contains(b.Goals, "corpus") || strings.Contains(msg, "\n") {
+			fmt.Println(msg)
+		}
+		return nil
+	}
+	args := []string{"--poems", job.Poems, "--embeddings", job.Embeddings, "--colors", job.Colors, "-o", job.Corpus}
+	if job.AllowMissing {
+		args = append(args, "--allow-missing")
+	}
+	cmd := exec.CommandContext(ctx, job.Packer, args...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = time.Second
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		return exit.ErrInterrupted
+	}
+	var failed *exec.ExitError
+	if errors.As(err, &failed) {
+		return errors.New("the corpus was not packed (see above)")
+	}
+	if err != nil {
+		return fmt.Errorf("running %s: %w (make builds it: run make, not pagegen build)", job.Packer, err)
+	}
+	return nil
+}
+
+// build writes the stale pages of the goals with the inner make, prunes
+// what the site no longer has after a whole build, and checks the site as
+// built against its budget.
+func (b *BuildCmd) build(ctx context.Context, p site.Plan, locks lock.Locks) error {
+	seqs, err := p.Select(b.pageGoals())
+	if err != nil {
+		return exit.UsageError(err)
+	}
+	restamped, err := p.Restamp(b.Out)
+	if err != nil {
+		return err
+	}
+	if restamped && p.Why != "" {
+		say("%s", p.Why)
+	}
+	whole := slices.Contains(b.Goals, "all")
+	stale, err := p.Outdated(seqs, b.Out)
+	if err != nil {
+		return err
+	}
+	if len(stale) == 0 {
+		say("nothing to build: %s up to date", plural.Of(p.FileCount(seqs), "page"))
+		if whole {
+			return b.prune(p, false)
+		}
+		return nil
+	}
+	_, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
+	if b.SpaceCheck {
+		if err := diskCheck(p, stale, b.Out, jobCount(jobs)); err != nil {
+			return err
 		}
 	}
-
-	tty := isatty.IsTerminal(os.Stdout.Fd())
-	m := &progress.Monitor{Out: os.Stdout, TTY: tty, Width: termWidth(), Interval: b.Interval, Plan: b.plan(cli.Corpus)}
+	n, err := site.BeginBuild(b.Out)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		say("the last build here did not end cleanly (a power cut? kill -9?): the %s it wrote will be written again, in case they did not reach the disk whole", plural.Of(n, "page"))
+		if stale, err = p.Outdated(seqs, b.Out); err != nil {
+			return err
+		}
+	}
+	if err := writePagesMK(p, stale, b.PagesMK); err != nil {
+		return err
+	}
+	m := &progress.Monitor{Out: os.Stdout, TTY: isatty.IsTerminal(os.Stdout.Fd()), Width: termWidth(), Interval: b.Interval,
+		Total: p.FileCount(seqs), Stale: make(map[string]int, len(stale)), Drop: makeNoise}
+	for _, q := range stale {
+		m.Stale[q.String()] = p.Chapters(q)
+	}
 	stats, err := m.Watch(func(socket string, out io.Writer) error {
 		return b.runMake(ctx, socket, out, locks)
 	})
 	// The inner make has ended and the locks are still held: temporary files
-	// now are leftovers of a page or corpus process killed mid-write.
-	sweep(cli.Corpus, b.Out)
+	// now are leftovers of a page process killed mid-write.
+	sweep(p.Corpus().Path(), b.Out)
 	// Every page written is whole: make them safe on the disk, once.
-	if pages {
-		if err := site.EndBuild(b.Out); err != nil && ctx.Err() == nil {
-			return err
-		}
+	var written []string
+	for _, q := range stale {
+		written = append(written, p.Files(q)...)
+	}
+	if err := site.EndBuild(b.Out, written); err != nil && ctx.Err() == nil {
+		return err
+	}
+	// What was built is what is no longer stale (progress events are best effort).
+	if left, err := p.Outdated(stale, b.Out); err == nil {
+		stats.Built = p.FileCount(stale) - p.FileCount(left)
 	}
 	if ctx.Err() != nil {
 		say("interrupted: %s built, each complete; %d were up to date. Run the same make again to build the rest.", plural.Of(stats.Built, "page"), stats.UpToDate)
 		return exit.ErrInterrupted
 	}
-	// A make that failed before any page (the corpus, say) has said why.
-	if stats.Built+stats.Failed > 0 || stats.Total > 0 && err == nil {
-		say("%s", stats.Summary())
-	}
+	say("%s", stats.Summary())
 	var failed *exec.ExitError
 	if errors.As(err, &failed) {
 		return fmt.Errorf("the build failed (see above)")
 	}
-	if err != nil {
+	if err != nil || !whole {
+		return err // the settings of a partial build may not be the site's
+	}
+	return b.prune(p, true)
+}
+
+// writePagesMK writes the make fragment of the stale sequences for the inner
+// make, only when it changes, and never over a file that is not one.
+func writePagesMK(p site.Plan, stale []site.Seq, path string) error {
+	if err := checkPagesMK(path); err != nil {
 		return err
 	}
-	if !slices.Contains(b.Goals, "all") {
-		return nil // the settings of a partial build may not be the site's
+	var mk strings.Builder
+	if err := p.Makefile(&mk, stale); err != nil {
+		return err
 	}
-	return b.prune(cli.Corpus, stats.Built > 0, say)
+	_, err := atomicfile.Update(path, [][]byte{[]byte(mk.String())})
+	return err
+}
+
+// checkPagesMK refuses a file at path that is not a make fragment of the build's.
+func checkPagesMK(path string) error {
+	if err := atomicfile.CheckOurs(path, []byte(site.MakefileMark)); err != nil {
+		return fmt.Errorf("%w: move it away, or give CORPUS another folder (the site's make fragment goes beside it)", err)
+	}
+	return nil
+}
+
+// prune takes off the site the files its layout no longer has: pages of
+// poems taken out of the collection, chapters no longer kept. When the build
+// wrote pages, it also checks the site as built against its budget.
+func (b *BuildCmd) prune(p site.Plan, built bool) error {
+	n, err := p.Prune(b.Out)
+	if n > 0 {
+		say("removed %s the site no longer has (poems taken out, or chapters no longer kept)", plural.Of(n, "page"))
+	}
+	if err != nil || !built || !p.Budget.Limited() {
+		return err
+	}
+	// The fit estimates what only the walks know: check the site as built.
+	if over := p.Budget.Over(p.Measure(b.Out)); len(over) > 0 {
+		fix := fmt.Sprintf("build it with fewer chapters, e.g. make all PER_PAGE=%d CHAPTERS=%d", p.PerPage(), p.Kept()-1)
+		if p.Kept() <= 1 {
+			fix = fmt.Sprintf("build it with shorter chapters, e.g. make all PER_PAGE=%d", max(1, p.PerPage()/2))
+		}
+		return fmt.Errorf("the site in %s does not fit %s as built: %s; %s with the same budget (make size shows the plan)",
+			b.Out, p.Budget, strings.Join(over, " and "), fix)
+	}
+	return nil
+}
+
+// dryRun reports whether make runs with -n (just print): its flag letters
+// come first in MAKEFLAGS.
+func dryRun(makeflags string) bool {
+	first, _, _ := strings.Cut(strings.TrimSpace(makeflags), " ")
+	return !strings.HasPrefix(first, "-") && strings.Contains(first, "n")
+}
+
+// dryRun says what a build would do, and writes nothing.
+func (b *BuildCmd) dryRun(job packing.Job) error {
+	if !job.UpToDate() {
+		say("make -n: corpus-pack would read the inputs again (one changed, or its date) and pack %s if its contents changed; then the pages that this changes would be built", job.Corpus)
+		return nil
+	}
+	if len(b.pageGoals()) == 0 {
+		say("make -n: %s is up to date", job.Corpus)
+		return nil
+	}
+	return withCorpus(job.Corpus, func(c *packed.Corpus) error {
+		p, err := fit(c, b.SiteFlags, b.BudgetFlags, b.Out)
+		if err != nil {
+			return err
+		}
+		seqs, err := p.Select(b.pageGoals())
+		if err != nil {
+			return exit.UsageError(err)
+		}
+		stale, err := p.Outdated(seqs, b.Out)
+		if err != nil {
+			return err
+		}
+		say("make -n: %d of %s would be built", p.FileCount(stale), plural.Of(p.FileCount(seqs), "page"))
+		return nil
+	})
 }
 
 // waiting says that a folder is in use by another build (or a clean), and
@@ -168,86 +353,9 @@ func removeIfLeftEmpty(err *error, dirs ...string) func() {
 	}
 }
 
-// buildsPages reports whether the goals write pages (not make corpus or make size).
-func (b *BuildCmd) buildsPages() bool {
-	return slices.ContainsFunc(b.Goals, func(g string) bool { return g != "corpus" && g != "size" })
-}
-
-// prune takes off the site the files its layout no longer has: pages of
-// poems taken out of the collection, chapters no longer kept. When the build
-// wrote pages, it also checks the site as built against its budget.
-func (b *BuildCmd) prune(corpus string, built bool, say func(string, ...any)) error {
-	if b.laidOut == nil {
-		return nil // no plan: the build made no site (make corpus)
-	}
-	return withCorpus(corpus, func(c *packed.Corpus) error {
-		l, err := site.New(c, b.laidOut.settings)
-		if err != nil {
-			return err
-		}
-		n, err := l.Prune(b.Out)
-		if n > 0 {
-			say("removed %s the site no longer has (poems taken out, or chapters no longer kept)", plural.Of(n, "page"))
-		}
-		if err != nil || !built || !b.laidOut.budget.Limited() {
-			return err
-		}
-		// The fit estimates what only the walks know: check the site as built.
-		if over := b.laidOut.budget.Over(l.Measure(b.Out)); len(over) > 0 {
-			fix := fmt.Sprintf("build it with fewer chapters, e.g. make all PER_PAGE=%d CHAPTERS=%d", l.PerPage(), l.Kept()-1)
-			if l.Kept() <= 1 {
-				fix = fmt.Sprintf("build it with shorter chapters, e.g. make all PER_PAGE=%d", max(1, l.PerPage()/2))
-			}
-			return fmt.Errorf("the site in %s does not fit %s as built: %s; %s with the same budget (make size shows the plan)",
-				b.Out, b.laidOut.budget, strings.Join(over, " and "), fix)
-		}
-		return nil
-	})
-}
-
-// plan reads the site's layout and which of its files are stale, once the
-// corpus exists.
-func (b *BuildCmd) plan(corpus string) progress.Plan {
-	return func() (total int, set map[string]int, err error) {
-		err = withCorpus(corpus, func(c *packed.Corpus) error {
-			p, err := fit(c, b.SiteFlags, b.BudgetFlags, b.Out)
-			if err != nil {
-				return err
-			}
-			b.laidOut = &laidOut{settings: p.Resolved(), budget: p.Budget}
-			seqs, err := p.Select(b.Goals)
-			if err != nil {
-				return err
-			}
-			stale, err := p.Outdated(seqs, b.Out)
-			total, set = p.FileCount(seqs), make(map[string]int, len(stale))
-			for _, q := range stale {
-				set[q.String()] = p.Chapters(q)
-			}
-			return err
-		})
-		return total, set, err
-	}
-}
-
-// dryRun reports whether make runs with -n (just print): its flag letters
-// come first in MAKEFLAGS.
-func dryRun(makeflags string) bool {
-	first, _, _ := strings.Cut(strings.TrimSpace(makeflags), " ")
-	return !strings.HasPrefix(first, "-") && strings.Contains(first, "n")
-}
-
-// dryRun says what a build would do and writes nothing: under -n make would
-// still pack the corpus, to read the page list from it.
-func (b *BuildCmd) dryRun(corpus string, say func(string, ...any)) error {
-	total, stale, err := b.plan(corpus)()
-	if err != nil {
-		say("make -n: the corpus would be packed first (%s), then its pages built", corpus)
-		return nil
-	}
-	say("make -n: %d of %s would be built (the packed corpus as it is now; packing may change that)", len(stale), plural.Of(total, "page"))
-	return nil
-}
+// makeNoise is what the inner make says that the build says better: a page
+// that failed (its error and the summary name it), the targets it left.
+var makeNoise = regexp.MustCompile(`^make(\[\d+\])?: (\*\*\* \[.*\] (Error \d+|Interrupt)|\*\*\* Waiting for unfinished jobs\.\.\.\.|Target '.*' not remade because of errors\.|Nothing to be done for '.*'\.|'.*' is up to date\.)$`)
 
 // runMake runs the inner make with the outer one's job count and flags,
 // stopping it with SIGTERM (which make passes on to its jobs) when ctx ends.
@@ -259,7 +367,7 @@ func (b *BuildCmd) runMake(ctx context.Context, socket string, out io.Writer, lo
 	if jobs != "" {
 		args = append(args, jobs)
 	}
-	cmd := exec.Command(b.Make, append(args, b.Goals...)...)
+	cmd := exec.Command(b.Make, append(args, b.pageGoals()...)...)
 	cmd.Env = append(os.Environ(), "MAKEFLAGS="+flags, progress.EnvSocket+"="+socket)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.ExtraFiles = locks

@@ -27,9 +27,7 @@ type CLI struct {
 	Different     DifferentCmd     `cmd:"" help:"Write the pages of the maximum-diversity walk from poem N."`
 	Chronological ChronologicalCmd `cmd:"" help:"Write the chronological pages: every poem, oldest first."`
 	Index         IndexCmd         `cmd:"" help:"Write the index page."`
-	Makefile      MakefileCmd      `cmd:"" help:"Lay out the site within its budget, write the make fragment that lists its files and the site's stamp (each only when it changes)."`
-	Build         BuildCmd         `cmd:"" help:"Run make for some goals with live progress, one build at a time, stopping cleanly on Ctrl+C."`
-	Size          SizeCmd          `cmd:"" help:"Show the site's plan against its budget and the pages to build against the free disk space."`
+	Build         BuildCmd         `cmd:"" help:"Build make's goals: pack the corpus if need be, lay out the site within its budget, and run make for the stale pages with live progress, one build at a time, stopping cleanly on Ctrl+C; or show the plan (size)."`
 	Clean         CleanCmd         `cmd:"" help:"Remove the site and the build's files beside the corpus: only files the build made."`
 }
 

@@ -1,75 +1,73 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 
 	"pagegen/internal/bytesize"
-	"pagegen/internal/packed"
+	"pagegen/internal/exit"
 	"pagegen/internal/plural"
 	"pagegen/internal/site"
 )
 
-// SizeCmd shows the site's plan against its budget (files, bytes, poems per
-// ordering, largest file) and the pages a build would write against the free
-// space where they go; with --check it only refuses a build that will not fit
-// on the disk.
-type SizeCmd struct {
-	Out   string   `required:"" help:"Site directory (OUT)."`
-	Check bool     `help:"Fail when the pages to build will not fit on the disk (SPACE_CHECK=0 turns the check off)."`
-	Goals []string `arg:"" optional:"" help:"Goals whose pages to count (default all)."`
-	SiteFlags
-	BudgetFlags
-}
-
 // reserve is left free on top of the projection, for everything else on the disk.
 const reserve = 100 << 20
 
-// Run prints or checks the projection.
-func (s *SizeCmd) Run(cli *CLI, ctx context.Context) error {
-	return withCorpus(cli.Corpus, func(c *packed.Corpus) error {
-		p, err := fit(c, s.SiteFlags, s.BudgetFlags, s.Out)
-		if err != nil {
-			return err
-		}
-		seqs, err := p.Select(s.Goals)
-		if err != nil {
-			return err
-		}
-		stale, err := p.Outdated(seqs, s.Out)
-		if err != nil {
-			return err
-		}
-		_, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
-		sizes := site.NewSizes(p.Layout)
-		need := sizes.DiskNeed(stale, s.Out, jobCount(jobs))
-		free, err := site.Free(s.Out)
-		if err != nil {
-			return err
-		}
-		fits := need+reserve <= free
-		files := p.FileCount(stale)
-		if s.Check {
-			if !fits {
-				return fmt.Errorf("building %s needs %s more but %s has %s free: free some space, build fewer pages (e.g. make similar), or set SPACE_CHECK=0 to build anyway",
-					plural.Of(files, "page"), bytesize.Format(need), s.Out, bytesize.Format(free))
-			}
-			return nil
-		}
-		printPlan(p)
-		now := p.Measure(s.Out)
-		fmt.Printf("  on disk now:   %d files and %d directories, %s, the largest %s\n", now.Files, now.Dirs, bytesize.Format(now.Bytes), bytesize.Format(now.Largest))
-		verdict := "fits"
-		if !fits {
-			verdict = "does NOT fit"
-		}
-		fmt.Printf("  to build:      %d of its files (%s more on the disk); %s free in %s: %s\n",
-			files, bytesize.Format(need), bytesize.Format(free), s.Out, verdict)
+// diskCheck refuses to start a build whose stale pages will not fit on the
+// disk, with jobs pages written at once.
+func diskCheck(p site.Plan, stale []site.Seq, out string, jobs int) error {
+	// A file holds each entry of the corpus at most once, with its rank and
+	// links: it takes less than twice the packed corpus (which also holds the
+	// Gram matrix), and a page head. When that fits, a small build (make
+	// similar/12.html) need not measure every entry.
+	bound := int64(p.FileCount(stale)+jobs) * (2*p.Corpus().Size() + 64<<10)
+	if free, err := site.Free(out); err == nil && bound+reserve <= free {
 		return nil
-	})
+	}
+	need, free, err := diskNeed(p, stale, out, jobs)
+	if err != nil || need+reserve <= free {
+		return err
+	}
+	return fmt.Errorf("building %s needs %s more but %s has %s free: free some space, build fewer pages (e.g. make similar), or set SPACE_CHECK=0 to build anyway",
+		plural.Of(p.FileCount(stale), "page"), bytesize.Format(need), out, bytesize.Format(free))
+}
+
+// diskNeed is what building stale takes on the disk of out, and what it has free.
+func diskNeed(p site.Plan, stale []site.Seq, out string, jobs int) (need, free int64, err error) {
+	need = site.NewSizes(p.Layout).DiskNeed(stale, out, jobs)
+	free, err = site.Free(out)
+	return need, free, err
+}
+
+// sizeReport shows the site's plan against its budget (files, bytes, poems
+// per ordering, largest file) and the pages of goals a build would write
+// against the free space where they go: make size.
+func sizeReport(p site.Plan, out string, goals []string) error {
+	seqs, err := p.Select(goals)
+	if err != nil {
+		return exit.UsageError(err)
+	}
+	stale, err := p.Outdated(seqs, out)
+	if err != nil {
+		return err
+	}
+	_, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
+	need, free, err := diskNeed(p, stale, out, jobCount(jobs))
+	if err != nil {
+		return err
+	}
+	printPlan(p.Sized())
+	now := p.Measure(out)
+	fmt.Printf("  on disk now:   %d files and %d directories, %s, the largest %s\n", now.Files, now.Dirs, bytesize.Format(now.Bytes), bytesize.Format(now.Largest))
+	verdict := "fits"
+	if need+reserve > free {
+		verdict = "does NOT fit"
+	}
+	fmt.Printf("  to build:      %d of its files (%s more on the disk); %s free in %s: %s\n",
+		p.FileCount(stale), bytesize.Format(need), bytesize.Format(free), out, verdict)
+	return nil
 }
 
 // printPlan shows the site's plan against its budget.

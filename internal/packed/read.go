@@ -193,6 +193,12 @@ func littleEndian() bool {
 	return *(*byte)(unsafe.Pointer(&x)) == 1
 }
 
+// Size is the packed file's size in bytes.
+func (c *Corpus) Size() int64 { return int64(len(c.m)) }
+
+// Path is where the corpus was opened from.
+func (c *Corpus) Path() string { return c.path }
+
 // Len is the number of poems.
 func (c *Corpus) Len() int { return c.n }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -16,11 +17,6 @@ import (
 	"pagegen/internal/bytesize"
 	"pagegen/internal/plural"
 )
-
-// Plan says how many pages (files) the build covers and which of them make
-// will build, by what a page process reports as its Page and how many files
-// it writes: the rest are up to date and count as skipped.
-type Plan func() (total int, stale map[string]int, err error)
 
 // Stats is what a build did.
 type Stats struct {
@@ -38,10 +34,16 @@ type Monitor struct {
 	TTY      bool
 	Width    int // terminal columns
 	Interval time.Duration
-	Plan     Plan
+	// Total is the pages (files) the build covers, and Stale those that make
+	// will write, by what a page process reports as its Page, with how many
+	// files it writes: the rest are up to date.
+	Total int
+	Stale map[string]int
+	// Drop matches the build's output lines not to show: make's own words
+	// about what the build already says.
+	Drop *regexp.Regexp
 
 	stats   Stats
-	planned bool
 	seen    map[string]int // the pages make builds (stale when planned, or started) and their files
 	running map[string]time.Time
 	start   time.Time // of the build
@@ -59,7 +61,11 @@ func (m *Monitor) Watch(build func(socket string, output io.Writer) error) (Stat
 		return Stats{}, err
 	}
 	m.start = time.Now()
-	m.seen, m.running = map[string]int{}, map[string]time.Time{}
+	m.seen, m.running = maps.Clone(m.Stale), map[string]time.Time{}
+	if m.seen == nil {
+		m.seen = map[string]int{}
+	}
+	m.stats.Total = m.Total
 
 	// The build's own output goes above the live block, line by line.
 	pr, pw := io.Pipe()
@@ -100,7 +106,9 @@ func (m *Monitor) Watch(build func(socket string, output io.Writer) error) (Stat
 				lines = nil
 				continue
 			}
-			m.print(l)
+			if m.Drop == nil || !m.Drop.MatchString(l) {
+				m.print(l)
+			}
 		case <-tick:
 			m.show()
 		case buildErr = <-done:
@@ -115,7 +123,6 @@ func (m *Monitor) Watch(build func(socket string, output io.Writer) error) (Stat
 	}
 	conn.Close()
 	m.clear()
-	m.plan()
 	m.stats.Elapsed = time.Since(m.start)
 	m.stats.UpToDate = max(0, m.stats.Total-m.todo())
 	return m.stats, buildErr
@@ -129,9 +136,6 @@ func (m *Monitor) tick() time.Duration {
 }
 
 func (m *Monitor) event(e Event) {
-	if !m.planned {
-		m.plan()
-	}
 	now := time.Now()
 	switch e.Kind {
 	case Start:
@@ -152,22 +156,6 @@ func (m *Monitor) event(e Event) {
 		delete(m.running, e.Page)
 		m.stats.Failed += max(m.seen[e.Page], 1)
 		m.stats.Failures = append(m.stats.Failures, e)
-	}
-}
-
-// plan learns the build's size, once the packed corpus exists.
-func (m *Monitor) plan() {
-	if m.planned || m.Plan == nil {
-		return
-	}
-	total, stale, err := m.Plan()
-	if err != nil {
-		return // progress without a total; the build reports its own errors
-	}
-	m.planned = true
-	m.stats.Total = total
-	for p, files := range stale {
-		m.seen[p] = files
 	}
 }
 
@@ -233,16 +221,13 @@ func (m *Monitor) print(line string) {
 // status is the progress line: pages done of the total, rate, bandwidth, ETA.
 func (m *Monitor) status(tty bool) string {
 	s := &m.stats
-	if !m.planned {
-		return "preparing the build…"
-	}
 	todo := m.todo()
 	var b strings.Builder
 	if tty {
 		b.WriteString(bar(s.Built+s.Failed, todo, 24) + " ")
 	}
 	fmt.Fprintf(&b, "%d/%d pages", s.Built+s.Failed, todo)
-	if m.planned && s.Total > todo {
+	if s.Total > todo {
 		fmt.Fprintf(&b, " (%d up to date)", s.Total-todo)
 	}
 	if s.Failed > 0 {

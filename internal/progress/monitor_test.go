@@ -92,14 +92,14 @@ func pageNames(n int) []string {
 	return names
 }
 
-func planOf(total int, stale []string) Plan {
-	return func() (int, map[string]int, error) {
-		set := map[string]int{}
-		for _, p := range stale {
-			set[p] = 1
-		}
-		return total, set, nil
+// planned is a monitor of a build of total pages, stale of them to build
+// (one file each).
+func planned(m *Monitor, total int, stale []string) *Monitor {
+	m.Total, m.Stale = total, map[string]int{}
+	for _, p := range stale {
+		m.Stale[p] = 1
 	}
+	return m
 }
 
 var escape = regexp.MustCompile("\x1b")
@@ -119,7 +119,8 @@ func TestWatchPlain(t *testing.T) {
 
 	type testCase struct {
 		name       string
-		plan       func() Plan
+		total      int
+		stale      []string
 		pages      []fakePage
 		buildErr   error
 		want       Stats
@@ -128,53 +129,33 @@ func TestWatchPlain(t *testing.T) {
 	cases := []testCase{
 		{
 			name:       "some pages stale, one fails",
-			plan:       func() Plan { return planOf(10, names[:6]) },
+			total:      10,
+			stale:      names[:6],
 			pages:      built,
 			buildErr:   errors.New("exit status 2"),
 			want:       Stats{Total: 10, UpToDate: 4, Built: 5, Failed: 1, Bytes: 1000 + 2000 + 1<<40 + 5, Failures: []Event{{Kind: Fail, Page: names[3], Err: errText}}},
 			statusLine: regexp.MustCompile(`^pagegen: 6/6 pages \(4 up to date\), 1 failed, [0-9.]+ pages/s, [0-9.]+ MB/s$`),
 		},
 		{
-			name: "the plan fails until the corpus exists",
-			plan: func() Plan {
-				calls := 0
-				return func() (int, map[string]int, error) {
-					if calls++; calls <= 2 {
-						return 0, nil, errors.New("no corpus yet")
-					}
-					return planOf(10, names[:6])()
-				}
-			},
-			pages:      built[:3],
-			want:       Stats{Total: 10, UpToDate: 4, Built: 3, Bytes: 1000 + 2000 + 1<<40},
-			statusLine: regexp.MustCompile(`^pagegen: 3/6 pages \(4 up to date\), [0-9.]+ pages/s, [0-9.]+ MB/s, ETA \d+s$`),
-		},
-		{
 			name:  "all pages stale",
-			plan:  func() Plan { return planOf(3, names[:3]) },
+			total: 3,
+			stale: names[:3],
 			pages: built[:3],
 			want:  Stats{Total: 3, Built: 3, Bytes: 1000 + 2000 + 1<<40},
 			// No "(0 up to date)".
 			statusLine: regexp.MustCompile(`^pagegen: 3/3 pages, [0-9.]+ pages/s, [0-9.]+ MB/s$`),
 		},
 		{
-			name: "nothing to build",
-			plan: func() Plan { return planOf(10, nil) },
-			want: Stats{Total: 10, UpToDate: 10},
-		},
-		{
-			name:       "no plan",
-			plan:       func() Plan { return nil },
-			pages:      built[:2],
-			want:       Stats{Built: 2, Bytes: 3000},
-			statusLine: regexp.MustCompile(`^pagegen: preparing the build…$`),
+			name:  "nothing to build",
+			total: 10,
+			want:  Stats{Total: 10, UpToDate: 10},
 		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			setEnv := setSocket(t)
 			out := &syncBuffer{}
-			m := &Monitor{Out: out, Interval: 2 * time.Millisecond, Plan: c.plan()}
+			m := planned(&Monitor{Out: out, Interval: 2 * time.Millisecond}, c.total, c.stale)
 			var socketSeen string
 			stats, err := m.Watch(func(socket string, w io.Writer) error {
 				socketSeen = socket
@@ -254,7 +235,7 @@ func TestWatchDrainsLateEvents(t *testing.T) {
 	setEnv := setSocket(t)
 	const n = 3000
 	names := pageNames(n)
-	m := &Monitor{Out: io.Discard, Interval: time.Hour, Plan: planOf(n+5, names)}
+	m := planned(&Monitor{Out: io.Discard, Interval: time.Hour}, n+5, names)
 	stats, err := m.Watch(func(socket string, w io.Writer) error {
 		setEnv(socket)
 		r := Dial()
@@ -277,7 +258,7 @@ func TestWatchDrainsLateEvents(t *testing.T) {
 // reach the socket, are dropped.
 func TestWatchIgnoresGarbage(t *testing.T) {
 	setEnv := setSocket(t)
-	m := &Monitor{Out: io.Discard, Interval: time.Hour, Plan: planOf(2, []string{"index.html"})}
+	m := planned(&Monitor{Out: io.Discard, Interval: time.Hour}, 2, []string{"index.html"})
 	stats, err := m.Watch(func(socket string, w io.Writer) error {
 		setEnv(socket)
 		c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: socket, Net: "unixgram"})
@@ -383,19 +364,19 @@ func TestWatchTerminal(t *testing.T) {
 
 	names := pageNames(20000)
 	for _, c := range []struct {
-		name  string
-		width int
-		plan  Plan
+		name         string
+		width, total int
+		stale        []string
 	}{
-		{"small", 0, planOf(5, names[:3])},
-		{"wide terminal", 200, planOf(20000, names[:15000])},
-		{"80 columns", 80, planOf(20000, names[:15000])},
-		{"narrow", 40, planOf(20000, names[:15000])},
+		{"small", 0, 5, names[:3]},
+		{"wide terminal", 200, 20000, names[:15000]},
+		{"80 columns", 80, 20000, names[:15000]},
+		{"narrow", 40, 20000, names[:15000]},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			setEnv := setSocket(t)
 			out := &syncBuffer{}
-			m := &Monitor{Out: out, TTY: true, Width: c.width, Interval: time.Hour, Plan: c.plan}
+			m := planned(&Monitor{Out: out, TTY: true, Width: c.width, Interval: time.Hour}, c.total, c.stale)
 			var output []string
 			say := func(w io.Writer, format string, args ...any) error {
 				l := fmt.Sprintf(format, args...)
@@ -525,7 +506,7 @@ func TestWatchNoInterval(t *testing.T) {
 	for _, interval := range []time.Duration{0, -time.Second} {
 		setEnv := setSocket(t)
 		out := &syncBuffer{}
-		m := &Monitor{Out: out, Interval: interval, Plan: planOf(3, pageNames(2))}
+		m := planned(&Monitor{Out: out, Interval: interval}, 3, pageNames(2))
 		stats, err := m.Watch(func(socket string, w io.Writer) error {
 			setEnv(socket)
 			runPages([]fakePage{{"similar/1.html", 10, ""}, {"similar/2.html", 0, "bad"}})

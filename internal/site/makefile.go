@@ -11,16 +11,18 @@ import (
 // writes one over a file that is not.
 const MakefileMark = "# The files of the site, from the packed corpus and the settings; made by pagegen: do not edit.\n"
 
-// Makefile writes the make fragment of the layout: the resolved settings,
-// the files of each kind, and one grouped target per sequence, so that one
-// pagegen process writes all the chapters of an ordering. mk/site.mk defines
-// what the rules call: OUT, PAGE_DEPS, and write_seq (kind, poem number).
-func (l Layout) Makefile(w io.Writer) error {
+// Makefile writes the make fragment of a build of seqs: the resolved
+// settings, the files of each kind, and one grouped target per sequence, so
+// that one pagegen process writes all the chapters of an ordering. A build
+// lists only the sequences it writes (the stale ones): make then reads and
+// checks as many rules as there are pages to write, not the whole site.
+// mk/site.mk defines what the rules call: OUT, PAGE_DEPS, and write_seq
+// (kind, poem number).
+func (l Layout) Makefile(w io.Writer, seqs []Seq) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	bw.WriteString(MakefileMark)
 	r := l.Resolved()
 	fmt.Fprintf(bw, "SITE_SETTINGS := --per-page %d --chapters %d\nSITE_STAMP := $(OUT)/%s\n", r.PerPage, r.Chapters, StampName)
-	seqs := l.Seqs()
 	for _, k := range []Kind{Similar, Different, Chrono, Index} {
 		fmt.Fprintf(bw, "%s_FILES :=", [...]string{"SIMILAR", "DIFFERENT", "CHRONO", "INDEX"}[k])
 		for _, q := range seqs {

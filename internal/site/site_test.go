@@ -452,7 +452,8 @@ func TestPrune(t *testing.T) {
 // go test ./internal/site -run Makefile -update rewrites it.
 func TestMakefile(t *testing.T) {
 	var b bytes.Buffer
-	if err := layout(t, direct(t, 3), site.Settings{PerPage: 2, Chapters: 1}).Makefile(&b); err != nil {
+	l := layout(t, direct(t, 3), site.Settings{PerPage: 2, Chapters: 1})
+	if err := l.Makefile(&b, l.Seqs()); err != nil {
 		t.Fatal(err)
 	}
 	golden := filepath.Join("testdata", "pages.mk")
@@ -490,7 +491,7 @@ func TestRestampDatesBackTheFuture(t *testing.T) {
 	os.WriteFile(page, []byte("old"), 0o644)
 	future := time.Now().Add(time.Hour)
 	os.Chtimes(page, future, future)
-	if err := l.Restamp(out); err != nil {
+	if _, err := l.Restamp(out); err != nil {
 		t.Fatal(err)
 	}
 	if stale, _ := l.Outdated([]site.Seq{{Kind: site.Similar, N: 5}}, out); len(stale) != 1 {
@@ -498,7 +499,7 @@ func TestRestampDatesBackTheFuture(t *testing.T) {
 	}
 	// The same stamp again: nothing is dated back.
 	os.Chtimes(page, future, future)
-	if err := l.Restamp(out); err != nil {
+	if _, err := l.Restamp(out); err != nil {
 		t.Fatal(err)
 	}
 	if fi, _ := os.Stat(page); !fi.ModTime().Equal(future) {
@@ -506,13 +507,15 @@ func TestRestampDatesBackTheFuture(t *testing.T) {
 	}
 }
 
-// TestUnfinishedBuild: pages written by a build that never ended (a power
-// cut) are written again by the next; pages of finished builds are not.
+// TestUnfinishedBuild: pages written by a build that never ended because the
+// machine went down (a power cut: the next build runs on another boot) are
+// written again by the next; pages of finished builds are not, nor those of
+// a build killed on this boot (renamed into place whole, in the page cache).
 func TestUnfinishedBuild(t *testing.T) {
 	c := direct(t, 3)
 	out := t.TempDir()
 	l := layout(t, c, site.Settings{})
-	if err := l.Restamp(out); err != nil {
+	if _, err := l.Restamp(out); err != nil {
 		t.Fatal(err)
 	}
 	write := func(name string) {
@@ -527,7 +530,7 @@ func TestUnfinishedBuild(t *testing.T) {
 	if n, err := site.BeginBuild(out); n != 0 || err != nil {
 		t.Fatalf("BeginBuild on a clean site = %d, %v", n, err)
 	}
-	if err := site.EndBuild(out); err != nil {
+	if err := site.EndBuild(out, []string{"similar/2.html"}); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := site.BeginBuild(out); n != 0 || err != nil { // a build that then loses power
@@ -536,6 +539,14 @@ func TestUnfinishedBuild(t *testing.T) {
 	time.Sleep(10 * time.Millisecond)
 	write("similar/5.html")
 	write("notes.html") // not a page of the site: left alone
+	record := filepath.Join(out, site.BuildingName)
+	before, _ := os.Stat(record)
+	if n, err := site.BeginBuild(out); n != 0 || err != nil { // killed, same boot
+		t.Fatalf("BeginBuild after a build killed on this boot = %d, %v; want none dated back", n, err)
+	}
+	// The power went: the record of the build is that of another boot.
+	os.WriteFile(record, []byte("a pagegen build\nboot 00000000-another-boot\n"), 0o644)
+	os.Chtimes(record, before.ModTime(), before.ModTime())
 	n, err := site.BeginBuild(out)
 	if n != 1 || err != nil {
 		t.Fatalf("BeginBuild after an unfinished build = %d, %v; want 1 page dated back", n, err)
@@ -557,7 +568,7 @@ func TestStamped(t *testing.T) {
 		if _, ok := site.Stamped(out); ok {
 			t.Fatal("Stamped of a site without a stamp says ok")
 		}
-		if err := l.Restamp(out); err != nil {
+		if _, err := l.Restamp(out); err != nil {
 			t.Fatal(err)
 		}
 		got, ok := site.Stamped(out)

@@ -181,9 +181,18 @@ func (s Sizes) Project(seqs []Seq, whole bool) Projection {
 // Plan is the layout chosen for a budget, and why.
 type Plan struct {
 	Layout
-	Size   Projection
+	Size   Projection // measured only with a limited budget: see Sized
 	Budget budget.Budget
 	Why    string // how CHAPTERS was chosen, when it was
+}
+
+// Sized is p with its Size measured, which a plan without a budget skips
+// (measuring every entry costs more than the rest of a small build's plan).
+func (p Plan) Sized() Plan {
+	if !p.Budget.Limited() {
+		p.Size = NewSizes(p.Layout).Project(p.Seqs(), true)
+	}
+	return p
 }
 
 // Fit lays out the site of c with settings s within budget b. With a budget
@@ -203,6 +212,10 @@ func Fit(c *packed.Corpus, s Settings, b budget.Budget) (Plan, error) {
 // fit is the plan for s, keeping the most chapters that fit b when s does
 // not say how many; it may not fit.
 func fit(c *packed.Corpus, s Settings, b budget.Budget) (Plan, error) {
+	if !b.Limited() {
+		l, err := New(c, s)
+		return Plan{Layout: l, Budget: b}, err
+	}
 	entries := MeasureEntries(c)
 	plan := func(s Settings) (Plan, error) {
 		l, err := New(c, s)
@@ -212,7 +225,7 @@ func fit(c *packed.Corpus, s Settings, b budget.Budget) (Plan, error) {
 		return Plan{Layout: l, Size: l.sizes(entries).Project(l.Seqs(), true), Budget: b}, nil
 	}
 	p, err := plan(s)
-	if err != nil || !b.Limited() || s.PerPage == 0 || s.Chapters > 0 {
+	if err != nil || s.PerPage == 0 || s.Chapters > 0 {
 		return p, err
 	}
 	// The most chapters that fit: what the site needs grows with the chapters kept.

@@ -109,20 +109,20 @@ func pages(out string, fn func(name string, e fs.DirEntry) error) error {
 // then dates back every file of the site that is not older than it: a page
 // dated in the future (a clock set wrong, a copy from elsewhere) would
 // otherwise be taken by make as newer than the stamp, and keep bytes of
-// another corpus or format.
-func (l Layout) Restamp(out string) error {
+// another corpus or format. It reports whether the stamp changed.
+func (l Layout) Restamp(out string) (bool, error) {
 	stamp := filepath.Join(out, StampName)
 	wrote, err := atomicfile.Update(stamp, [][]byte{[]byte(l.Stamp())})
 	if err != nil || !wrote {
-		return err
+		return false, err
 	}
 	// An earlier version's stamp is of no more use, and hosts would count it.
 	if err := os.Remove(filepath.Join(out, legacyStamp)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("removing the old stamp: %w", err)
+		return true, fmt.Errorf("removing the old stamp: %w", err)
 	}
 	fi, err := os.Stat(stamp)
 	if err != nil {
-		return fmt.Errorf("reading the site's stamp: %w", err)
+		return true, fmt.Errorf("reading the site's stamp: %w", err)
 	}
 	past := fi.ModTime().Add(-time.Second)
 	for _, q := range l.Seqs() {
@@ -130,31 +130,45 @@ func (l Layout) Restamp(out string) error {
 			path := filepath.Join(out, name)
 			if pf, err := os.Stat(path); err == nil && !pf.ModTime().Before(fi.ModTime()) {
 				if err := os.Chtimes(path, past, past); err != nil {
-					return fmt.Errorf("dating back %s, dated in the future: %w", path, err)
+					return true, fmt.Errorf("dating back %s, dated in the future: %w", path, err)
 				}
 			}
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // BuildingName is the file in the site directory that says a build is
 // writing pages there: removed once the build's pages are safe on the disk.
 const BuildingName = ".pagegen-building"
 
+// bootID names this boot of the machine (Linux); "" when unknown.
+func bootID() string {
+	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
 // BeginBuild records in out that a build starts writing pages. Pages are not
 // synced one by one (that would cost a disk flush each), so when the record
-// of an earlier build is still there, that build ended uncleanly (a power
-// cut, kill -9): every page written since it began may not be whole on the
-// disk, and is dated back so that this build writes it again. It returns how
-// many pages it dated back.
+// of an earlier build is still there, that build did not end cleanly. If the
+// machine went down since (a power cut, a crash: another boot), every page
+// written since that build began may not be whole on the disk, and is dated
+// back so that this build writes it again; without a reboot (kill -9), the
+// pages it renamed into place are whole. It returns how many pages it dated
+// back.
 func BeginBuild(out string) (int, error) {
 	record := filepath.Join(out, BuildingName)
+	boot := bootID()
 	dated := 0
 	if fi, err := os.Stat(record); err == nil {
+		b, _ := os.ReadFile(record)
+		sameBoot := boot != "" && strings.Contains(string(b), "boot "+boot+"\n")
 		since := fi.ModTime()
 		err := pages(out, func(name string, e fs.DirEntry) error {
-			if info, err := e.Info(); err != nil || info.ModTime().Before(since) {
+			if info, err := e.Info(); sameBoot || err != nil || info.ModTime().Before(since) {
 				return nil
 			}
 			if err := os.Chtimes(filepath.Join(out, name), time.Unix(0, 0), time.Unix(0, 0)); err != nil {
@@ -171,23 +185,47 @@ func BeginBuild(out string) (int, error) {
 	if err != nil {
 		return dated, err
 	}
-	fmt.Fprintf(f, "a pagegen build (process %d) is writing pages here since %s\n", os.Getpid(), time.Now().Format(time.RFC3339))
+	fmt.Fprintf(f, "a pagegen build (process %d) is writing pages here since %s\nboot %s\n", os.Getpid(), time.Now().Format(time.RFC3339), boot)
 	return dated, f.Commit(true)
 }
 
-// EndBuild makes the pages written since BeginBuild safe on the disk, with one
-// sync of the file system, and removes the record.
-func EndBuild(out string) error {
-	d, err := os.Open(out)
-	if err != nil {
-		return fmt.Errorf("syncing the site: %w", err)
-	}
-	defer d.Close()
-	if err := unix.Syncfs(int(d.Fd())); err != nil {
-		return fmt.Errorf("syncing the site: %w", err)
+// fewFiles is how many written files EndBuild flushes one by one; past it,
+// one sync of the whole file system costs less.
+const fewFiles = 256
+
+// EndBuild makes the files written since BeginBuild (names relative to out)
+// safe on the disk, and removes the record: each file flushed when they are
+// few (make similar/12.html), else one sync of the file system.
+func EndBuild(out string, written []string) error {
+	if len(written) <= fewFiles {
+		for _, name := range append(written, Dirs...) {
+			if err := flush(filepath.Join(out, name), unix.Fsync); err != nil {
+				return err
+			}
+		}
+	} else if err := flush(out, unix.Syncfs); err != nil {
+		return err
 	}
 	if err := os.Remove(filepath.Join(out, BuildingName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("removing %s: %w", BuildingName, err)
+	}
+	return nil
+}
+
+// flush forces path to the disk with sync (fsync, or syncfs for its whole
+// file system); a file that is not there (a page that failed, a folder not
+// made) has nothing to flush.
+func flush(path string, sync func(fd int) error) error {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("syncing the site: %w", err)
+	}
+	defer f.Close()
+	if err := sync(int(f.Fd())); err != nil {
+		return fmt.Errorf("syncing %s: %w", path, err)
 	}
 	return nil
 }
