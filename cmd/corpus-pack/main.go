@@ -3,8 +3,10 @@
 package main
 
 import (
-	"fmt"
+	"context"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/alecthomas/kong"
 
@@ -22,10 +24,19 @@ type CLI struct {
 }
 
 func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:])
+	stop()
+	exit.With("corpus-pack", err)
+}
+
+// run packs the corpus that args describe, until it ends or ctx does; its
+// error gives the exit status (exit.Code).
+func run(ctx context.Context, args []string) error {
 	var cli CLI
-	parser := kong.Must(&cli, kong.Description("Pack a poetry collection and its embeddings for pagegen."))
-	if _, err := parser.Parse(os.Args[1:]); err != nil {
-		exit.With("corpus-pack", exit.UsageError(fmt.Errorf("%w (see --help)", err)))
+	kctx, err := exit.Parse(&cli, args, kong.Description("Pack a poetry collection and its embeddings for pagegen."))
+	if kctx == nil {
+		return err
 	}
-	exit.With("corpus-pack", run(&cli))
+	return packCorpus(ctx, &cli)
 }

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/fatih/color"
@@ -23,12 +21,10 @@ import (
 	"pagegen/internal/plural"
 )
 
-// run packs the corpus unless the packed file already holds exactly these
+// packCorpus packs the corpus unless the packed file already holds exactly these
 // inputs and settings, in which case it leaves it alone (and so its mtime, so
 // make rebuilds no page); see package packing.
-func run(cli *CLI) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+func packCorpus(ctx context.Context, cli *CLI) error {
 	start := time.Now()
 	if err := packed.CheckReplaceable(cli.Out, cli.Poems, cli.Embeddings, cli.Colors); err != nil {
 		return err

@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/signal"
 	"strings"
@@ -34,20 +33,25 @@ type CLI struct {
 func main() {
 	// A signal lets the running command drop its temporary file before exiting.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:])
+	stop()
+	memstat.ReportIfAsked("pagegen")
+	exit.With("pagegen", err)
+}
+
+// run runs the command that args name, until it ends or ctx does; its error
+// gives the exit status (exit.Code).
+func run(ctx context.Context, args []string) error {
 	var cli CLI
-	parser := kong.Must(&cli, kong.Description("Render pages of a poetry collection ordered by meaning."),
+	kctx, err := exit.Parse(&cli, args, kong.Description("Render pages of a poetry collection ordered by meaning."),
 		kong.BindTo(ctx, (*context.Context)(nil)))
-	kctx, err := parser.Parse(os.Args[1:])
-	if err != nil {
-		exit.With("pagegen", exit.UsageError(fmt.Errorf("%w (see --help)", err)))
+	if kctx == nil {
+		return err
 	}
 	if !strings.HasPrefix(kctx.Command(), "build") {
 		go exitAfterSignal(ctx)
 	}
-	err = kctx.Run(&cli)
-	stop()
-	memstat.ReportIfAsked("pagegen")
-	exit.With("pagegen", err)
+	return kctx.Run(&cli)
 }
 
 // exitAfterSignal ends the process a moment after Ctrl+C or SIGTERM, whatever

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/alecthomas/kong"
 	"github.com/fatih/color"
 )
 
@@ -56,4 +57,34 @@ func With(cmd string, err error) {
 		fmt.Fprintf(os.Stderr, "%s: %s %v\n", cmd, color.New(color.FgRed, color.Bold).Sprint("error:"), err)
 	}
 	os.Exit(Code(err))
+}
+
+// exited is kong's exit (after --help, or a parse error it printed), caught.
+type exited int
+
+// Parse parses a command line for grammar with kong. It returns a nil
+// context when there is nothing to run (help was asked for and printed),
+// and a usage error for a bad command line: kong never exits the process,
+// so that a command's run function can be called from tests.
+func Parse(grammar any, args []string, options ...kong.Option) (kctx *kong.Context, err error) {
+	parser, err := kong.New(grammar, append(options, kong.Exit(func(code int) { panic(exited(code)) }))...)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		r := recover()
+		if code, ok := r.(exited); ok {
+			kctx, err = nil, nil
+			if code != OK {
+				err = UsageError(errors.New("see --help"))
+			}
+		} else if r != nil {
+			panic(r)
+		}
+	}()
+	kctx, err = parser.Parse(args)
+	if err != nil {
+		return nil, UsageError(fmt.Errorf("%w (see --help)", err))
+	}
+	return kctx, nil
 }
