@@ -3,28 +3,20 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
-	"runtime/debug"
+	"strconv"
 	"time"
 
-	"pagegen/internal/input"
-	"pagegen/internal/pack"
-	"pagegen/internal/packed"
 	"pagegen/internal/synth"
 )
 
-// synthOptions are the synthetic corpus's settings: corpus-synth's defaults at
-// the requested size.
-func (b *bench) synthOptions() synth.Options {
-	return synth.Options{Poems: b.cli.Poems, Dim: b.cli.Dim, TextBytes: 1100, Clusters: 40, Seed: 1}
-}
-
 // synthesize writes the synthetic inputs, unless a previous run left them
-// with the same settings.
+// with the same settings. They are corpus-synth's defaults at the requested
+// size, as the Go benchmarks' own corpus (internal/site/bench_test.go).
 func (b *bench) synthesize() error {
-	opt := b.synthOptions()
+	opt := synth.Options{Poems: b.cli.Poems, Dim: b.cli.Dim, TextBytes: 1100, Clusters: 40, Seed: 1}
 	b.inputs = b.scratch(fmt.Sprintf("corpus-n%d-d%d", opt.Poems, opt.Dim))
 	b.corpus = filepath.Join(b.inputs, "corpus.bin")
 	stamp := filepath.Join(b.inputs, "synth.done")
@@ -59,6 +51,13 @@ func (b *bench) inputFiles() []string {
 	return []string{filepath.Join(b.inputs, "poems.json"), filepath.Join(b.inputs, "embeddings.json"), filepath.Join(b.inputs, "color_embeddings.json")}
 }
 
+// packCmd is corpus-pack with the arguments make gives it, so that make
+// finds the corpus it packs up to date.
+func (b *bench) packCmd() *exec.Cmd {
+	in := b.inputFiles()
+	return b.command(b.pack, "--poems", in[0], "--embeddings", in[1], "--colors", in[2], "-o", b.corpus)
+}
+
 // describeCorpus adds the packed corpus's size to the report.
 func (b *bench) describeCorpus() {
 	if fi, err := os.Stat(b.corpus); err == nil {
@@ -67,61 +66,28 @@ func (b *bench) describeCorpus() {
 	}
 }
 
-// ensureCorpus packs the corpus, untimed, for a run that skips the
-// corpus-pack measurement; corpus-pack leaves an up-to-date corpus alone.
-func (b *bench) ensureCorpus() error {
-	in := b.inputFiles()
-	_, err := b.runCmd(b.command(b.pack, "--poems", in[0], "--embeddings", in[1], "--colors", in[2], "-o", b.corpus))
-	return err
-}
-
 // packTiming is corpus-pack's own account of its time.
-var packTiming = regexp.MustCompile(`\(([0-9.]+) MB\) in ([0-9.]+)s: read ([0-9.]+)s, gram ([0-9.]+)s, render ([0-9.]+)s`)
+var packTiming = regexp.MustCompile(`in ([0-9.]+)s: read ([0-9.]+)s, gram ([0-9.]+)s, render ([0-9.]+)s`)
 
-// packCorpus times packing twice: in process, split into reading the JSON,
-// the Gram matrix and rendering; then the real corpus-pack, from scratch (the
-// packed file removed first), which also leaves the corpus for the rest.
+// packCorpus times corpus-pack from scratch (the packed file removed first),
+// which also leaves the corpus for the rest, and shows its own split.
 func (b *bench) packCorpus() error {
-	in := b.inputFiles()
-	start := time.Now()
-	c, err := input.Read(input.Options{Poems: in[0], Embeddings: in[1], Colors: in[2]})
-	if err != nil {
-		return err
-	}
-	read := time.Since(start)
-	_, t := pack.Contents(c, packed.Fingerprint{})
-	c = nil
-	inProcess := time.Since(start)
-	runtime.GC()
-	debug.FreeOSMemory()
-
 	if err := os.Remove(b.corpus); err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	// The same arguments as make gives it, so that make finds the corpus up to date.
-	cmd := b.command(b.pack, "--poems", in[0], "--embeddings", in[1], "--colors", in[2], "-o", b.corpus)
-	start = time.Now()
-	out, err := b.runCmd(cmd)
-	wall := time.Since(start)
+	wall, out, err := b.timed(b.packCmd())
 	if err != nil {
 		return err
 	}
-
 	b.t.section("corpus-pack")
 	b.t.atMost("`corpus-pack` from scratch, wall (to the fsync'd, renamed file)", wall, 4*time.Second)
 	if m := packTiming.FindStringSubmatch(out); m != nil {
-		b.t.add("… its own split", "read %ss, Gram %ss, render %ss, rest (hash, write, fsync) %.2fs",
-			m[3], m[4], m[5], wall.Seconds()-atof(m[3])-atof(m[4])-atof(m[5]))
+		var read, gram, render float64
+		for i, f := range []*float64{&read, &gram, &render} {
+			*f, _ = strconv.ParseFloat(m[i+2], 64)
+		}
+		b.t.add("… its own split", "read %.2fs, Gram %.2fs, render %.2fs, rest (start, hash, write, fsync) %.2fs",
+			read, gram, render, wall.Seconds()-read-gram-render)
 	}
-	b.t.add("reading the JSON (`input.Read`, in process)", "%s", dur(read))
-	b.t.add("building the Gram matrix (`pack.Contents`, in process)", "%s", dur(t.Gram))
-	b.t.add("rendering the entries (`pack.Contents`, in process)", "%s", dur(t.Render))
-	b.t.add("read + Gram + render, in process", "%s", dur(inProcess))
 	return nil
-}
-
-func atof(s string) float64 {
-	var f float64
-	fmt.Sscan(s, &f)
-	return f
 }

@@ -27,15 +27,16 @@ type machine struct {
 	code                             string // the commit measured
 }
 
-// codeVersion is the commit of the repository at root, and whether its
-// tracked files have changes on top (the tools are built from the working tree).
-func codeVersion(root string) string {
-	out, err := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output()
+// codeVersion is the commit of the repository (the working directory), and
+// whether its tracked files have changes on top (the tools are built from
+// the working tree).
+func codeVersion() string {
+	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
 	if err != nil {
 		return "unknown (not a git checkout)"
 	}
 	v := "commit " + strings.TrimSpace(string(out))
-	if st, err := exec.Command("git", "-C", root, "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
 		var paths []string
 		for line := range strings.Lines(string(st)) {
 			if len(line) > 3 {
@@ -48,7 +49,7 @@ func codeVersion(root string) string {
 }
 
 func readMachine(dir string) machine {
-	m := machine{cpu: cpuModel(), cores: runtime.NumCPU(), goVersion: runtime.Version(), date: time.Now().UTC(), loadStart: loadAverage()}
+	m := machine{cpu: cpuModel(), cores: runtime.NumCPU(), goVersion: runtime.Version(), date: time.Now().UTC(), loadStart: loadAverage(), code: codeVersion()}
 	var u unix.Utsname
 	if unix.Uname(&u) == nil {
 		m.kernel = "Linux " + unix.ByteSliceToString(u.Release[:])
@@ -105,17 +106,10 @@ func fsType(dir string) string {
 		}
 		dir = filepath.Dir(dir)
 	}
-	switch st.Type {
-	case unix.EXT4_SUPER_MAGIC:
-		return "ext4"
-	case unix.XFS_SUPER_MAGIC:
-		return "xfs"
-	case unix.BTRFS_SUPER_MAGIC:
-		return "btrfs"
-	case unix.TMPFS_MAGIC:
-		return "tmpfs"
-	case unix.OVERLAYFS_SUPER_MAGIC:
-		return "overlayfs"
+	names := map[int64]string{unix.EXT4_SUPER_MAGIC: "ext4", unix.XFS_SUPER_MAGIC: "xfs", unix.BTRFS_SUPER_MAGIC: "btrfs",
+		unix.TMPFS_MAGIC: "tmpfs", unix.OVERLAYFS_SUPER_MAGIC: "overlayfs"}
+	if name, ok := names[st.Type]; ok {
+		return name
 	}
 	return fmt.Sprintf("type %#x", st.Type)
 }
@@ -123,9 +117,9 @@ func fsType(dir string) string {
 // memoryInfo is the RAM and the dirty page limits: past dirty_background_ratio
 // of the memory the kernel starts writing back, near dirty_ratio it slows the writers.
 func memoryInfo() string {
-	var total int64
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		total = field(b, "MemTotal:")
+	var si unix.Sysinfo_t
+	if unix.Sysinfo(&si) != nil {
+		return "? RAM"
 	}
 	sysctl := func(name string) string {
 		b, err := os.ReadFile("/proc/sys/vm/" + name)
@@ -135,5 +129,5 @@ func memoryInfo() string {
 		return strings.TrimSpace(string(b))
 	}
 	return fmt.Sprintf("%.1f GB RAM, vm.dirty_background_ratio %s%%, vm.dirty_ratio %s%%",
-		float64(total)*1024/1e9, sysctl("dirty_background_ratio"), sysctl("dirty_ratio"))
+		float64(si.Totalram)*float64(si.Unit)/1e9, sysctl("dirty_background_ratio"), sysctl("dirty_ratio"))
 }

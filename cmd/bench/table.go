@@ -43,6 +43,18 @@ func (t *table) atMost(what string, d, limit time.Duration) {
 	t.check(what, dur(d), "≤ "+dur(limit), d <= limit)
 }
 
+// atMostRange checks the median of durations against its limit, and gives
+// their range.
+func (t *table) atMostRange(what string, ds []time.Duration, limit time.Duration) {
+	m := median(ds)
+	t.check(what, fmt.Sprintf("%s (%s)", dur(m), spreadOf(ds)), "≤ "+dur(limit), m <= limit)
+}
+
+// addRange is the median of durations and their range, without a target.
+func (t *table) addRange(what string, ds []time.Duration) {
+	t.add(what, "%s (%s)", dur(median(ds)), spreadOf(ds))
+}
+
 func (t *table) note(format string, args ...any) {
 	t.notes = append(t.notes, fmt.Sprintf(format, args...))
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -21,43 +20,6 @@ import (
 type siteRate struct {
 	pagesPerSec float64
 	pageBytes   float64 // mean
-}
-
-// makeEnv is the environment for make: this process's, without what an
-// enclosing make (make bench) passes down to its sub-makes, so that the make
-// started here runs as if from a shell, with its own -j2.
-func makeEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		switch k {
-		case "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "MAKEFILES", "MAKE_TERMOUT", "MAKE_TERMERR":
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
-}
-
-// makeCmd is make -j2 on the repository's Makefile with the bench's corpus,
-// writing pages into out: only the Makefile's public variables and goals.
-func (b *bench) makeCmd(out string, goals ...string) *exec.Cmd {
-	in := b.inputFiles()
-	args := []string{"-C", b.root, "--no-print-directory", "-j2",
-		"BIN=" + b.bin, "POEMS=" + in[0], "EMBEDDINGS=" + in[1], "COLOR_EMBEDDINGS=" + in[2],
-		"CORPUS=" + b.corpus, "OUT=" + out}
-	cmd := b.command("make", append(args, goals...)...)
-	cmd.Env = makeEnv()
-	return cmd
-}
-
-// checkRebuild notes in the table when make rebuilt the tools during a timed
-// run: someone changed a Go source meanwhile, and the time includes go build.
-func (b *bench) checkRebuild(said, what string) {
-	if strings.Contains(said, "go build") {
-		warnf("make rebuilt the tools during the timed %s (a Go source changed meanwhile)", what)
-		b.t.note("The timed %s includes rebuilding the tools: a Go source changed during the run. Run the bench again for a clean number.", what)
-	}
 }
 
 // throughput times make -j2 on similar pages, then on different pages,
@@ -86,6 +48,7 @@ func (b *bench) throughput() error {
 // take turns, raw first and last (raw, make, raw, make, raw for 2 rounds).
 func (b *bench) makeAgainstRaw(c *packed.Corpus, k render.Kind, count int) error {
 	anchors := spread(c.Len(), count)
+	pages := make([]int, len(anchors))
 	goals := make([]string, len(anchors))
 	sizes := make([]int64, len(anchors))
 	var total int64
@@ -93,13 +56,13 @@ func (b *bench) makeAgainstRaw(c *packed.Corpus, k render.Kind, count int) error
 	pageSizes := site.NewSizes(l)
 	for j, i := range anchors {
 		q := seqOf(k, c.N(i))
-		goals[j] = l.Name(q, 1)
+		pages[j], goals[j] = q.N, l.Name(q, 1)
 		sizes[j], _, _ = pageSizes.Of(q) // exact for whole pages
 		total += sizes[j]
 	}
 	out := b.scratch("make")
 	// Untimed: make reads the page list (writing it first if need be) and builds one page.
-	if _, err := b.runCmd(b.makeCmd(out, goals[0])); err != nil {
+	if _, err := b.runCmd(b.makeCmd(out, "-j2", goals[0])); err != nil {
 		return err
 	}
 	b.settle()
@@ -123,19 +86,18 @@ func (b *bench) makeAgainstRaw(c *packed.Corpus, k render.Kind, count int) error
 		if round == b.cli.Rounds {
 			break
 		}
-		start := time.Now()
-		said, err := b.runCmd(b.makeCmd(out, goals...))
+		d, said, err := b.timed(b.makeCmd(out, append([]string{"-j2"}, goals...)...))
 		if err != nil {
 			return err
 		}
-		makes = append(makes, time.Since(start))
+		makes = append(makes, d)
 		b.checkRebuild(said, fmt.Sprintf("make -j2 of the %s pages", k.Name()))
 		if err := checkWritten(out, goals, total); err != nil {
 			return err
 		}
 		b.settle()
 		// The same pages by two pagegen processes at a time, without make.
-		if d, err = b.twoAtATime(c, k, anchors, goals, out); err != nil {
+		if d, err = b.twoAtATime(k, pages, out); err != nil {
 			return err
 		}
 		direct = append(direct, d)
@@ -145,16 +107,17 @@ func (b *bench) makeAgainstRaw(c *packed.Corpus, k render.Kind, count int) error
 		b.settle()
 	}
 
-	raw, made := sum(raws)/time.Duration(len(raws)), sum(makes)/time.Duration(len(makes))
 	n := len(goals)
+	row := func(what string, ds []time.Duration, unit string) time.Duration {
+		mean := sum(ds) / time.Duration(len(ds))
+		b.t.add(fmt.Sprintf("%s, mean of %d runs", what, len(ds)), "%s: %.1f %s/s, %.0f MB/s (runs: %s MB/s)",
+			dur(mean), float64(n)/mean.Seconds(), unit, mbps(total, mean), rates(total, ds))
+		return mean
+	}
+	made := row(fmt.Sprintf("`make -j2` %d %s pages (%s)", n, k.Name(), gb(total)), makes, "pages")
+	row("… the same pages by 2 `pagegen` processes at a time, without make", direct, "pages")
+	raw := row(fmt.Sprintf("raw write of the same %d files, 2 writers", n), raws, "files")
 	b.rates[k] = siteRate{pagesPerSec: float64(n) / made.Seconds(), pageBytes: float64(total) / float64(n)}
-	b.t.add(fmt.Sprintf("`make -j2` %d %s pages (%s), mean of %d runs", n, k.Name(), gb(total), len(makes)), "%s: %.1f pages/s, %.0f MB/s (runs: %s MB/s)",
-		dur(made), float64(n)/made.Seconds(), mbps(total, made), rates(total, makes))
-	two := sum(direct) / time.Duration(len(direct))
-	b.t.add(fmt.Sprintf("… the same pages by 2 `pagegen` processes at a time, without make, mean of %d runs", len(direct)), "%s: %.1f pages/s, %.0f MB/s (runs: %s MB/s)",
-		dur(two), float64(n)/two.Seconds(), mbps(total, two), rates(total, direct))
-	b.t.add(fmt.Sprintf("raw write of the same %d files, 2 writers, mean of %d runs", n, len(raws)), "%s: %.1f files/s, %.0f MB/s (runs: %s MB/s)",
-		dur(raw), float64(n)/raw.Seconds(), mbps(total, raw), rates(total, raws))
 	ratio := raw.Seconds() / made.Seconds()
 	what := fmt.Sprintf("%s: make throughput / raw write bandwidth", k.Name())
 	if k == render.Similar {
@@ -181,15 +144,12 @@ func checkWritten(out string, goals []string, total int64) error {
 	return nil
 }
 
-// twoAtATime runs pagegen for each page, two processes at a time, and
-// returns the time taken.
-func (b *bench) twoAtATime(c *packed.Corpus, k render.Kind, anchors []int, goals []string, out string) (time.Duration, error) {
+// twoAtATime runs pagegen for each of the pages, two processes at a time,
+// and returns the time taken.
+func (b *bench) twoAtATime(k render.Kind, pages []int, out string) (time.Duration, error) {
 	start := time.Now()
-	err := workers.Run(len(goals), 2, func(j int) error {
-		if err := b.ctx.Err(); err != nil {
-			return err
-		}
-		_, err := b.pageProcess(k, c.N(anchors[j]), out)
+	err := workers.Run(len(pages), 2, func(j int) error {
+		_, err := b.runCmd(b.pageCmd(k, pages[j], out))
 		return err
 	})
 	return time.Since(start), err

@@ -1,182 +1,169 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync"
-	"syscall"
+	"sync/atomic"
 	"time"
 
-	"pagegen/internal/budget"
+	"pagegen/internal/render"
 	"pagegen/internal/site"
 )
 
-// upToDate times make -j2 all on a site whose every file is there and up to
-// date, whole and in chapters for Neocities: how long make takes to find
-// that there is nothing to do. The site's layout says which files those are;
-// they are empty files newer than the site's stamp (what every page depends
-// on), so that the whole site costs nothing on disk.
+// upToDate times make on a site whose every file is there and up to date:
+// make -j2 all on the site of whole pages and on the site for Neocities,
+// and make similar/N.html on the first, with the page there and to build.
+//
+// The files are the ones the layout lists (Layout.Seqs, Layout.Files),
+// empty, made after the stamp pagegen writes (Layout.Restamp): make takes
+// them as up to date, and the whole site, 229 GB if built, costs nothing on
+// disk. Layout.Outdated, make's rule for them, confirms it before make runs.
 func (b *bench) upToDate() error {
-	for _, v := range []struct {
-		name     string
-		settings site.Settings
-		budget   budget.Settings
-		vars     []string
-		limit    time.Duration
-	}{
-		{"whole pages", site.Settings{}, budget.Settings{}, nil, 500 * time.Millisecond},
-		{"PER_PAGE=100 HOST=neocities", site.Settings{PerPage: 100}, budget.Settings{Host: "neocities"}, []string{"PER_PAGE=100", "HOST=neocities"}, time.Second},
-	} {
-		if err := b.upToDateSite(v.name, v.settings, v.budget, v.vars, v.limit); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (b *bench) upToDateSite(name string, s site.Settings, bs budget.Settings, vars []string, limit time.Duration) error {
 	c, err := b.openCorpus()
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	bud, err := budget.Parse(bs)
-	if err != nil {
-		return err
-	}
-	plan, err := site.Fit(c, s, bud)
+	plan, err := neocitiesPlan(c)
 	if err != nil {
 		return err
 	}
 	out := b.scratch("up-to-date")
 	defer os.RemoveAll(out)
-
-	// Untimed: the corpus, make's page list and the site's stamp, through one real page.
-	first := plan.Name(site.Seq{Kind: site.Similar, N: c.N(0)}, 1)
-	if _, err := b.runCmd(b.makeCmd(out, append(vars, first)...)); err != nil {
-		return err
-	}
-	stampInfo, err := os.Stat(filepath.Join(out, site.StampName))
-	if err != nil {
-		return err
-	}
-	var files []string
-	for _, q := range plan.Seqs() {
-		for _, f := range plan.Files(q) {
-			files = append(files, filepath.Join(out, f))
+	for _, v := range []struct {
+		name   string
+		layout site.Layout
+		vars   []string
+		limit  time.Duration
+	}{
+		{"whole pages", whole(c), nil, 250 * time.Millisecond},
+		{strings.Join(neocitiesVars, " "), plan.Layout, neocitiesVars, time.Second},
+	} {
+		files, err := b.emptySite(v.layout, out)
+		if err != nil {
+			return err
 		}
+		before := dates(files)
+		var times []time.Duration
+		var said string
+		for r := range b.cli.Runs + 1 { // the first is untimed: it writes the build's own files (make's page list)
+			d, output, err := b.unrebuilt(b.makeCmd(out, append([]string{"-j2", "all"}, v.vars...)...))
+			if err != nil {
+				return err
+			}
+			if !slices.EqualFunc(dates(files), before, time.Time.Equal) {
+				return fmt.Errorf("make -j2 all rebuilt pages of a site that pagegen says is up to date")
+			}
+			if r > 0 {
+				times = append(times, d)
+				b.checkRebuild(output, "make all on the up-to-date site")
+			}
+			said = output
+		}
+		b.t.section(fmt.Sprintf("`make -j2 all`, %s: all %d files of the site up to date (empty files)", v.name, len(files)))
+		b.t.atMostRange(fmt.Sprintf("until make exits, having rebuilt nothing (median of %d runs)", len(times)), times, v.limit)
+		b.t.add("what make said", "`%s`", strings.Join(strings.Fields(strings.ReplaceAll(said, "\n", " ⏎ ")), " "))
+		if v.vars == nil {
+			if err := b.onePage(c.Len(), v.layout, out); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// onePage times make similar/N.html in the site out, up to date, for pages
+// spread over the collection: first with the page removed (make builds it),
+// then again (make finds it built).
+func (b *bench) onePage(n int, l site.Layout, out string) error {
+	var build, built []time.Duration
+	for r, i := range spread(n, b.cli.Runs+1) { // the first, untimed, brings make and pagegen into the page cache
+		goal := l.Name(seqOf(render.Similar, l.Corpus().N(i)), 1)
+		page := filepath.Join(out, goal)
+		if err := os.Remove(page); err != nil {
+			return err
+		}
+		var took [2]time.Duration
+		var date [2]time.Time
+		for j := range took {
+			d, said, err := b.unrebuilt(b.makeCmd(out, goal))
+			if err != nil {
+				return err
+			}
+			b.checkRebuild(said, "make similar/N.html")
+			took[j], date[j] = d, dates([]string{page})[0]
+		}
+		switch {
+		case date[0].IsZero():
+			return fmt.Errorf("make %s did not build the page", goal)
+		case !date[1].Equal(date[0]):
+			return fmt.Errorf("make %s built the page again, built already", goal)
+		}
+		if r > 0 {
+			build, built = append(build, took[0]), append(built, took[1])
+		}
+	}
+	b.t.atMostRange(fmt.Sprintf("`make similar/N.html`, the page built already (median of %d pages)", len(built)), built, 30*time.Millisecond)
+	b.t.atMostRange(fmt.Sprintf("`make similar/N.html` building the page, removed first (median of %d pages)", len(build)), build, 40*time.Millisecond)
+	return nil
+}
+
+// emptySite lays out the site l in out as empty files made after its stamp,
+// and returns their paths.
+func (b *bench) emptySite(l site.Layout, out string) ([]string, error) {
+	if err := os.RemoveAll(out); err != nil {
+		return nil, err
+	}
+	if _, err := l.Restamp(out); err != nil {
+		return nil, err
 	}
 	for _, dir := range site.Dirs {
 		if err := os.MkdirAll(filepath.Join(out, dir), 0o755); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	for _, f := range files { // the page make just built is emptied too
-		if err := os.WriteFile(f, nil, 0o644); err != nil {
-			return err
+	var files []string
+	for _, q := range l.Seqs() {
+		for _, f := range l.Files(q) {
+			path := filepath.Join(out, f)
+			if err := os.WriteFile(path, nil, 0o644); err != nil {
+				return nil, err
+			}
+			files = append(files, path)
 		}
 	}
-	// Newer than the stamp, without being in the future (make would warn of clock skew).
-	for time.Since(stampInfo.ModTime()) < 10*time.Millisecond {
-		time.Sleep(10 * time.Millisecond)
+	stale, err := l.Outdated(l.Seqs(), out)
+	if err == nil && len(stale) > 0 {
+		err = fmt.Errorf("pagegen takes %d sequences of the empty site as out of date, %s first", len(stale), stale[0])
 	}
-	stamp := time.Now()
-	for _, f := range files {
-		if err := os.Chtimes(f, stamp, stamp); err != nil {
-			return err
-		}
-	}
-
-	var times []time.Duration
-	var said string
-	for r := range b.cli.UpToDateRuns + 1 {
-		d, output, err := b.makeNothing(out, files, vars)
-		if err != nil {
-			return err
-		}
-		if r > 0 { // the first run is untimed
-			times = append(times, d)
-			b.checkRebuild(output, "make all on the up-to-date site")
-		}
-		said = output
-		if err := unchanged(files, stamp); err != nil {
-			return err
-		}
-	}
-	var check []time.Duration
-	in := b.inputFiles()
-	for range b.cli.UpToDateRuns {
-		start := time.Now()
-		if _, err := b.runCmd(b.command(b.pack, "--poems", in[0], "--embeddings", in[1], "--colors", in[2], "-o", b.corpus)); err != nil {
-			return err
-		}
-		check = append(check, time.Since(start))
-	}
-
-	b.t.section(fmt.Sprintf("`make -j2 all`, %s: all %d files of the site up to date (empty files)", name, len(files)))
-	b.t.atMost(fmt.Sprintf("until make exits, having rebuilt nothing (median of %d runs)", len(times)), median(times), limit)
-	b.t.add("… range", "%s", spreadOf(times))
-	b.t.add("… of which corpus-pack's own up-to-date check (run alone: it hashes the inputs and itself)", "%s", dur(median(check)))
-	b.t.add("what make said", "`%s`", strings.Join(strings.Fields(strings.ReplaceAll(said, "\n", " ⏎ ")), " "))
-	return nil
+	return files, err
 }
 
-// makeNothing runs make all on an up-to-date site and times it. Should make
-// rebuild pages after all (2n of them, 14 MB each), it stops make at the
-// first one. (make -n cannot tell beforehand: it takes every target with a
-// recipe to run, like the corpus it checks each time, as changed.)
-func (b *bench) makeNothing(out string, files, vars []string) (time.Duration, string, error) {
-	cmd := b.makeCmd(out, append(vars, "all")...)
-	var output strings.Builder
-	cmd.Stdout, cmd.Stderr = &output, &output
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return 0, "", err
+// unrebuilt times a make run that should rebuild next to nothing, and stops
+// it after a minute: had make taken the site as out of date after all, it
+// would write for many minutes.
+func (b *bench) unrebuilt(cmd *exec.Cmd) (time.Duration, string, error) {
+	var late atomic.Bool
+	stop := time.AfterFunc(time.Minute, func() { late.Store(true); cmd.Cancel() })
+	defer stop.Stop()
+	d, out, err := b.timed(cmd)
+	if late.Load() {
+		err = fmt.Errorf("%s: stopped after a minute, rebuilding pages of a site that pagegen takes as up to date", shortArgs(cmd.Args))
 	}
-	done := make(chan struct{})
-	var rebuilt error
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		// make would start a rebuild with the first similar or different page, or the index.
-		watch := []string{files[0], files[len(files)/2], files[len(files)-1]}
-		for {
-			select {
-			case <-done:
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-			for _, f := range watch {
-				if fi, err := os.Stat(f); err != nil || fi.Size() > 0 {
-					rebuilt = fmt.Errorf("make is rebuilding pages of an up-to-date site (%s changed): stopped it", f)
-					syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
-					return
-				}
-			}
-		}
-	})
-	err := cmd.Wait()
-	d := time.Since(start)
-	close(done)
-	wg.Wait()
-	if err := errors.Join(rebuilt, err); err != nil {
-		return 0, "", fmt.Errorf("make all: %w\n%s", err, lastLines(output.String(), 10))
-	}
-	return d, strings.TrimSpace(output.String()), nil
+	return d, strings.TrimSpace(out), err
 }
 
-// unchanged checks that make touched none of the files.
-func unchanged(files []string, stamp time.Time) error {
-	for _, f := range files {
-		fi, err := os.Stat(f)
-		if err != nil {
-			return fmt.Errorf("make all on an up-to-date site: %w", err)
-		}
-		if fi.Size() != 0 || !fi.ModTime().Equal(stamp) {
-			return fmt.Errorf("make all on an up-to-date site rebuilt %s", f)
+// dates are the files' modification times (zero for a file gone).
+func dates(files []string) []time.Time {
+	t := make([]time.Time, len(files))
+	for i, f := range files {
+		if fi, err := os.Stat(f); err == nil {
+			t[i] = fi.ModTime()
 		}
 	}
-	return nil
+	return t
 }
