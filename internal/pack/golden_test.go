@@ -13,6 +13,7 @@ import (
 	"pagegen/internal/input"
 	"pagegen/internal/pack"
 	"pagegen/internal/packed"
+	"pagegen/internal/packtest"
 	"pagegen/internal/render"
 	"pagegen/internal/site"
 )
@@ -44,18 +45,7 @@ func TestGoldenPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	contents, _ := pack.Contents(c, packed.Fingerprint{1})
-	path := filepath.Join(t.TempDir(), "corpus.bin")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := packed.Write(f, contents); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	pc, err := packed.Open(path)
+	pc, err := packed.Open(packtest.Write(t, contents))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"pagegen/internal/input"
 	"pagegen/internal/pack"
 	"pagegen/internal/packed"
+	"pagegen/internal/packtest"
 )
 
 // vectors are random embeddings, the same for a seed.
@@ -32,18 +31,7 @@ func vectors(n, dim int, seed uint64) [][]float32 {
 // packedCorpus writes contents to a file and opens it, as pages do.
 func packedCorpus(t *testing.T, contents *packed.Contents) *packed.Corpus {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "corpus.bin")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := packed.Write(f, contents); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	c, err := packed.Open(path)
+	c, err := packed.Open(packtest.Write(t, contents))
 	if err != nil {
 		t.Fatal(err)
 	}
