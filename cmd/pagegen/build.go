@@ -208,13 +208,11 @@ func (b *BuildCmd) build(ctx context.Context, p site.Plan, locks lock.Locks) err
 	})
 	// The inner make has ended and the locks are still held: temporary files
 	// now are leftovers of a page process killed mid-write.
-	sweep(p.Corpus().Path(), b.Out)
-	// Every page written is whole: make them safe on the disk, once.
-	var written []string
-	for _, q := range stale {
-		written = append(written, p.Files(q)...)
+	if err != nil || ctx.Err() != nil {
+		sweep(p.Corpus().Path(), b.Out)
 	}
-	if err := site.EndBuild(b.Out, written); err != nil && ctx.Err() == nil {
+	// Every page written is whole: make them safe on the disk, once.
+	if err := site.EndBuild(b.Out, p.FileCount(stale)); err != nil && ctx.Err() == nil {
 		return err
 	}
 	// What was built is what is no longer stale (progress events are best effort).

@@ -116,8 +116,10 @@ func (m *Monitor) Watch(build func(socket string, output io.Writer) error) (Stat
 			done = nil
 		}
 	}
-	// Every page process has exited, so its events are in the socket's buffer.
-	conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	// Every page process has exited, so its events are in the socket's
+	// buffer: read them until it has been empty a moment (a past deadline
+	// would stop the reads before the buffer is drained).
+	conn.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
 	for e := range events {
 		m.event(e)
 	}

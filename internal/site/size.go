@@ -169,11 +169,12 @@ func (s Sizes) Project(seqs []Seq, whole bool) Projection {
 		p.Largest = max(p.Largest, largest)
 	}
 	if whole {
-		stamp := int64(len(s.l.Stamp()))
-		p.Files++ // the stamp
+		// The stamp, and the record of pages not yet synced (see BeginBuild).
+		own := int64(len(s.l.Stamp())) + recordSize
+		p.Files += 2
 		p.Dirs = 2
-		p.Expected += stamp
-		p.Bytes += stamp
+		p.Expected += own
+		p.Bytes += own
 	}
 	return p
 }
@@ -328,10 +329,10 @@ func Free(dir string) (int64, error) {
 }
 
 // Measure is what the site's files in out take now: those of the layout that
-// exist, the stamp, and the site's folders.
+// exist, the stamp and the record, and the site's folders.
 func (l Layout) Measure(out string) budget.Need {
 	var n budget.Need
-	names := []string{StampName}
+	names := []string{StampName, BuildingName}
 	for _, q := range l.Seqs() {
 		names = append(names, l.Files(q)...)
 	}

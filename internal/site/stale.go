@@ -151,24 +151,28 @@ func bootID() string {
 	return strings.TrimSpace(string(b))
 }
 
-// BeginBuild records in out that a build starts writing pages. Pages are not
-// synced one by one (that would cost a disk flush each), so when the record
-// of an earlier build is still there, that build did not end cleanly. If the
-// machine went down since (a power cut, a crash: another boot), every page
-// written since that build began may not be whole on the disk, and is dated
-// back so that this build writes it again; without a reboot (kill -9), the
-// pages it renamed into place are whole. It returns how many pages it dated
-// back.
+// BeginBuild records in out that a build starts writing pages, unless an
+// earlier build's record is there. Pages are not synced one by one (that
+// would cost a disk flush each), so a record means that pages written since
+// its time may not be on the disk yet: its build did not end, or ended
+// without a sync (see EndBuild). If the machine went down since (a power
+// cut, a crash, a reboot: another boot id), such a page may not be whole,
+// and is dated back so that it is written again; on the same boot the pages
+// renamed into place are whole (in the page cache) and are kept, and the
+// record stays, older, for them and this build's pages. It returns how many
+// pages it dated back.
 func BeginBuild(out string) (int, error) {
 	record := filepath.Join(out, BuildingName)
 	boot := bootID()
 	dated := 0
 	if fi, err := os.Stat(record); err == nil {
 		b, _ := os.ReadFile(record)
-		sameBoot := boot != "" && strings.Contains(string(b), "boot "+boot+"\n")
+		if boot != "" && strings.Contains(string(b), "boot "+boot+"\n") {
+			return 0, nil
+		}
 		since := fi.ModTime()
 		err := pages(out, func(name string, e fs.DirEntry) error {
-			if info, err := e.Info(); sameBoot || err != nil || info.ModTime().Before(since) {
+			if info, err := e.Info(); err != nil || info.ModTime().Before(since) {
 				return nil
 			}
 			if err := os.Chtimes(filepath.Join(out, name), time.Unix(0, 0), time.Unix(0, 0)); err != nil {
@@ -185,47 +189,35 @@ func BeginBuild(out string) (int, error) {
 	if err != nil {
 		return dated, err
 	}
-	fmt.Fprintf(f, "a pagegen build (process %d) is writing pages here since %s\nboot %s\n", os.Getpid(), time.Now().Format(time.RFC3339), boot)
+	fmt.Fprintf(f, "pagegen builds write pages here, not all on the disk yet, since %s\nboot %s\n", time.Now().Format(time.RFC3339), boot)
 	return dated, f.Commit(true)
 }
 
-// fewFiles is how many written files EndBuild flushes one by one; past it,
-// one sync of the whole file system costs less.
-const fewFiles = 256
+// recordSize bounds the record's size, for the site's projection.
+const recordSize = 128
 
-// EndBuild makes the files written since BeginBuild (names relative to out)
-// safe on the disk, and removes the record: each file flushed when they are
-// few (make similar/12.html), else one sync of the file system.
-func EndBuild(out string, written []string) error {
-	if len(written) <= fewFiles {
-		for _, name := range append(written, Dirs...) {
-			if err := flush(filepath.Join(out, name), unix.Fsync); err != nil {
-				return err
-			}
-		}
-	} else if err := flush(out, unix.Syncfs); err != nil {
-		return err
-	}
-	if err := os.Remove(filepath.Join(out, BuildingName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("removing %s: %w", BuildingName, err)
-	}
-	return nil
-}
+// FewFiles is how many files a build may write and leave to the kernel to
+// put on the disk: a small build (make similar/12.html) ends at once, and
+// its record stays until a larger build syncs the file system.
+const FewFiles = 256
 
-// flush forces path to the disk with sync (fsync, or syncfs for its whole
-// file system); a file that is not there (a page that failed, a folder not
-// made) has nothing to flush.
-func flush(path string, sync func(fd int) error) error {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
+// EndBuild ends a build that wrote files pages. A larger build syncs the
+// file system once, which puts every page written since the record on the
+// disk, and removes the record; a small one leaves both to later.
+func EndBuild(out string, files int) error {
+	if files <= FewFiles {
 		return nil
 	}
+	d, err := os.Open(out)
 	if err != nil {
 		return fmt.Errorf("syncing the site: %w", err)
 	}
-	defer f.Close()
-	if err := sync(int(f.Fd())); err != nil {
-		return fmt.Errorf("syncing %s: %w", path, err)
+	defer d.Close()
+	if err := unix.Syncfs(int(d.Fd())); err != nil {
+		return fmt.Errorf("syncing the site: %w", err)
+	}
+	if err := os.Remove(filepath.Join(out, BuildingName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("removing %s: %w", BuildingName, err)
 	}
 	return nil
 }
