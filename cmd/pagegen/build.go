@@ -353,7 +353,7 @@ func removeIfLeftEmpty(err *error, dirs ...string) func() {
 
 // makeNoise is what the inner make says that the build says better: a page
 // that failed (its error and the summary name it), the targets it left.
-var makeNoise = regexp.MustCompile(`^make(\[\d+\])?: (\*\*\* \[.*\] (Error \d+|Interrupt)|\*\*\* Waiting for unfinished jobs\.\.\.\.|Target '.*' not remade because of errors\.|Nothing to be done for '.*'\.|'.*' is up to date\.)$`)
+var makeNoise = regexp.MustCompile(`^make(\[\d+\])?: (\*\*\* \[.*\] (Error \d+|Interrupt|Terminated)|\*\*\* Waiting for unfinished jobs\.\.\.\.|\*\*\* wait: No child processes\.  Stop\.|Target '.*' not remade because of errors\.|Nothing to be done for '.*'\.|'.*' is up to date\.)$`)
 
 // runMake runs the inner make with the outer one's job count and flags,
 // stopping it with SIGTERM (which make passes on to its jobs) when ctx ends.
