@@ -52,6 +52,8 @@ func TestMakeNoise(t *testing.T) {
 		"make[1]: *** [data/pages.mk:13: /tmp/site/similar/5.html] Error 1":      true,
 		"make: *** [pages.mk:2: site/index.html] Interrupt":                      true,
 		"make[1]: *** Waiting for unfinished jobs....":                           true,
+		"make[1]: *** [pages.mk:546: site/similar/538.html] Terminated":          true,
+		"make[1]: *** wait: No child processes.  Stop.":                          true,
 		"make[1]: Target 'similar/5.html' not remade because of errors.":         true,
 		"make[1]: Nothing to be done for 'all'.":                                 true,
 		"make[1]: 'similar/97.html' is up to date.":                              true,
