@@ -263,7 +263,7 @@ func CheckOurs(path string, mark []byte) error {
 		return fmt.Errorf("checking %s before writing it: %w", path, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s is a %s, and %w", path, Kind(fi.Mode()), ErrNotOurs)
+		return fmt.Errorf("%s is %s, and %w", path, Kind(fi.Mode()), ErrNotOurs)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -279,21 +279,23 @@ func CheckOurs(path string, mark []byte) error {
 	return nil
 }
 
-// Kind names a file's type in words, for messages.
+// Kind names a file's type in words, for messages: "a directory", "a pipe".
 func Kind(m os.FileMode) string {
 	switch {
 	case m.IsRegular():
-		return "file"
+		return "a file"
 	case m.IsDir():
-		return "directory"
+		return "a directory"
 	case m&os.ModeSymlink != 0:
-		return "symbolic link"
-	case m&os.ModeDevice != 0:
-		return "device"
+		return "a symbolic link"
 	case m&os.ModeNamedPipe != 0:
-		return "named pipe"
+		return "a pipe"
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a block device"
 	case m&os.ModeSocket != 0:
-		return "socket"
+		return "a socket"
 	}
-	return "special file"
+	return "a special file"
 }

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"syscall"
 	"time"
+
+	"pagegen/internal/atomicfile"
 )
 
 const (
@@ -93,7 +95,7 @@ func readFile(ctx context.Context, path, what string) ([]byte, error) {
 		}
 		if !regular && len(buf) > maxStream {
 			return nil, fmt.Errorf("%s: more than %d GiB read and no end in sight: it is not a regular file (%s); save the %s to a file and give its path",
-				path, maxStream>>30, kind(st.Mode()), what)
+				path, maxStream>>30, atomicfile.Kind(st.Mode()), what)
 		}
 	}
 	if len(buf) == 0 && !regular {
@@ -102,7 +104,7 @@ func readFile(ctx context.Context, path, what string) ([]byte, error) {
 			why = ", and a pipe gives its data only once (was it read already?)"
 		}
 		return nil, fmt.Errorf("%s: nothing could be read: it is %s, not a regular file%s: save the %s to a file and give its path",
-			path, kind(st.Mode()), why, what)
+			path, atomicfile.Kind(st.Mode()), why, what)
 	}
 	return bytes.TrimPrefix(buf, utf8BOM), nil
 }
@@ -121,21 +123,6 @@ func readError(ctx context.Context, path, what string, err error) error {
 // that errors.Is(err, context.Canceled) holds.
 func stopped(ctx context.Context, path, what string) error {
 	return fmt.Errorf("%s: reading the %s stopped: %w", path, what, context.Cause(ctx))
-}
-
-// kind names what a file that is not a regular file is.
-func kind(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a pipe"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a block device"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	}
-	return "not a regular file"
 }
 
 // encodingProblem says why the text starting with b is not UTF-8 JSON, when
