@@ -11,10 +11,9 @@ $(BUILD_GOALS): supervise ;
 similar/%.html different/%.html chronological-%.html: supervise ;
 chronological.html: supervise ;
 
-# The site's folder must not be, or hold, one the build reads or keeps files in.
-KEEP_FLAGS := --keep . $(foreach f,$(POEMS) $(EMBEDDINGS) $(COLOR_EMBEDDINGS) $(CORPUS),--keep $(call q,$(dir $(f))))
-
-BUILD_CMD = $(PAGEGEN) --corpus $(call q,$(CORPUS)) build $(SITE_FLAGS) --out $(call q,$(OUT)) $(KEEP_FLAGS) \
+# --keep .: the site's folder must not be, or hold, the repository (nor, as
+# pagegen knows, the inputs' or the corpus's folder).
+BUILD_CMD = $(PAGEGEN) --corpus $(call q,$(CORPUS)) build $(SITE_FLAGS) --out $(call q,$(OUT)) --keep . \
 	--poems $(call q,$(POEMS)) --embeddings $(call q,$(EMBEDDINGS)) --colors $(call q,$(COLOR_EMBEDDINGS)) \
 	$(if $(filter 1 yes true,$(ALLOW_MISSING)),--allow-missing) $(if $(filter 0,$(SPACE_CHECK)),--no-space-check) \
 	--corpus-pack $(call q,$(CORPUS_PACK)) --pages-mk $(call q,$(PAGES_MK)) --make $(call q,$(MAKE)) -- $(SUPERVISED)

@@ -37,7 +37,7 @@ import (
 type BuildCmd struct {
 	Out          string        `required:"" help:"Site directory (OUT)."`
 	Goals        []string      `arg:"" optional:"" help:"make's goals (default all)."`
-	Keep         []string      `placeholder:"DIR" help:"A folder the site must not be or hold (the inputs', the corpus's, the repository)."`
+	Keep         []string      `placeholder:"DIR" help:"A folder the site must not be or hold (the repository); the inputs' and the corpus's are never."`
 	Poems        string        `required:"" help:"Poems file (POEMS)."`
 	Embeddings   string        `required:"" help:"Embeddings file (EMBEDDINGS)."`
 	Colors       string        `help:"Colour-word embeddings (COLOR_EMBEDDINGS); empty for none."`
@@ -65,7 +65,13 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 			return exit.UsageError(err)
 		}
 	}
-	if err := site.CheckOut(b.Out, b.Keep...); err != nil {
+	keep := b.Keep
+	for _, f := range []string{b.Poems, b.Embeddings, b.Colors, cli.Corpus} {
+		if f != "" {
+			keep = append(keep, filepath.Dir(f))
+		}
+	}
+	if err := site.CheckOut(b.Out, keep...); err != nil {
 		return err
 	}
 	if err := checkPagesMK(b.PagesMK); err != nil {
