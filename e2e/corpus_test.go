@@ -13,6 +13,9 @@ import (
 // size and puts its old date back; and a corpus damaged on disk is packed
 // again before any page is built from it.
 func TestCorpusRecord(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the sample site twice")
+	}
 	b := newBuild(t)
 	// Files written in the last two seconds are read again every time (a
 	// write in the same clock tick would not show): let them age.

@@ -37,14 +37,19 @@ type build struct {
 func newBuild(t *testing.T) *build {
 	t.Helper()
 	b := &build{t: t, dir: t.TempDir()}
+	copySample(b)
+	return b
+}
+
+// copySample puts the sample inputs in b's directory.
+func copySample(b *build) {
 	for _, name := range []string{"poems.json", "embeddings.json", "color_embeddings.json"} {
 		data, err := os.ReadFile(filepath.Join(root, "data", name))
 		if err != nil {
-			t.Fatal(err)
+			b.t.Fatal(err)
 		}
 		b.write(name, data)
 	}
-	return b
 }
 
 func (b *build) path(name string) string { return filepath.Join(b.dir, name) }
@@ -110,8 +115,13 @@ func (b *build) files() map[string]time.Time {
 	return got
 }
 
+// binDir is the BIN of every make of the tests: the programs built from the
+// sources as they are, and the reference builds.
 var binDir string
 
+// TestMain gives the tests their own BIN and, with ROBUSTNESS_TABLE=1 (make
+// check-robustness), prints the robustness table once they have run and
+// fails the run if the table does.
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "pagegen-e2e-bin")
 	if err != nil {
@@ -121,6 +131,9 @@ func TestMain(m *testing.M) {
 	binDir = dir
 	code := m.Run()
 	os.RemoveAll(dir)
+	if os.Getenv("ROBUSTNESS_TABLE") == "1" && !printTable(os.Stdout, code) && code == 0 {
+		code = 1
+	}
 	os.Exit(code)
 }
 
@@ -247,6 +260,9 @@ func entries(t *testing.T, page []byte) (ns []int, labels []string) {
 }
 
 func TestSampleSite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the sample site twice")
+	}
 	a, b := newBuild(t), newBuild(t)
 	a.mustMake("-j1", "all")
 	b.mustMake("-j2", "all")
@@ -404,6 +420,9 @@ func changed(before, after map[string]time.Time) []string {
 // TestMissingEmbeddings: poems whose embedding failed upstream stop the build,
 // named; with ALLOW_MISSING=1 they are left out of every page.
 func TestMissingEmbeddings(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the sample site")
+	}
 	b := newBuild(t)
 	s := readSample(t, b)
 	var emb map[string]any

@@ -1,55 +1,15 @@
+//go:build linux
+
 package e2e
 
 import (
 	"bytes"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
-
-// start runs make in its own process group, as a shell runs a foreground job,
-// so that a signal to the group reaches make and every process it started.
-func (b *build) start(args ...string) (*exec.Cmd, *bytes.Buffer) {
-	b.t.Helper()
-	cmd := b.command(args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		b.t.Fatal(err)
-	}
-	return cmd, &out
-}
-
-// pageCount counts the finished pages of the site.
-func (b *build) pageCount() int {
-	n := 0
-	for _, dir := range []string{"similar", "different"} {
-		entries, _ := os.ReadDir(b.path(filepath.Join("site", dir)))
-		for _, e := range entries {
-			if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".html") && !strings.HasPrefix(e.Name(), ".") {
-				n++
-			}
-		}
-	}
-	return n
-}
-
-// leftovers lists temporary files anywhere in the build.
-func (b *build) leftovers() []string {
-	var tmp []string
-	filepath.Walk(b.dir, func(path string, info os.FileInfo, err error) error {
-		if err == nil && strings.HasSuffix(path, ".tmp") {
-			tmp = append(tmp, path)
-		}
-		return nil
-	})
-	return tmp
-}
 
 // TestInterruptAndResume stops real builds with SIGINT and SIGTERM to the
 // process group (what Ctrl+C and a stopping service manager do) at several
@@ -57,6 +17,9 @@ func (b *build) leftovers() []string {
 // temporary file and no partial page, and that every page present is exactly
 // the uninterrupted build's; then that the next make finishes the rest.
 func TestInterruptAndResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the sample site twice")
+	}
 	ref := newBuild(t)
 	ref.mustMake("-j2", "all")
 	total := ref.pageCount()
@@ -69,16 +32,13 @@ func TestInterruptAndResume(t *testing.T) {
 		{syscall.SIGINT, 0}, {syscall.SIGINT, total / 4}, {syscall.SIGTERM, total / 2}, {syscall.SIGINT, total * 3 / 4},
 	}
 	for _, stop := range stops {
-		cmd, out := b.start("-j2", "all")
-		deadline := time.Now().Add(30 * time.Second)
-		for b.pageCount() < stop.after && time.Now().Before(deadline) {
-			time.Sleep(2 * time.Millisecond)
-		}
+		r := b.startRun(nil, "-j2", "all")
+		r.until(30*time.Second, func() bool { return b.pageCount() >= stop.after })
 		sent := time.Now()
-		if err := syscall.Kill(-cmd.Process.Pid, stop.sig); err != nil {
-			t.Fatal(err)
+		if !r.signal(stop.sig) {
+			t.Fatalf("make ended before the %v", stop.sig)
 		}
-		err := cmd.Wait()
+		err := r.wait(t, time.Minute)
 		took := time.Since(sent)
 		t.Logf("%v after %d pages: stopped in %v with %v; %d pages now", stop.sig, stop.after, took.Round(time.Millisecond), err, b.pageCount())
 		if took > 3*time.Second {
@@ -87,7 +47,7 @@ func TestInterruptAndResume(t *testing.T) {
 		if err == nil && b.pageCount() < total {
 			t.Errorf("%v: make exited 0 without finishing", stop.sig)
 		}
-		if out := out.String(); strings.Contains(out, "goroutine ") || strings.Contains(out, "panic:") {
+		if out := r.out.String(); strings.Contains(out, "goroutine ") || strings.Contains(out, "panic:") {
 			t.Errorf("%v: a Go stack trace reached the user:\n%s", stop.sig, out)
 		}
 		if tmp := b.leftovers(); len(tmp) > 0 {
@@ -124,6 +84,9 @@ func comparePages(t *testing.T, ref, got *build, all bool) {
 // TestProgressPlainOutput: progress in a log (not a terminal) is plain
 // periodic lines without escape codes, then a summary.
 func TestProgressPlainOutput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the sample site")
+	}
 	b := newBuild(t)
 	cmd := b.command("-j2", "all")
 	cmd.Env = append(os.Environ(), "PROGRESS_INTERVAL=50ms")
@@ -151,6 +114,9 @@ func TestProgressPlainOutput(t *testing.T) {
 // TestKeepGoing: with make -k a failing page does not stop the others, and
 // the summary names it with its error.
 func TestKeepGoing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the sample site")
+	}
 	b := newBuild(t)
 	b.mustMake("index") // a site of pagegen's, so that the build takes the folder
 	// A directory where a page should go makes that page fail (dated back,

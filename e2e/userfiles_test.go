@@ -2,15 +2,17 @@ package e2e
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
 
 // TestUserFilesUntouched points the build at files and folders that are not
 // its own, through the real make: each is refused with a message that says
-// why, and every file of the user's is left exactly as it was.
+// why, and every file of the user's is left exactly as it was. Its tally:
+// each case is an input and a fault, each file of the user's compared is
+// checked, and one changed, removed or written beside them is lost.
 func TestUserFilesUntouched(t *testing.T) {
+	tl := newTally(t)
 	for _, tc := range []struct {
 		name  string
 		setup func(b *build) // the user's files, in b.dir
@@ -73,8 +75,11 @@ func TestUserFilesUntouched(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(b)
 			}
+			tl.input()
+			tl.fault()
 			before := sums(t, b.dir)
 			out, err := b.make(append([]string{"-j2"}, tc.args(b)...)...)
+			tl.noTrace(t, "make", out)
 			if err == nil {
 				t.Fatalf("make %s succeeded:\n%s", strings.Join(tc.args(b), " "), out)
 			}
@@ -82,14 +87,15 @@ func TestUserFilesUntouched(t *testing.T) {
 				t.Errorf("the refusal does not say %q:\n%s", tc.want, out)
 			}
 			after := sums(t, b.dir)
+			tl.checkedN(len(before))
 			for name, sum := range before {
 				if got, ok := after[name]; !ok || got != sum {
-					t.Errorf("%s was changed or removed", name)
+					tl.lose(t, "%s was changed or removed", name)
 				}
 			}
 			for name := range after {
-				if _, ok := before[name]; !ok && !strings.HasPrefix(name, "data"+string(filepath.Separator)) {
-					t.Errorf("%s was written, outside the build's own files", name)
+				if _, ok := before[name]; !ok && !strings.HasPrefix(name, "data/") {
+					tl.lose(t, "%s was written, outside the build's own files", name)
 				}
 			}
 		})

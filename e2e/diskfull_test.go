@@ -1,0 +1,134 @@
+//go:build linux
+
+package e2e
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// mountTmpfs mounts a tmpfs of the given size at dir until the test ends; it
+// skips the test where mounting is not allowed.
+func mountTmpfs(t *testing.T, tl *tally, dir, size string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
+		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
+			tl.skip()
+			t.Skipf("cannot mount a %s tmpfs to fill (%v): run the test as root (CAP_SYS_ADMIN)", size, err)
+		}
+		t.Fatalf("mount -t tmpfs -o size=%s tmpfs %s: %v", size, dir, err)
+	}
+	t.Cleanup(func() {
+		if err := syscall.Unmount(dir, 0); err != nil {
+			syscall.Unmount(dir, syscall.MNT_DETACH)
+		}
+	})
+}
+
+// TestDiskFull builds on a disk too small: the site on a 3 MB tmpfs (refused
+// up front by the space check, and with SPACE_CHECK=0 hitting the full disk
+// while writing pages), the packed corpus on a 1 MB one, and the page list on
+// one that just holds the corpus. Each must fail with a clear message and
+// leave no temporary file and no partial page or corpus.
+func TestDiskFull(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: builds the sample site")
+	}
+	tl := newTally(t)
+	want := reference(t)
+	wantCorpus := corpusSize(t, want)
+
+	for _, c := range []struct {
+		name  string
+		args  []string
+		wants []string
+	}{
+		{"site, space check", nil, []string{"free some space"}},
+		{"site, SPACE_CHECK=0", []string{"SPACE_CHECK=0"}, []string{"no space left on device", "free some space"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := newBuild(t)
+			mountTmpfs(t, tl, b.path("site"), "3m")
+			tl.fault()
+			out, err := b.make(append([]string{"-j2", "all"}, c.args...)...)
+			t.Logf("make -j2 all %s on a 3 MB disk: %v; %d pages written\n%s", strings.Join(c.args, " "), err, b.pageCount(), out)
+			tl.noTrace(t, c.name, out)
+			if err == nil {
+				t.Fatalf("make -j2 all succeeded on a 3 MB disk")
+			}
+			for _, w := range append(c.wants, b.path("site")) {
+				if !strings.Contains(out, w) {
+					t.Errorf("the error does not say %q:\n%s", w, out)
+				}
+			}
+			if temps := checkSite(t, tl, want, b, false); len(temps) > 0 {
+				tl.lose(t, "temporary files left on the full disk: %v", temps)
+			}
+			checkCorpus(t, tl, b, b.path("data/corpus.bin"), wantCorpus)
+		})
+	}
+
+	t.Run("packed corpus", func(t *testing.T) {
+		b := newBuild(t)
+		small := b.path("small")
+		mountTmpfs(t, tl, small, "1m")
+		tl.fault()
+		corpus := filepath.Join(small, "corpus.bin")
+		out, err := b.make("-j2", "all", "CORPUS="+corpus)
+		tl.noTrace(t, "corpus on a full disk", out)
+		if err == nil {
+			t.Fatalf("make -j2 all succeeded with the corpus on a 1 MB disk:\n%s", out)
+		}
+		for _, w := range []string{corpus, "no space left on device", "free some space"} {
+			if !strings.Contains(out, w) {
+				t.Errorf("the error does not say %q:\n%s", w, out)
+			}
+		}
+		tl.checkedN(1)
+		if _, err := os.Stat(corpus); !errors.Is(err, fs.ErrNotExist) {
+			tl.lose(t, "a corpus was left on the full disk: %v", err)
+		}
+		if tmp := b.leftovers(); len(tmp) > 0 {
+			tl.lose(t, "temporary files left: %v", tmp)
+		}
+		if n := b.pageCount(); n > 0 {
+			t.Errorf("%d pages built without a corpus", n)
+		}
+	})
+
+	t.Run("page list", func(t *testing.T) {
+		b := newBuild(t)
+		small := b.path("small")
+		// Room for the corpus and its record (a 4 KB block: tmpfs counts in
+		// blocks), not for the page list.
+		mountTmpfs(t, tl, small, strconv.FormatInt((wantCorpus+4095)/4096*4096+4096, 10))
+		tl.fault()
+		corpus := filepath.Join(small, "corpus.bin")
+		out, err := b.make("-j2", "all", "CORPUS="+corpus)
+		tl.noTrace(t, "page list on a full disk", out)
+		if err == nil {
+			t.Fatalf("make -j2 all succeeded with the page list on a full disk:\n%s", out)
+		}
+		for _, w := range []string{filepath.Join(small, "pages.mk"), "no space left on device", "free some space"} {
+			if !strings.Contains(out, w) {
+				t.Errorf("the error does not say %q:\n%s", w, out)
+			}
+		}
+		checkCorpus(t, tl, b, corpus, wantCorpus)
+		if tmp := b.leftovers(); len(tmp) > 0 {
+			tl.lose(t, "temporary files left: %v", tmp)
+		}
+		if n := b.pageCount(); n > 0 {
+			t.Errorf("%d pages built without a page list", n)
+		}
+	})
+}
