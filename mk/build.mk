@@ -6,10 +6,12 @@
 BUILD_GOALS := all similar different chronological index corpus size
 SUPERVISED  := $(filter $(BUILD_GOALS) similar/%.html different/%.html chronological.html chronological-%.html,$(or $(MAKECMDGOALS),all))
 
+# Each goal's recipe is the no-op @: (make runs nothing for it), so that make
+# does not add "Nothing to be done for 'index'" once supervise has built it.
 .PHONY: $(BUILD_GOALS) supervise
-$(BUILD_GOALS): supervise ;
-similar/%.html different/%.html chronological-%.html: supervise ;
-chronological.html: supervise ;
+$(BUILD_GOALS): supervise ; @:
+similar/%.html different/%.html chronological-%.html: supervise ; @:
+chronological.html: supervise ; @:
 
 # --keep .: the site's folder must not be, or hold, the repository (nor, as
 # pagegen knows, the inputs' or the corpus's folder).
