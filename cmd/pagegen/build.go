@@ -84,8 +84,13 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 	if opts, _, _ := strings.Cut(os.Getenv("MAKEFLAGS"), " -- "); slices.Contains(strings.Fields(opts), "-j") && len(b.pageGoals()) > 0 {
 		say("make -j with no number would start every page at once: %d at a time instead (two per core); give -jN for another number", unboundedJobs)
 	}
-	if wd, moved := madeElsewhere(); moved {
-		say("paths are taken from %s (make -C): the site goes to %s", wd, filepath.Join(wd, b.Out))
+	paths := []string{b.Out, b.Poems, b.Embeddings, b.Colors, cli.Corpus}
+	if wd, moved := madeElsewhere(); moved && slices.ContainsFunc(paths, func(p string) bool { return p != "" && !filepath.IsAbs(p) }) {
+		out := b.Out
+		if !filepath.IsAbs(out) {
+			out = filepath.Join(wd, out)
+		}
+		say("relative paths are taken from %s (make -C): the site goes to %s", wd, out)
 	}
 	dirs := []string{filepath.Dir(cli.Corpus), b.Out}
 	defer removeIfLeftEmpty(&err, dirs...)()
