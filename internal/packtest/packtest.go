@@ -52,15 +52,22 @@ func Sample(t testing.TB) string {
 func Write(t testing.TB, contents *packed.Contents) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "corpus.bin")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := packed.Write(f, contents); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
+	if err := WriteFile(path, contents); err != nil {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// WriteFile writes contents to a packed corpus at path (for benchmarks'
+// corpora, made once for many tests).
+func WriteFile(path string, contents *packed.Contents) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	err = packed.Write(f, contents)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

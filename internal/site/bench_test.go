@@ -22,6 +22,7 @@ import (
 	"pagegen/internal/input"
 	"pagegen/internal/pack"
 	"pagegen/internal/packed"
+	"pagegen/internal/packtest"
 	"pagegen/internal/render"
 	"pagegen/internal/site"
 	"pagegen/internal/synth"
@@ -82,15 +83,7 @@ func packSynthetic(dir string) (string, error) {
 	}
 	contents, _ := pack.Contents(in, packed.Fingerprint{})
 	path := filepath.Join(dir, "corpus.bin")
-	f, err := os.Create(path)
-	if err != nil {
-		return "", err
-	}
-	err = packed.Write(f, contents)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return path, err
+	return path, packtest.WriteFile(path, contents)
 }
 
 // anchor is the poem of iteration i: a prime step takes the iterations all
