@@ -7,3 +7,4 @@ include mk/build.mk
 include mk/dev.mk
 include mk/bench.mk
 include mk/robustness.mk
+include mk/embeddings.mk

@@ -38,6 +38,7 @@ help:
 	@echo
 	@echo 'Targets:'
 	@echo '  all                 tools, packed corpus, every page and the index (default)'
+	@echo '  embeddings          $(EMBEDDINGS) and $(COLOR_EMBEDDINGS) from $(POEMS) with an embedding server (EMBED_*)'
 	@echo '  corpus              pack the inputs into $(CORPUS)'
 	@echo '  similar, different  every similar/ or different/ page'
 	@echo '  similar/N.html      one ordering, written to $(OUT)/similar/N.html and its chapters (likewise different/N.html)'
@@ -62,3 +63,8 @@ help:
 	@echo '  CHAPTERS=m          keep the first m chapters of each similar and different ordering'
 	@echo '  HOST=name           fit the site to a host: neocities, neocities-free, github-pages, gitlab-pages, cloudflare-pages'
 	@echo '  QUOTA, MAX_FILES, MAX_FILE_SIZE   a budget of your own (e.g. QUOTA=50G MAX_FILES=20000 MAX_FILE_SIZE=25MiB)'
+	@echo '  EMBED_URL=url       the embedding server; set, every build makes the embeddings first (make embeddings alone: http://localhost:11434)'
+	@echo '  EMBED_API=$(EMBED_API)    ollama (POST /api/embed) or openai (POST /v1/embeddings: llama.cpp, vLLM, TEI, LM Studio, OpenAI)'
+	@echo '  EMBED_MODEL=name    the model (with ollama: embeddinggemma unless set)'
+	@echo '  EMBED_BATCH=16 EMBED_JOBS=2 EMBED_TIMEOUT=60s EMBED_RETRIES=5   texts a request, requests at once, wait for a reply, retries'
+	@echo '  EMBED_API_KEY       a key, in the environment only (or OPENAI_API_KEY with EMBED_API=openai)'

@@ -120,7 +120,7 @@ func Read(opt Options) (*Corpus, error) {
 		return nil, err
 	}
 	if opt.Colors != "" {
-		if c.Colors, err = readColors(ctx, opt.Colors, c.Dimension); err != nil {
+		if c.Colors, err = readColors(ctx, opt.Colors, c.Dimension, emb); err != nil {
 			return nil, err
 		}
 	}

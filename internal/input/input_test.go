@@ -131,6 +131,11 @@ func colorsDoc(vecs map[string]string) string {
 	return "{\"embeddings\": {\n" + strings.Join(parts, ",\n") + "\n}}\n"
 }
 
+// withModel is a colours document (colorsDoc) whose metadata names model.
+func withModel(doc, model string) string {
+	return strings.Replace(doc, "{", fmt.Sprintf("{\"metadata\": {\"embedding_model\": %q},", model), 1)
+}
+
 // allColors is a vector for every palette colour, with changes (an empty
 // vector string removes the colour).
 func allColors(change map[string]string) map[string]string {
@@ -349,6 +354,8 @@ func TestReadErrors(t *testing.T) {
 			want: []string{"$C:", "NaN"}},
 		{name: "colour is a string", in: inputs{stdPoems, stdEmb, colorsDoc(allColors(map[string]string{"red": `1, "x", 1`}))},
 			want: []string{"$C:", "at embeddings.red[1]", `a string "x" where a number was expected`}},
+		{name: "colours of another model", in: inputs{stdPoems, stdEmb, withModel(colorsDoc(allColors(nil)), "other-model")},
+			want: []string{"$C was embedded with the model \"other-model\"", "poems in $E with \"test-model\"", "same model", "make embeddings"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -604,7 +611,14 @@ func TestReadContent(t *testing.T) {
 }
 
 func TestReadColors(t *testing.T) {
-	c := mustRead(t, inputs{stdPoems, stdEmb, colorsDoc(allColors(nil))}, false)
+	// The poems' model, or none named: the colours are taken.
+	for _, doc := range []string{colorsDoc(allColors(nil)), withModel(colorsDoc(allColors(nil)), "test-model")} {
+		checkColors(t, mustRead(t, inputs{stdPoems, stdEmb, doc}, false))
+	}
+}
+
+func checkColors(t *testing.T, c *Corpus) {
+	t.Helper()
 	if len(c.Colors) != len(palette.Colors) {
 		t.Fatalf("%d colours, want %d", len(c.Colors), len(palette.Colors))
 	}

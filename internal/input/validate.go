@@ -111,11 +111,13 @@ func isZero(v []float32) bool {
 }
 
 type colorsFile struct {
+	Metadata   embeddingsMeta       `json:"metadata"`
 	Embeddings map[string][]float32 `json:"embeddings"`
 }
 
-// readColors reads the colour-word embeddings, one per palette colour, in palette order.
-func readColors(ctx context.Context, path string, dim int) ([][]float32, error) {
+// readColors reads the colour-word embeddings, one per palette colour, in
+// palette order; e is the poems' embeddings, whose model they must share.
+func readColors(ctx context.Context, path string, dim int, e *embeddings) ([][]float32, error) {
 	data, err := readFile(ctx, path, "colour embeddings file (set COLOR_EMBEDDINGS= to build without colours)")
 	if err != nil {
 		return nil, err
@@ -123,6 +125,12 @@ func readColors(ctx context.Context, path string, dim int) ([][]float32, error) 
 	var f colorsFile
 	if err := decode(path, data, &f); err != nil {
 		return nil, err
+	}
+	// A file that names no model cannot be checked; two that name different
+	// ones give colours that mean nothing to the poems' vectors.
+	if m := f.Metadata.Model; m != "" && e.meta.Model != "" && m != e.meta.Model {
+		return nil, fmt.Errorf("%s was embedded with the model %q, but the poems in %s with %q: embed the poems and the colours with the same model (make embeddings writes both), or set COLOR_EMBEDDINGS= to build without colours",
+			path, escape(m), e.path, escape(e.meta.Model))
 	}
 	var problems []string
 	vecs := make([][]float32, len(palette.Colors))

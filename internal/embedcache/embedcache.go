@@ -1,0 +1,201 @@
+// Package embedcache keeps the vectors an embedding server made, by model
+// and exact text, in a file beside the embeddings: a run sends only the
+// texts that file does not have for its model, and a run that is
+// interrupted keeps every vector it got.
+//
+// The file is a header and then records, appended one reply at a time,
+// each with its length and a checksum: a record cut short by a kill or a
+// power cut is found, and dropped, by the next run.
+package embedcache
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"os"
+	"syscall"
+
+	"pagegen/internal/atomicfile"
+)
+
+// Mark begins every cache file: a file that does not is not the build's,
+// and is never written.
+const Mark = "pagegen embedding cache\n"
+
+// header is the mark and the format's version.
+const header = Mark + "v1\n"
+
+// Cache is an open cache file, and the vectors it holds for one model.
+type Cache struct {
+	path  string
+	model string
+	f     *os.File
+	vecs  map[[sha256.Size]byte][]float32
+	dim   int
+	// Torn says that the file ended in a record cut short (by a kill or a
+	// power cut), which was dropped: its text is embedded again.
+	Torn bool
+}
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// Open opens the cache at path, creating it if need be, and reads model's
+// vectors from it. The caller keeps other writers away (a lock).
+func Open(path, model string) (*Cache, error) {
+	if len(model) > math.MaxUint16 {
+		return nil, fmt.Errorf("the model's name is %d bytes long: name it in fewer than %d", len(model), math.MaxUint16)
+	}
+	if err := atomicfile.CheckOurs(path, []byte(Mark)); err != nil {
+		return nil, fmt.Errorf("%w: move it away, or give EMBEDDINGS another folder (the cache of the vectors goes beside it)", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
+	if err != nil {
+		return nil, fmt.Errorf("opening the cache: %w", err)
+	}
+	c := &Cache{path: path, model: model, f: f, vecs: map[[sha256.Size]byte][]float32{}}
+	if err := c.load(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// load reads the records of c's model, and leaves the file ready for
+// appending after the last whole record.
+func (c *Cache) load() error {
+	data, err := io.ReadAll(c.f)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", c.path, err)
+	}
+	end := len(header)
+	switch {
+	case len(data) < len(header) && bytes.HasPrefix([]byte(header), data):
+		// New, or cut short while its header was written.
+		end = 0
+	case !bytes.HasPrefix(data, []byte(header)):
+		version, _, _ := bytes.Cut(data[len(Mark):], []byte("\n"))
+		return fmt.Errorf("%s is a cache of another version of pagegen (%q): move it away to embed every text again", c.path, version)
+	default:
+		for end < len(data) {
+			n, ok := c.record(data[end:])
+			if !ok {
+				c.Torn = true
+				break
+			}
+			end += n
+		}
+	}
+	if end != len(data) || end == 0 {
+		if err := c.f.Truncate(int64(end)); err != nil {
+			return fmt.Errorf("dropping the cut-short end of %s: %w", c.path, err)
+		}
+	}
+	if _, err := c.f.Seek(int64(end), io.SeekStart); err != nil {
+		return fmt.Errorf("reading %s: %w", c.path, err)
+	}
+	if end == 0 {
+		return c.write([]byte(header))
+	}
+	return nil
+}
+
+// record reads the record at the start of b: its size, and false when it
+// is cut short or damaged. A record is its payload's length (4 bytes), the
+// payload, and the payload's CRC-32C (4 bytes); the payload is the model's
+// name (2 bytes of length, then the name), the SHA-256 of the text, the
+// vector's length (4 bytes) and its values (float32), little-endian.
+func (c *Cache) record(b []byte) (int, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	n := int(binary.LittleEndian.Uint32(b))
+	if len(b) < 4+n+4 || crc32.Checksum(b[4:4+n], crcTable) != binary.LittleEndian.Uint32(b[4+n:]) {
+		return 0, false
+	}
+	p := b[4 : 4+n]
+	if len(p) < 2 {
+		return 0, false
+	}
+	ml := int(binary.LittleEndian.Uint16(p))
+	if len(p) < 2+ml+sha256.Size+4 {
+		return 0, false
+	}
+	model := string(p[2 : 2+ml])
+	p = p[2+ml:]
+	var key [sha256.Size]byte
+	copy(key[:], p)
+	dim := int(binary.LittleEndian.Uint32(p[sha256.Size:]))
+	p = p[sha256.Size+4:]
+	if len(p) != 4*dim {
+		return 0, false
+	}
+	if model == c.model {
+		v := make([]float32, dim)
+		for i := range v {
+			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(p[4*i:]))
+		}
+		c.vecs[key] = v
+		c.dim = dim
+	}
+	return 4 + n + 4, true
+}
+
+// Get is text's vector, if the cache has it for the model.
+func (c *Cache) Get(text string) ([]float32, bool) {
+	v, ok := c.vecs[sha256.Sum256([]byte(text))]
+	return v, ok
+}
+
+// Dimension is the length of the model's vectors in the cache (of the
+// newest, were they to differ), 0 when it has none.
+func (c *Cache) Dimension() int { return c.dim }
+
+// Add appends the vectors of texts to the file, in one write, and makes
+// them the cache's.
+func (c *Cache) Add(texts []string, vecs [][]float32) error {
+	size := 0
+	for _, v := range vecs {
+		size += 4 + 2 + len(c.model) + sha256.Size + 4 + 4*len(v) + 4
+	}
+	b := make([]byte, 0, size)
+	for i, t := range texts {
+		key := sha256.Sum256([]byte(t))
+		c.vecs[key], c.dim = vecs[i], len(vecs[i])
+		start := len(b)
+		b = binary.LittleEndian.AppendUint32(b, 0) // the length, once known
+		b = binary.LittleEndian.AppendUint16(b, uint16(len(c.model)))
+		b = append(b, c.model...)
+		b = append(b, key[:]...)
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(vecs[i])))
+		for _, x := range vecs[i] {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
+		}
+		payload := b[start+4:]
+		binary.LittleEndian.PutUint32(b[start:], uint32(len(payload)))
+		b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(payload, crcTable))
+	}
+	return c.write(b)
+}
+
+func (c *Cache) write(b []byte) error {
+	if _, err := c.f.Write(b); err != nil {
+		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+			return fmt.Errorf("writing %s: %w: free some space and run make embeddings again (what was embedded before is kept)", c.path, err)
+		}
+		return fmt.Errorf("writing %s: %w", c.path, err)
+	}
+	return nil
+}
+
+// Close closes the file.
+func (c *Cache) Close() error {
+	if err := c.f.Close(); err != nil {
+		return fmt.Errorf("closing %s: %w", c.path, err)
+	}
+	return nil
+}

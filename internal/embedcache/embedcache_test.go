@@ -1,0 +1,152 @@
+package embedcache
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"pagegen/internal/atomicfile"
+)
+
+func open(t *testing.T, path, model string) *Cache {
+	t.Helper()
+	c, err := Open(path, model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func add(t *testing.T, c *Cache, texts ...string) {
+	t.Helper()
+	vecs := make([][]float32, len(texts))
+	for i, text := range texts {
+		vecs[i] = []float32{float32(len(text)), 0.5, -1}
+	}
+	if err := c.Add(texts, vecs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// has checks which texts the cache has, with the vectors add gives them.
+func has(t *testing.T, c *Cache, want []string, not ...string) {
+	t.Helper()
+	for _, text := range want {
+		if v, ok := c.Get(text); !ok || !slices.Equal(v, []float32{float32(len(text)), 0.5, -1}) {
+			t.Errorf("Get(%q) = %v, %t", text, v, ok)
+		}
+	}
+	for _, text := range not {
+		if v, ok := c.Get(text); ok {
+			t.Errorf("Get(%q) = %v; want nothing", text, v)
+		}
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".embeddings.json.cache")
+	c := open(t, path, "gemma")
+	if c.Dimension() != 0 {
+		t.Errorf("a new cache has dimension %d", c.Dimension())
+	}
+	add(t, c, "red", "a poem\nof two lines")
+	has(t, c, []string{"red", "a poem\nof two lines"})
+	c.Close()
+
+	c = open(t, path, "gemma")
+	has(t, c, []string{"red", "a poem\nof two lines"}, "a poem of two lines", "blue")
+	if c.Dimension() != 3 || c.Torn {
+		t.Errorf("dimension %d, torn %t", c.Dimension(), c.Torn)
+	}
+	add(t, c, "blue")
+	c.Close()
+
+	// Another model has none of them, and adds its own beside them.
+	other := open(t, path, "nomic")
+	has(t, other, nil, "red", "blue")
+	add(t, other, "red")
+	other.Close()
+	c = open(t, path, "gemma")
+	has(t, c, []string{"red", "a poem\nof two lines", "blue"})
+}
+
+// TestTorn: a record cut short or damaged is dropped with what follows it,
+// and the file goes on after the last whole record.
+func TestTorn(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		harm func(data []byte) []byte
+	}{
+		{"cut in the last record", func(d []byte) []byte { return d[:len(d)-5] }},
+		{"cut in the length", func(d []byte) []byte { return append(d, 1, 2) }},
+		{"a flipped bit", func(d []byte) []byte { d[len(d)-20] ^= 4; return d }},
+		{"zeros after a power cut", func(d []byte) []byte { return append(d, make([]byte, 4096)...) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "cache")
+			c := open(t, path, "m")
+			add(t, c, "one")
+			add(t, c, "two")
+			c.Close()
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, tt.harm(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c = open(t, path, "m")
+			if !c.Torn {
+				t.Error("not seen as torn")
+			}
+			has(t, c, []string{"one"})
+			add(t, c, "three")
+			c.Close()
+			c = open(t, path, "m")
+			if c.Torn {
+				t.Error("torn again after a whole write")
+			}
+			has(t, c, []string{"one", "three"})
+		})
+	}
+}
+
+// TestCutHeader: a file cut short while its header was written is a new cache.
+func TestCutHeader(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cache")
+	if err := os.WriteFile(path, []byte(header[:10]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	add(t, open(t, path, "m"), "one")
+	has(t, open(t, path, "m"), []string{"one"})
+}
+
+// TestNotOurs: a file the build did not write is refused and left as it is.
+func TestNotOurs(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		name, content, want string
+	}{
+		{"a user's file", "my notes", "move it away"},
+		{"another version", Mark + "v9\n", `another version of pagegen ("v9")`},
+	} {
+		path := filepath.Join(dir, tt.name)
+		if err := os.WriteFile(path, []byte(tt.content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Open(path, "m")
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v; want an error saying %q", tt.name, err, tt.want)
+		}
+		if tt.name == "a user's file" && !errors.Is(err, atomicfile.ErrNotOurs) {
+			t.Errorf("%s: %v is not ErrNotOurs", tt.name, err)
+		}
+		if data, _ := os.ReadFile(path); string(data) != tt.content {
+			t.Errorf("%s was changed to %q", tt.name, data)
+		}
+	}
+}
