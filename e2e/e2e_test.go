@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pagegen/internal/ordertest"
 )
 
 // root is the repository, where the Makefile is.
@@ -182,69 +183,13 @@ func readSample(t *testing.T, b *build) sample {
 	return s
 }
 
-func dot(a, b []float64) float64 {
-	s := 0.0
-	for i := range a {
-		s += a[i] * b[i]
-	}
-	return s
-}
-
-func cosine(a, b []float64) float64 {
-	na, nb := math.Sqrt(dot(a, a)), math.Sqrt(dot(b, b))
-	if na == 0 || nb == 0 {
-		return 0
-	}
-	return dot(a, b) / (na * nb)
-}
-
-// referenceSimilar is similar/N straight from the spec (0-based indices).
-func referenceSimilar(s sample, anchor int) []int {
-	seq := []int{}
-	for p := range s.vectors {
-		if p != anchor {
-			seq = append(seq, p)
-		}
-	}
-	cos := func(p int) float64 { return cosine(s.vectors[anchor], s.vectors[p]) }
-	slices.SortStableFunc(seq, func(a, b int) int {
-		switch ca, cb := cos(a), cos(b); {
-		case ca > cb:
-			return -1
-		case ca < cb:
-			return 1
-		}
-		return a - b
-	})
-	return append([]int{anchor}, seq...)
-}
-
-// referenceDifferent is different/N straight from the spec.
-func referenceDifferent(s sample, anchor int) []int {
-	seq := []int{anchor}
-	sum := slices.Clone(s.vectors[anchor])
-	taken := map[int]bool{anchor: true}
-	for len(seq) < len(s.vectors) {
-		best, low := -1, math.Inf(1)
-		for p := range s.vectors {
-			if !taken[p] {
-				if c := cosine(sum, s.vectors[p]); c < low {
-					best, low = p, c
-				}
-			}
-		}
-		seq = append(seq, best)
-		taken[best] = true
-		for k := range sum {
-			sum[k] += s.vectors[best][k]
-		}
-	}
-	return seq
-}
+// referenceSimilar and referenceDifferent are the spec's orderings of the
+// sample (0-based indices), from its embeddings file: package ordertest.
+func referenceSimilar(s sample, anchor int) []int   { return ordertest.Similar(s.vectors, anchor) }
+func referenceDifferent(s sample, anchor int) []int { return ordertest.Different(s.vectors, anchor) }
 
 var anchorRE = regexp.MustCompile(`<a name="p(\d+)" id="p(\d+)">([^<]*)</a>`)
 
-// entries reads a page's entries: the poem numbers in order and their labels.
 func entries(t *testing.T, page []byte) (ns []int, labels []string) {
 	t.Helper()
 	for _, m := range anchorRE.FindAllSubmatch(page, -1) {

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"pagegen/internal/ordertest"
 )
 
 // useLiteModel is the model scripts/sample-corpus/serve.mjs serves.
@@ -251,7 +253,7 @@ func compareEmbeddings(t *testing.T, got, want string) {
 		t.Fatalf("%s: model %q and %d vectors; %s has %q and %d", got, g.model, len(g.vectors), want, w.model, len(w.vectors))
 	}
 	for key, v := range w.vectors {
-		if c := cosine(g.vectors[key], v); !(c > 0.99999) {
+		if c := ordertest.Cos(g.vectors[key], v); !(c > 0.99999) {
 			t.Errorf("%s: the vector of %s is not %s's (cosine %.6f)", got, key, want, c)
 		}
 	}

@@ -10,27 +10,11 @@ import (
 
 	"pagegen/internal/gram"
 	"pagegen/internal/order"
+	"pagegen/internal/ordertest"
 )
 
-// ---- Reference orderings, straight from SPEC.md "Orderings (exact)", in
-// float64 from the vectors themselves (not from the Gram matrix).
-
-func dot64(a, b []float64) float64 {
-	s := 0.0
-	for k := range a {
-		s += a[k] * b[k]
-	}
-	return s
-}
-
-// cos64 is a·b / (|a||b|), and 0 when a norm is 0.
-func cos64(a, b []float64) float64 {
-	na, nb := math.Sqrt(dot64(a, a)), math.Sqrt(dot64(b, b))
-	if na == 0 || nb == 0 {
-		return 0
-	}
-	return dot64(a, b) / (na * nb)
-}
+// dot64 and cos64 are the reference's own (package ordertest).
+var dot64, cos64 = ordertest.Dot, ordertest.Cos
 
 func to64(vecs [][]float32) [][]float64 {
 	out := make([][]float64, len(vecs))
@@ -43,45 +27,16 @@ func to64(vecs [][]float32) [][]float64 {
 	return out
 }
 
-// refSimilar: anchor first, then by cos(E[N], E[p]) descending, ties to the smaller index.
-func refSimilar(e [][]float64, anchor int) []int32 {
-	c := make([]float64, len(e))
-	var rest []int32
-	for p := range e {
-		c[p] = cos64(e[anchor], e[p])
-		if p != anchor {
-			rest = append(rest, int32(p))
-		}
-	}
-	sort.SliceStable(rest, func(i, j int) bool { return c[rest[i]] > c[rest[j]] })
-	return append([]int32{int32(anchor)}, rest...)
-}
+// refSimilar and refDifferent are the spec's orderings (package ordertest).
+func refSimilar(e [][]float64, anchor int) []int32   { return int32s(ordertest.Similar(e, anchor)) }
+func refDifferent(e [][]float64, anchor int) []int32 { return int32s(ordertest.Different(e, anchor)) }
 
-// refDifferent: seq = [N], S = E[N]; repeatedly take the remaining p with the
-// smallest cos(S, E[p]), ties to the smaller index, and S += E[p].
-func refDifferent(e [][]float64, anchor int) []int32 {
-	n := len(e)
-	seq := []int32{int32(anchor)}
-	s := slices.Clone(e[anchor])
-	taken := make([]bool, n)
-	taken[anchor] = true
-	for len(seq) < n {
-		best, low := -1, 0.0
-		for p := range n { // ascending: the first strict minimum wins ties
-			if taken[p] {
-				continue
-			}
-			if c := cos64(s, e[p]); best < 0 || c < low {
-				best, low = p, c
-			}
-		}
-		seq = append(seq, int32(best))
-		taken[best] = true
-		for k := range s {
-			s[k] += e[best][k]
-		}
+func int32s(v []int) []int32 {
+	out := make([]int32, len(v))
+	for i, x := range v {
+		out[i] = int32(x)
 	}
-	return seq
+	return out
 }
 
 // ---- Exact references from the Gram matrix itself (same float32 inputs, same
