@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
-	"golang.org/x/sys/unix"
 
 	"pagegen/internal/embedding"
+	"pagegen/internal/progress"
 )
 
 // showProgress shows p until the returned stop is called: redrawn in place
@@ -36,7 +36,7 @@ func showProgress(p *embedding.Progress, interval time.Duration) (stop func()) {
 				return
 			case <-t.C:
 				if tty {
-					fmt.Print("\r\x1b[K" + fit(bar(p.Fraction(), 24)+" "+p.Line(), termWidth()-1))
+					fmt.Print("\r\x1b[K" + fit(bar(p.Fraction(), 24)+" "+p.Line(), progress.TermWidth()-1))
 				} else {
 					fmt.Printf("embed: %s\n", p.Line())
 				}
@@ -62,12 +62,4 @@ func fit(line string, width int) string {
 		return line
 	}
 	return string(r[:max(width-1, 0)]) + "…"
-}
-
-func termWidth() int {
-	ws, err := unix.IoctlGetWinsize(int(os.Stdout.Fd()), unix.TIOCGWINSZ)
-	if err != nil || ws.Col == 0 {
-		return 100
-	}
-	return int(ws.Col)
 }

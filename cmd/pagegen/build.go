@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
-	"golang.org/x/sys/unix"
 
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/exit"
@@ -209,7 +208,7 @@ func (b *BuildCmd) build(ctx context.Context, p site.Plan, locks lock.Locks) err
 	if err := writePagesMK(p, stale, b.PagesMK); err != nil {
 		return err
 	}
-	m := &progress.Monitor{Out: os.Stdout, TTY: isatty.IsTerminal(os.Stdout.Fd()), Width: termWidth(), Interval: b.Interval,
+	m := &progress.Monitor{Out: os.Stdout, TTY: isatty.IsTerminal(os.Stdout.Fd()), Width: progress.TermWidth(), Interval: b.Interval,
 		Total: p.FileCount(seqs), Stale: make(map[string]int, len(stale)), Drop: makeNoise}
 	for _, q := range stale {
 		m.Stale[q.String()] = p.Chapters(q)
@@ -442,12 +441,4 @@ func sweep(corpus, out string) error {
 		}
 	}
 	return nil
-}
-
-func termWidth() int {
-	ws, err := unix.IoctlGetWinsize(int(os.Stdout.Fd()), unix.TIOCGWINSZ)
-	if err != nil || ws.Col == 0 {
-		return 100
-	}
-	return int(ws.Col)
 }

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fatih/color"
+	"golang.org/x/sys/unix"
 
 	"pagegen/internal/bytesize"
 	"pagegen/internal/plural"
@@ -307,4 +308,14 @@ func (s Stats) Summary() string {
 		fmt.Fprintf(&b, "\n  %s: %s", f.Page, f.Err)
 	}
 	return b.String()
+}
+
+// TermWidth is the columns of the terminal on standard output, 100 when it
+// cannot tell (a log, a pipe).
+func TermWidth() int {
+	ws, err := unix.IoctlGetWinsize(int(os.Stdout.Fd()), unix.TIOCGWINSZ)
+	if err != nil || ws.Col == 0 {
+		return 100
+	}
+	return int(ws.Col)
 }
