@@ -50,7 +50,7 @@ help:
 	@echo '  test                vet and run the tests (and each fuzz target briefly)'
 	@echo '  fuzz                run the fuzz targets for FUZZTIME each (default $(FUZZTIME))'
 	@echo '  bench               the benchmark at 7,800 poems (README, Performance)'
-	@echo '  check-robustness    fault tests (bad inputs, kill -9, full disk, two makes) and their table'
+	@echo '  check-robustness    fault tests (bad inputs, kill -9, full disk, two makes, your files, hangs) and their table'
 	@echo
 	@echo 'Variables (make VAR=value ...):'
 	@echo '  POEMS=$(POEMS)'
