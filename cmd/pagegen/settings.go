@@ -82,7 +82,7 @@ func fit(c *packed.Corpus, sf SiteFlags, bf BudgetFlags, out string) (site.Plan,
 	if err != nil {
 		return site.Plan{}, exit.UsageError(err)
 	}
-	if _, err := site.New(c, s); err != nil {
+	if err := s.Check(); err != nil {
 		return site.Plan{}, exit.UsageError(err)
 	}
 	return site.Fit(c, s, b)

@@ -60,13 +60,21 @@ type Layout struct {
 	kept     int // chapters of each similar and different ordering on the site
 }
 
-// New lays out the site of c with settings s.
-func New(c *packed.Corpus, s Settings) (Layout, error) {
+// Check refuses settings that lay out no site, whatever the corpus.
+func (s Settings) Check() error {
 	if s.PerPage < 0 || s.Chapters < 0 {
-		return Layout{}, fmt.Errorf("PER_PAGE and CHAPTERS are counts: give whole numbers above 0")
+		return fmt.Errorf("PER_PAGE and CHAPTERS are counts: give whole numbers above 0")
 	}
 	if s.Chapters > 0 && s.PerPage == 0 {
-		return Layout{}, fmt.Errorf("CHAPTERS=%d needs PER_PAGE: chapters are PER_PAGE entries long (e.g. PER_PAGE=100 CHAPTERS=%d)", s.Chapters, s.Chapters)
+		return fmt.Errorf("CHAPTERS=%d needs PER_PAGE: chapters are PER_PAGE entries long (e.g. PER_PAGE=100 CHAPTERS=%d)", s.Chapters, s.Chapters)
+	}
+	return nil
+}
+
+// New lays out the site of c with settings s.
+func New(c *packed.Corpus, s Settings) (Layout, error) {
+	if err := s.Check(); err != nil {
+		return Layout{}, err
 	}
 	n := c.Len()
 	l := Layout{c: c, settings: s, per: n, count: 1, kept: 1}
