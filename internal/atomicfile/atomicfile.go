@@ -6,6 +6,7 @@ package atomicfile
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -179,28 +180,71 @@ func IsTemp(name string) bool {
 
 // Sweep removes the temporary files a killed writer left in dir (only safe
 // while no writer runs there) and returns how many it removed.
+//
+// Every build sweeps the site's folders, which hold thousands of pages, so
+// the names are read straight from getdents, unsorted, and only those of
+// temporary files are kept: os.ReadDir would allocate and sort them all,
+// the most of what a build of an up-to-date page costs.
 func Sweep(dir string) (int, error) {
-	// Not filepath.Glob: dir may hold pattern characters ([, *, ?, \).
-	entries, err := os.ReadDir(dir)
+	d, err := os.Open(dir)
 	if os.IsNotExist(err) {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, fmt.Errorf("sweeping %s: %w", dir, err)
 	}
+	defer d.Close()
+	temps, err := tempNames(int(d.Fd()))
+	if err != nil {
+		return 0, fmt.Errorf("sweeping %s: %w", dir, err)
+	}
 	n := 0
-	for _, e := range entries {
-		// Only this package's own names: another program's .x.tmp is not ours.
-		if !IsTemp(e.Name()) || e.IsDir() {
-			continue
+	for _, t := range temps {
+		// unlinkat without AT_REMOVEDIR leaves a directory of that name alone.
+		switch err := unix.Unlinkat(int(d.Fd()), t, 0); err {
+		case nil:
+			n++
+		case unix.ENOENT, unix.EISDIR:
+		default:
+			return n, fmt.Errorf("removing the leftover %s: %w", filepath.Join(dir, t), err)
 		}
-		name := filepath.Join(dir, e.Name())
-		if err := os.Remove(name); err != nil && !os.IsNotExist(err) {
-			return 0, fmt.Errorf("removing the leftover %s: %w", name, err)
-		}
-		n++
 	}
 	return n, nil
+}
+
+// tempNames reads the directory fd and returns the names in it that are
+// those of temporary files of this package's.
+func tempNames(fd int) ([]string, error) {
+	var temps []string
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := unix.Getdents(fd, buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n <= 0 {
+			return temps, nil
+		}
+		// struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name.
+		for b := buf[:n]; len(b) >= 19; {
+			reclen := int(binary.NativeEndian.Uint16(b[16:18]))
+			if reclen < 19 || reclen > len(b) {
+				return nil, errors.New("getdents returned a malformed entry")
+			}
+			name := b[19:reclen]
+			if i := bytes.IndexByte(name, 0); i >= 0 {
+				name = name[:i]
+			}
+			// Only this package's own names: another program's .x.tmp is not ours.
+			if bytes.HasPrefix(name, []byte(TempPrefix)) && IsTemp(string(name)) {
+				temps = append(temps, string(name))
+			}
+			b = b[reclen:]
+		}
+	}
 }
 
 // Same reports whether the file at path holds exactly the bytes of pieces,

@@ -289,7 +289,7 @@ func TestSweep(t *testing.T) {
 	for _, name := range []string{"site", "site [draft]", "a*b?c", `back\slash`} {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), name)
-			for _, d := range []string{"sub", ".d.tmp"} { // directories stay
+			for _, d := range []string{"sub", ".d.tmp", ".x.html.pagegen-1.tmp"} { // directories stay
 				if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 					t.Fatal(err)
 				}
@@ -303,8 +303,8 @@ func TestSweep(t *testing.T) {
 			f.WriteString("partial")
 			leftovers := []string{filepath.Base(f.Name()), ".corpus.bin.pagegen-123.tmp", ".index.html.pagegen-9.tmp"}
 			// Another program's temporary files are not ours to sweep.
-			keep := []string{"12", "12.html", "a.tmp", ".hidden", ".tmpx", ".x.tmp.html", ".embeddings.json.tmp", ".corpus.bin.123.tmp", "sub", ".d.tmp"}
-			for _, n := range slices.Concat(leftovers[1:], keep[:len(keep)-2]) {
+			keep := []string{"12", "12.html", "a.tmp", ".hidden", ".tmpx", ".x.tmp.html", ".embeddings.json.tmp", ".corpus.bin.123.tmp", "sub", ".d.tmp", ".x.html.pagegen-1.tmp"}
+			for _, n := range slices.Concat(leftovers[1:], keep[:len(keep)-3]) {
 				if err := os.WriteFile(filepath.Join(dir, n), []byte(n), 0o644); err != nil {
 					t.Fatal(err)
 				}
@@ -321,7 +321,7 @@ func TestSweep(t *testing.T) {
 			if !slices.Equal(got, keep) {
 				t.Errorf("after Sweep the directory holds %q, want %q", got, keep)
 			}
-			for _, d := range []string{"sub", ".d.tmp"} {
+			for _, d := range []string{"sub", ".d.tmp", ".x.html.pagegen-1.tmp"} {
 				if _, err := os.Stat(filepath.Join(dir, d, ".1.html.9.tmp")); err != nil {
 					t.Errorf("Sweep went into a subdirectory: %v", err)
 				}
@@ -331,6 +331,25 @@ func TestSweep(t *testing.T) {
 			}
 			f.Abort()
 		})
+	}
+	// A site's folder: more names than one read of the folder returns.
+	dir := t.TempDir()
+	var leftovers []string
+	for i := range 3000 {
+		name := fmt.Sprintf("%d.html", i)
+		if i%1000 == 999 {
+			name = fmt.Sprintf(".%d.html.pagegen-%d.tmp", i, i)
+			leftovers = append(leftovers, name)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := Sweep(dir); n != len(leftovers) || err != nil {
+		t.Errorf("Sweep of a folder of 3000 files = %d, %v; want %d, nil", n, err, len(leftovers))
+	}
+	if got := entries(t, dir); len(got) != 3000-len(leftovers) || slices.ContainsFunc(got, IsTemp) {
+		t.Errorf("after Sweep the folder of 3000 files holds %d, of which temporary files: %v", len(got), slices.ContainsFunc(got, IsTemp))
 	}
 	if n, err := Sweep(filepath.Join(t.TempDir(), "missing")); n != 0 || err != nil {
 		t.Errorf("Sweep of a missing directory = %d, %v; want 0, nil", n, err)
