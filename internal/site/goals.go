@@ -40,10 +40,13 @@ func (l Layout) Select(goals []string) ([]Seq, error) {
 		}
 	}
 	for _, g := range goals {
-		for _, q := range l.Seqs() {
-			if g == "all" || g == kindGoal(q.Kind) {
-				add(q)
+		if slices.Contains(Goals, g) {
+			for _, q := range l.Seqs() {
+				if g == "all" || g == kindGoal(q.Kind) {
+					add(q)
+				}
 			}
+			continue
 		}
 		if _, _, ok := parseName(g); !ok || g == "index.html" {
 			continue
