@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -209,7 +210,7 @@ func (b *BuildCmd) build(ctx context.Context, p site.Plan, locks lock.Locks) err
 		return err
 	}
 	m := &progress.Monitor{Out: os.Stdout, TTY: isatty.IsTerminal(os.Stdout.Fd()), Width: progress.TermWidth(), Interval: b.Interval,
-		Total: p.FileCount(seqs), Stale: make(map[string]int, len(stale)), Drop: makeNoise}
+		Total: p.FileCount(seqs), Stale: make(map[string]int, len(stale)), Drop: makeNoise()}
 	for _, q := range stale {
 		m.Stale[q.String()] = p.Chapters(q)
 	}
@@ -363,7 +364,10 @@ func removeIfLeftEmpty(err *error, dirs ...string) func() {
 
 // makeNoise is what the inner make says that the build says better: a page
 // that failed (its error and the summary name it), the targets it left.
-var makeNoise = regexp.MustCompile(`^make(\[\d+\])?: (\*\*\* \[.*\] (Error \d+|Interrupt|Terminated)|\*\*\* Waiting for unfinished jobs\.\.\.\.|\*\*\* wait: No child processes\.  Stop\.|Target '.*' not remade because of errors\.|Nothing to be done for '.*'\.|'.*' is up to date\.)$`)
+// Compiled when a build runs make, not at every start of pagegen.
+var makeNoise = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^make(\[\d+\])?: (\*\*\* \[.*\] (Error \d+|Interrupt|Terminated)|\*\*\* Waiting for unfinished jobs\.\.\.\.|\*\*\* wait: No child processes\.  Stop\.|Target '.*' not remade because of errors\.|Nothing to be done for '.*'\.|'.*' is up to date\.)$`)
+})
 
 // runMake runs the inner make with the outer one's job count and flags,
 // stopping it with SIGTERM (which make passes on to its jobs) when ctx ends.

@@ -61,7 +61,7 @@ func TestMakeNoise(t *testing.T) {
 		"make[1]: *** No rule to make target 'x'.  Stop.":                        false,
 		"pagegen: error: writing site/similar/5.html: no space left on device":   false,
 	} {
-		if got := makeNoise.MatchString(line); got != drop {
+		if got := makeNoise().MatchString(line); got != drop {
 			t.Errorf("%q dropped: %v, want %v", line, got, drop)
 		}
 	}

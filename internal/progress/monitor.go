@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -198,11 +199,12 @@ func (m *Monitor) rows(line string) int {
 	if m.Width <= 0 {
 		return 1
 	}
-	return max(1, (utf8.RuneCountInString(sgr.ReplaceAllString(line, ""))+m.Width-1)/m.Width)
+	return max(1, (utf8.RuneCountInString(sgr().ReplaceAllString(line, ""))+m.Width-1)/m.Width)
 }
 
 // sgr matches the colour and style escapes, which take no room on screen.
-var sgr = regexp.MustCompile("\x1b\\[[0-9;]*m")
+// Compiled when first needed, not at every start of pagegen.
+var sgr = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("\x1b\\[[0-9;]*m") })
 
 // clear erases the live block.
 func (m *Monitor) clear() {
