@@ -99,8 +99,12 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 		return err
 	}
 	defer locks.Release()
-	// No other build runs here now, so temporary files are leftovers of a kill.
-	if err := sweep(cli.Corpus, b.Out); err != nil {
+	// No other build runs here now, so temporary files are leftovers of a
+	// kill: beside the corpus (a corpus-pack's is as large as the corpus),
+	// and, on a whole build, which also prunes, in the site's folders. Those
+	// hold thousands of pages, too many to read for make similar/N.html; a
+	// leftover there is a hidden file that nothing takes for a page.
+	if err := sweep(cli.Corpus, b.Out, slices.Contains(b.Goals, "all")); err != nil {
 		return err
 	}
 	if err := b.pack(ctx, job); err != nil {
@@ -220,7 +224,7 @@ func (b *BuildCmd) build(ctx context.Context, p site.Plan, locks lock.Locks) err
 	// The inner make has ended and the locks are still held: temporary files
 	// now are leftovers of a page process killed mid-write.
 	if err != nil || ctx.Err() != nil {
-		sweep(p.Corpus().Path(), b.Out)
+		sweep(p.Corpus().Path(), b.Out, true)
 	}
 	// Every page written is whole: make them safe on the disk, once.
 	if err := site.EndBuild(b.Out, p.FileCount(stale)); err != nil && ctx.Err() == nil {
@@ -433,11 +437,14 @@ func makeFlags(mf string) (flags, jobs string) {
 	return flags, jobs
 }
 
-// sweep removes temporary files left by killed writers.
-func sweep(corpus, out string) error {
+// sweep removes temporary files left by killed writers beside the corpus
+// and, if inSite, in the site's folders.
+func sweep(corpus, out string, inSite bool) error {
 	dirs := []string{filepath.Dir(corpus)}
-	for _, d := range site.Dirs {
-		dirs = append(dirs, filepath.Join(out, d))
+	if inSite {
+		for _, d := range site.Dirs {
+			dirs = append(dirs, filepath.Join(out, d))
+		}
 	}
 	for _, dir := range dirs {
 		if _, err := atomicfile.Sweep(dir); err != nil && !errors.Is(err, os.ErrNotExist) {
