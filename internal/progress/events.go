@@ -92,40 +92,89 @@ func FirstLine(err error) string {
 	return line
 }
 
+// listener is the monitor's end of the socket.
+type listener struct {
+	conn   *net.UnixConn
+	events chan Event // what the page processes sent, until rest or close
+}
+
 // listen opens the monitor's socket at path and delivers events on a channel
 // until the socket is closed. An abstract socket has no file permissions,
 // so the kernel is asked for each datagram's sender (SO_PASSCRED), and only
 // those of this user's processes are taken: another local user cannot fake
 // a page's progress or failure, or put text in the summary.
-func listen(path string) (*net.UnixConn, <-chan Event, error) {
+func listen(path string) (*listener, error) {
 	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
 	if err != nil {
-		return nil, nil, fmt.Errorf("opening the progress socket: %w", err)
+		return nil, fmt.Errorf("opening the progress socket: %w", err)
 	}
 	if err := passCredentials(conn); err != nil {
 		conn.Close()
-		return nil, nil, fmt.Errorf("opening the progress socket: %w", err)
+		return nil, fmt.Errorf("opening the progress socket: %w", err)
 	}
 	conn.SetReadBuffer(4 << 20)
-	events := make(chan Event, 1024)
+	l := &listener{conn: conn, events: make(chan Event, 1024)}
 	go func() {
-		defer close(events)
-		buf := make([]byte, 64<<10)
-		oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred))
+		defer close(l.events)
+		buf, oob := buffers()
 		for {
 			n, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
 			if err != nil {
 				return
 			}
-			if !fromUs(oob[:oobn]) {
-				continue
-			}
-			if e, ok := decode(buf[:n]); ok {
-				events <- e
+			if e, ok := received(buf[:n], oob[:oobn]); ok {
+				l.events <- e
 			}
 		}
 	}()
-	return conn, events, nil
+	return l, nil
+}
+
+// rest stops the reads and returns, without waiting, the events still to
+// take: once every page process has exited, all they sent is on the
+// channel or in the socket's buffer. The socket is closed.
+func (l *listener) rest() []Event {
+	// A past deadline ends the reads at once, leaving the buffer as it is.
+	l.conn.SetReadDeadline(time.Unix(1, 0))
+	var rest []Event
+	for e := range l.events {
+		rest = append(rest, e)
+	}
+	if raw, err := l.conn.SyscallConn(); err == nil {
+		raw.Control(func(fd uintptr) {
+			buf, oob := buffers()
+			for {
+				n, oobn, _, _, err := unix.Recvmsg(int(fd), buf, oob, unix.MSG_DONTWAIT)
+				if err == unix.EINTR {
+					continue
+				}
+				if err != nil {
+					return // EAGAIN: the buffer is empty
+				}
+				if e, ok := received(buf[:n], oob[:oobn]); ok {
+					rest = append(rest, e)
+				}
+			}
+		})
+	}
+	l.conn.Close()
+	return rest
+}
+
+// close closes the socket; the channel is closed once the reads end.
+func (l *listener) close() { l.conn.Close() }
+
+// buffers are room for one datagram and its sender's credentials.
+func buffers() (buf, oob []byte) {
+	return make([]byte, 64<<10), make([]byte, unix.CmsgSpace(unix.SizeofUcred))
+}
+
+// received decodes a datagram from this user's processes.
+func received(b, oob []byte) (Event, bool) {
+	if !fromUs(oob) {
+		return Event{}, false
+	}
+	return decode(b)
 }
 
 // passCredentials has the kernel attach its sender's credentials to every

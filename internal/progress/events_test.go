@@ -54,11 +54,11 @@ func TestDecodeDropsMalformed(t *testing.T) {
 // malformed ones never reach the channel, the good ones arrive in order.
 func TestListenDropsMalformed(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "events")
-	conn, events, err := listen(path)
+	l, err := listen(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer l.close()
 	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: path, Net: "unixgram"})
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +84,7 @@ func TestListenDropsMalformed(t *testing.T) {
 	}
 	for i, w := range want {
 		select {
-		case got := <-events:
+		case got := <-l.events:
 			if got != w {
 				t.Errorf("event %d = %+v, want %+v", i, got, w)
 			}
@@ -92,9 +92,54 @@ func TestListenDropsMalformed(t *testing.T) {
 			t.Fatalf("event %d never arrived", i)
 		}
 	}
-	conn.Close()
-	for e := range events { // closed once the socket is
+	l.close()
+	for e := range l.events { // closed once the socket is
 		t.Errorf("unexpected event %+v", e)
+	}
+}
+
+// TestRest: once the senders are done, what is on the channel and in the
+// socket's buffer comes back from rest at once, every event, in order, more
+// than the channel holds; and nothing after.
+func TestRest(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events")
+	l, err := listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// The channel's 1024, one the reader holds, and some in the socket's
+	// queue (net.unix.max_dgram_qlen, 10 by default, before a send blocks).
+	const sent = 1024 + 1 + 7
+	c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	for i := range sent {
+		if _, err := c.Write(Event{Kind: Done, Page: fmt.Sprintf("similar/%d", i)}.encode()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []Event
+	for range 10 { // some taken while the build runs
+		got = append(got, <-l.events)
+	}
+	start := time.Now()
+	got = append(got, l.rest()...)
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("rest took %s", d)
+	}
+	if len(got) != sent {
+		t.Fatalf("got %d events, want %d", len(got), sent)
+	}
+	for i, e := range got {
+		if want := fmt.Sprintf("similar/%d", i); e.Page != want {
+			t.Fatalf("event %d is %s, want %s", i, e.Page, want)
+		}
+	}
+	if _, err := c.Write(Event{Kind: Start, Page: "late"}.encode()); err == nil {
+		t.Error("a send after rest reached the socket: it should be closed")
 	}
 }
 
@@ -102,11 +147,11 @@ func TestListenDropsMalformed(t *testing.T) {
 // a root test that claims another uid, which only root may) is dropped.
 func TestListenTakesOnlyThisUser(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "events")
-	conn, events, err := listen(path)
+	l, err := listen(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer l.close()
 	// Unconnected: Go sends control messages only with an address.
 	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path + ".sender", Net: "unixgram"})
 	if err != nil {
@@ -124,7 +169,7 @@ func TestListenTakesOnlyThisUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case got := <-events:
+	case got := <-l.events:
 		if got != real {
 			t.Errorf("took %+v, want only %+v", got, real)
 		}
@@ -135,12 +180,12 @@ func TestListenTakesOnlyThisUser(t *testing.T) {
 
 func TestListenOnTakenPath(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "events")
-	conn, _, err := listen(path)
+	l, err := listen(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	if _, _, err := listen(path); err == nil {
+	defer l.close()
+	if _, err := listen(path); err == nil {
 		t.Error("listening twice on one path succeeded")
 	}
 }
@@ -174,7 +219,7 @@ func TestReporterWithoutMonitor(t *testing.T) {
 // Send; sending must neither fail nor block.
 func TestReporterMonitorGone(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "events")
-	conn, _, err := listen(path)
+	l, err := listen(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +228,7 @@ func TestReporterMonitorGone(t *testing.T) {
 	if r.conn == nil {
 		t.Fatal("Dial did not connect to a listening socket")
 	}
-	conn.Close()
+	l.close()
 	done := make(chan bool)
 	go func() {
 		for range 100 {

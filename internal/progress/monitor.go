@@ -58,7 +58,7 @@ func (m *Monitor) Watch(build func(socket string, output io.Writer) error) (Stat
 	// An abstract socket (Linux): no file to place, clean up, or find a short
 	// enough path for, whatever TMPDIR is.
 	socket := fmt.Sprintf("@pagegen-progress-%d-%d", os.Getpid(), time.Now().UnixNano())
-	conn, events, err := listen(socket)
+	l, err := listen(socket)
 	if err != nil {
 		return Stats{}, err
 	}
@@ -101,7 +101,7 @@ func (m *Monitor) Watch(build func(socket string, output io.Writer) error) (Stat
 	var buildErr error
 	for finished := false; !finished || lines != nil; {
 		select {
-		case e := <-events:
+		case e := <-l.events:
 			m.event(e)
 		case l, ok := <-lines:
 			if !ok {
@@ -118,14 +118,10 @@ func (m *Monitor) Watch(build func(socket string, output io.Writer) error) (Stat
 			done = nil
 		}
 	}
-	// Every page process has exited, so its events are in the socket's
-	// buffer: read them until it has been empty a moment (a past deadline
-	// would stop the reads before the buffer is drained).
-	conn.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
-	for e := range events {
+	// Every page process has exited: what they sent is all there.
+	for _, e := range l.rest() {
 		m.event(e)
 	}
-	conn.Close()
 	m.clear()
 	m.stats.Elapsed = time.Since(m.start)
 	m.stats.UpToDate = max(0, m.stats.Total-m.todo())
