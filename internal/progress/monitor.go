@@ -285,7 +285,8 @@ func (m *Monitor) runningList() string {
 
 // Summary is the report at the end of a build.
 func (s Stats) Summary() string {
-	if s.Built == 0 && s.Failed == 0 {
+	left := s.Total - s.UpToDate - s.Built - s.Failed // make stopped before them
+	if s.Built == 0 && s.Failed == 0 && left <= 0 {
 		return fmt.Sprintf("nothing to build: %s up to date", plural.Of(s.UpToDate, "page"))
 	}
 	var b strings.Builder
@@ -297,6 +298,9 @@ func (s Stats) Summary() string {
 		fmt.Fprintf(&b, ", %.1f pages/s, %.1f MB/s", float64(s.Built)/secs, float64(s.Bytes)/1e6/secs)
 	}
 	fmt.Fprintf(&b, "; %d up to date; %d failed", s.UpToDate, s.Failed)
+	if left > 0 {
+		fmt.Fprintf(&b, "; %d not built", left)
+	}
 	const shown = 20
 	for i, f := range s.Failures {
 		if i == shown {

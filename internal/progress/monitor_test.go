@@ -458,6 +458,12 @@ func TestSummary(t *testing.T) {
 	}{
 		{"nothing built", Stats{Total: 7, UpToDate: 7, Elapsed: time.Second}, "nothing to build: 7 pages up to date"},
 		{"nothing at all", Stats{}, "nothing to build: 0 pages up to date"},
+		{"make built nothing", Stats{Total: 1, Elapsed: time.Second}, "built 0 pages (0.0 kB) in 1s; 0 up to date; 0 failed; 1 not built"},
+		{
+			"make stopped at a failure",
+			Stats{Total: 10, UpToDate: 2, Built: 3, Failed: 1, Bytes: 3e6, Elapsed: time.Second, Failures: many[:1]},
+			"built 3 pages (3.0 MB) in 1s, 3.0 pages/s, 3.0 MB/s; 2 up to date; 1 failed; 4 not built\n  similar/1.html: error 1",
+		},
 		{
 			"normal",
 			Stats{Total: 10, UpToDate: 4, Built: 6, Bytes: 12_345_678, Elapsed: 2*time.Second + 3*time.Millisecond},
