@@ -226,9 +226,13 @@ func (b *BuildCmd) build(ctx context.Context, p site.Plan, locks lock.Locks) err
 	if err != nil || ctx.Err() != nil {
 		sweep(p.Corpus().Path(), b.Out, true)
 	}
-	// Every page written is whole: make them safe on the disk, once.
-	if err := site.EndBuild(b.Out, p.FileCount(stale)); err != nil && ctx.Err() == nil {
-		return err
+	// Every page written is whole: make them safe on the disk, once. Not on
+	// Ctrl+C, which asks to stop now: the record stays, as after a small
+	// build, and the next build that ends syncs them.
+	if ctx.Err() == nil {
+		if err := site.EndBuild(b.Out, p.FileCount(stale)); err != nil {
+			return err
+		}
 	}
 	// What was built is what is no longer stale (progress events are best effort).
 	if left, err := p.Outdated(stale, b.Out); err == nil {
