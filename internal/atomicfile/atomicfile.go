@@ -273,14 +273,25 @@ func Same(path string, pieces [][]byte) bool {
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() != size {
 		return false
 	}
-	buf := make([]byte, 64<<10)
+	// The file is read in large blocks, whatever the pieces: a page's
+	// pieces are thousands of entries of a kilobyte or so, and a read per
+	// piece cost more than writing the page anew.
+	buf := make([]byte, 256<<10)
+	var have []byte // read, not yet compared
 	for _, p := range pieces {
 		for len(p) > 0 {
-			n, err := io.ReadFull(f, buf[:min(len(buf), len(p))])
-			if err != nil || !bytes.Equal(buf[:n], p[:n]) {
+			if len(have) == 0 {
+				n, err := io.ReadFull(f, buf[:min(int64(len(buf)), size)])
+				if err != nil {
+					return false
+				}
+				have, size = buf[:n], size-int64(n)
+			}
+			k := min(len(have), len(p))
+			if !bytes.Equal(have[:k], p[:k]) {
 				return false
 			}
-			p = p[n:]
+			have, p = have[k:], p[k:]
 		}
 	}
 	return true

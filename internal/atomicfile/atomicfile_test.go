@@ -380,3 +380,61 @@ func TestUmask(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdate: a file is written only when its bytes change, whatever the
+// pieces, which Same compares against the file in blocks of its own size.
+func TestUpdate(t *testing.T) {
+	// A page of 1,000 entries of 300 to 899 bytes: pieces across the blocks.
+	var page [][]byte
+	var whole []byte
+	for i := range 1000 {
+		p := bytes.Repeat([]byte{byte('a' + i%26)}, 300+i*7%600)
+		page = append(page, p, nil) // an empty piece between entries
+		whole = append(whole, p...)
+	}
+	changed := func(at int) [][]byte {
+		b := bytes.Clone(whole)
+		b[at] ^= 1
+		return [][]byte{b[:at/2], b[at/2:]}
+	}
+	for _, tc := range []struct {
+		name   string
+		before []byte // the file's bytes (nil: no file)
+		pieces [][]byte
+		write  bool
+	}{
+		{"no file", nil, page, true},
+		{"the same bytes", whole, page, false},
+		{"the same bytes, one piece", whole, [][]byte{whole}, false},
+		{"first byte differs", whole, changed(0), true},
+		{"a byte at the end of a block differs", whole, changed(256<<10 - 1), true},
+		{"a byte after a block differs", whole, changed(256 << 10), true},
+		{"last byte differs", whole, changed(len(whole) - 1), true},
+		{"the file is a byte longer", append(bytes.Clone(whole), 'x'), page, true},
+		{"the file is a byte shorter", whole[:len(whole)-1], page, true},
+		{"empty, and no pieces", []byte{}, nil, false},
+		{"empty, and one empty piece", []byte{}, [][]byte{{}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "p.html")
+			if tc.before != nil {
+				if err := os.WriteFile(path, tc.before, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wrote, err := Update(path, tc.pieces)
+			if err != nil || wrote != tc.write {
+				t.Fatalf("Update = %v, %v; want %v, nil", wrote, err, tc.write)
+			}
+			got, err := os.ReadFile(path)
+			if want := bytes.Join(tc.pieces, nil); err != nil || !bytes.Equal(got, want) {
+				t.Errorf("the file holds %d bytes (%v), want the %d of the pieces", len(got), err, len(want))
+			}
+		})
+	}
+	// A folder of that name is not the same, and is not replaced.
+	dir := t.TempDir()
+	if Same(dir, nil) {
+		t.Error("Same took a folder for an empty file")
+	}
+}
