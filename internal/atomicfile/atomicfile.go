@@ -191,10 +191,10 @@ func IsTemp(name string) bool {
 // Sweep removes the temporary files a killed writer left in dir (only safe
 // while no writer runs there) and returns how many it removed.
 //
-// Every build sweeps the site's folders, which hold thousands of pages, so
-// the names are read straight from getdents, unsorted, and only those of
-// temporary files are kept: os.ReadDir would allocate and sort them all,
-// the most of what a build of an up-to-date page costs.
+// A site's folders hold thousands of pages, so the names are read straight
+// from getdents, unsorted, and only those of temporary files are kept:
+// os.ReadDir would allocate and sort them all, which cost a whole build more
+// than finding its 15,602 pages up to date did.
 func Sweep(dir string) (int, error) {
 	d, err := os.Open(dir)
 	if os.IsNotExist(err) {
