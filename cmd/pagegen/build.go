@@ -65,6 +65,14 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 			return exit.UsageError(err)
 		}
 	}
+	letters := makeLetters(os.Getenv("MAKEFLAGS"))
+	dryRun := strings.Contains(letters, "n")
+	switch {
+	case !dryRun && strings.Contains(letters, "t"):
+		return exit.UsageError(errors.New("make -t would take the pages for built without writing them, and pagegen's build does not do that: run make to build them (make -n says how many it would)"))
+	case !dryRun && strings.Contains(letters, "q"):
+		return exit.UsageError(errors.New("make -q cannot ask pagegen's build whether the pages are up to date: make -n says how many would be built"))
+	}
 	keep := b.Keep
 	for _, f := range []string{b.Poems, b.Embeddings, b.Colors, cli.Corpus} {
 		if f != "" {
@@ -78,7 +86,7 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 		return err
 	}
 	job := b.job(cli.Corpus)
-	if dryRun(os.Getenv("MAKEFLAGS")) {
+	if dryRun {
 		return b.dryRun(job)
 	}
 	if opts, _, _ := strings.Cut(os.Getenv("MAKEFLAGS"), " -- "); slices.Contains(strings.Fields(opts), "-j") && len(b.pageGoals()) > 0 {
@@ -298,11 +306,14 @@ func (b *BuildCmd) prune(p site.Plan, built bool) error {
 	return nil
 }
 
-// dryRun reports whether make runs with -n (just print): its flag letters
-// come first in MAKEFLAGS.
-func dryRun(makeflags string) bool {
+// makeLetters are the one-letter options of the outer make (n for -n, k for
+// -k...), which GNU make puts first in MAKEFLAGS, without a dash.
+func makeLetters(makeflags string) string {
 	first, _, _ := strings.Cut(strings.TrimSpace(makeflags), " ")
-	return !strings.HasPrefix(first, "-") && strings.Contains(first, "n")
+	if strings.HasPrefix(first, "-") {
+		return ""
+	}
+	return first
 }
 
 // dryRun says what a build would do, and writes nothing.

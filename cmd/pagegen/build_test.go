@@ -34,13 +34,13 @@ func TestMakeFlags(t *testing.T) {
 	}
 }
 
-func TestDryRun(t *testing.T) {
-	for flags, want := range map[string]bool{
-		"": false, " -j2 --jobserver-auth=3,4": false, "n": true, "kn -j2": true, "rRn": true,
-		"k -- OUT=n": false, "--no-builtin-rules": false, "ks -j2 -- n=1": false,
+func TestMakeLetters(t *testing.T) {
+	for flags, want := range map[string]string{
+		"": "", " -j2 --jobserver-auth=3,4": "", "n": "n", "kn -j2": "kn", "rRn": "rRn", "t": "t", "q -- OUT=x": "q",
+		"k -- OUT=n": "k", "--no-builtin-rules": "", "ks -j2 -- n=1": "ks", " -- OUT=t": "",
 	} {
-		if got := dryRun(flags); got != want {
-			t.Errorf("dryRun(%q) = %v, want %v", flags, got, want)
+		if got := makeLetters(flags); got != want {
+			t.Errorf("makeLetters(%q) = %q, want %q", flags, got, want)
 		}
 	}
 }

@@ -43,14 +43,16 @@ func TestRun(t *testing.T) {
 		{"a build into the user's folder", build(notSite, "all"), exit.Failed, "is not a site pagegen made"},
 		{"clean of the user's folder", []string{"--corpus", corpus, "clean", "--out", notSite}, exit.Failed, "it is left as it is"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := run(context.Background(), tc.args)
-			if got := exit.Code(err); got != tc.code {
-				t.Errorf("exit status %d (%v), want %d", got, err, tc.code)
-			}
-			if tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
-				t.Errorf("error %v, want it to say %q", err, tc.want)
-			}
+		t.Run(tc.name, func(t *testing.T) { checkRun(t, tc.args, tc.code, tc.want) })
+	}
+	// make's modes that the build does not take: make passes them in MAKEFLAGS.
+	for makeflags, want := range map[string]string{
+		"t":          "make -t would take the pages for built",
+		"q -- OUT=x": "make -q cannot ask",
+	} {
+		t.Run("MAKEFLAGS="+makeflags, func(t *testing.T) {
+			t.Setenv("MAKEFLAGS", makeflags)
+			checkRun(t, build(out, "all"), exit.Usage, want)
 		})
 	}
 	if _, err := os.Stat(filepath.Join(out, "similar", "3.html")); err != nil {
@@ -58,5 +60,18 @@ func TestRun(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(notSite, "index.html")); string(b) != "my page" {
 		t.Errorf("the user's page now holds %q", b)
+	}
+}
+
+// checkRun runs pagegen with args in process, as main does, and checks the
+// exit status and that the error says want.
+func checkRun(t *testing.T, args []string, code int, want string) {
+	t.Helper()
+	err := run(context.Background(), args)
+	if got := exit.Code(err); got != code {
+		t.Errorf("exit status %d (%v), want %d", got, err, code)
+	}
+	if want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+		t.Errorf("error %v, want it to say %q", err, want)
 	}
 }
