@@ -5,7 +5,7 @@
 # or a favicon of the poet's stays), and its own files beside the corpus.
 clean: $(PAGEGEN)
 	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) clean --out $(call q,$(OUT)) --makefile $(call q,$(PAGES_MK))
-	rm -rf $(call q,$(CORPUS_PACK)) $(call q,$(PAGEGEN)) $(call q,$(BIN)/.corpus-pack.stamp) $(call q,$(BIN)/.pagegen.stamp) $(call q,$(BIN)/bench)
+	rm -rf $(call q,$(CORPUS_PACK)) $(call q,$(PAGEGEN)) $(call q,$(BIN)/.corpus-pack.stamp) $(call q,$(BIN)/.pagegen.stamp) $(call q,$(BIN)/.corpus-pack.cmd) $(call q,$(BIN)/.pagegen.cmd) $(call q,$(BIN)/bench)
 
 clean-similar:
 	rm -rf $(call q,$(OUT)/similar)

@@ -41,4 +41,4 @@ $(eval $(call tool_rule,embed))
 
 clean: clean-embed
 clean-embed:
-	rm -f $(call q,$(EMBED)) $(call q,$(BIN)/.embed.stamp)
+	rm -f $(call q,$(EMBED)) $(call q,$(BIN)/.embed.stamp) $(call q,$(BIN)/.embed.cmd)
