@@ -39,6 +39,11 @@ func TestUserFilesUntouched(t *testing.T) {
 			b.write("mysite/index.html", []byte("my index"))
 		}, func(b *build) []string { return []string{"clean", "OUT=" + b.path("mysite")} },
 			"is not a site pagegen made"},
+		{"make clean-similar of the user's own site", func(b *build) {
+			os.MkdirAll(b.path("mysite/similar"), 0o755)
+			b.write("mysite/similar/1.html", []byte("my page"))
+		}, func(b *build) []string { return []string{"clean-similar", "OUT=" + b.path("mysite")} },
+			"is not a site pagegen made"},
 		{"OUT is the inputs' folder", nil,
 			func(b *build) []string { return []string{"all", "OUT=" + b.dir} },
 			"a folder the build reads"},

@@ -7,11 +7,8 @@ clean: $(PAGEGEN)
 	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) clean --out $(call q,$(OUT)) --makefile $(call q,$(PAGES_MK))
 	rm -rf $(call q,$(CORPUS_PACK)) $(call q,$(PAGEGEN)) $(call q,$(BIN)/.corpus-pack.stamp) $(call q,$(BIN)/.pagegen.stamp) $(call q,$(BIN)/.corpus-pack.cmd) $(call q,$(BIN)/.pagegen.cmd) $(call q,$(BIN)/bench)
 
-clean-similar:
-	rm -rf $(call q,$(OUT)/similar)
-
-clean-different:
-	rm -rf $(call q,$(OUT)/different)
+clean-similar clean-different: $(PAGEGEN)
+	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) clean --out $(call q,$(OUT)) --only $(@:clean-%=%)
 
 # Fuzz targets: make test runs each briefly; make fuzz FUZZTIME=30m runs them longer.
 # The default is a count of inputs, not a time: a time can run out while Go

@@ -20,6 +20,7 @@ import (
 type CleanCmd struct {
 	Out      string `required:"" help:"Site directory (OUT)."`
 	Makefile string `help:"The site's make fragment beside the corpus (PAGES_MK)."`
+	Only     string `enum:",similar,different" default:"" help:"Remove only the similar or the different pages (make clean-similar), so that they are built again; the rest stays."`
 }
 
 // Run cleans the site (refusing a folder that is not one) and then each of
@@ -37,6 +38,14 @@ func (c *CleanCmd) Run(cli *CLI, ctx context.Context) error {
 		return err
 	}
 	defer locks.Release()
+	if c.Only != "" {
+		k := map[string]site.Kind{"similar": site.Similar, "different": site.Different}[c.Only]
+		n, err := site.CleanKind(c.Out, k)
+		if n > 0 {
+			fmt.Printf("pagegen: removed the %s pages in %s (%s)\n", c.Only, c.Out, plural.Of(n, "file"))
+		}
+		return err
+	}
 	n, err := site.Clean(c.Out)
 	if err != nil {
 		return err

@@ -42,6 +42,8 @@ func TestRun(t *testing.T) {
 		{"a goal that is no page", build(out, "similar/0.html"), exit.Usage, "similar/0.html is not a page"},
 		{"a build into the user's folder", build(notSite, "all"), exit.Failed, "is not a site pagegen made"},
 		{"clean of the user's folder", []string{"--corpus", corpus, "clean", "--out", notSite}, exit.Failed, "it is left as it is"},
+		{"clean of the similar pages in the user's folder", []string{"--corpus", corpus, "clean", "--out", notSite, "--only", "similar"}, exit.Failed, "it is left as it is"},
+		{"clean of the index alone", []string{"--corpus", corpus, "clean", "--out", out, "--only", "index"}, exit.Usage, "must be one of"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { checkRun(t, tc.args, tc.code, tc.want) })
 	}

@@ -84,6 +84,22 @@ func checkOurs(out string) error {
 // and only the names its files are given: a CNAME, a .git or a favicon of
 // the poet's stays. It returns how many files it removed.
 func Clean(out string) (int, error) {
+	return clean(out, Dirs, true)
+}
+
+// CleanKind removes the pages of one kind, similar or different, from the
+// site in out, so that the next build writes them again; the rest of the
+// site stays, and so does anything else in their folder.
+func CleanKind(out string, k Kind) (int, error) {
+	if k != Similar && k != Different {
+		return 0, fmt.Errorf("only the similar or the different pages can be cleaned apart, not the %s", kindGoal(k))
+	}
+	return clean(out, []string{Seq{Kind: k}.Ordering().Name()}, false)
+}
+
+// clean removes the site's pages in out's folders dirs and their leftovers,
+// and, if whole, the site's own records.
+func clean(out string, dirs []string, whole bool) (int, error) {
 	if _, err := os.Stat(out); errors.Is(err, fs.ErrNotExist) {
 		return 0, nil
 	}
@@ -101,15 +117,17 @@ func Clean(out string) (int, error) {
 		}
 		return nil
 	}
-	if err := pages(out, func(name string, _ fs.DirEntry) error { return remove(name) }); err != nil {
+	if err := pages(out, dirs, func(name string, _ fs.DirEntry) error { return remove(name) }); err != nil {
 		return removed, err
 	}
-	for _, name := range []string{BuildingName, legacyStamp, StampName} {
-		if err := remove(name); err != nil {
-			return removed, err
+	if whole {
+		for _, name := range []string{BuildingName, legacyStamp, StampName} {
+			if err := remove(name); err != nil {
+				return removed, err
+			}
 		}
 	}
-	for _, dir := range slices.Backward(Dirs) {
+	for _, dir := range slices.Backward(dirs) {
 		n, err := atomicfile.Sweep(filepath.Join(out, dir))
 		removed += n
 		if err != nil {

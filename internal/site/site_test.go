@@ -678,23 +678,37 @@ func left(t *testing.T, out string) []string {
 func TestClean(t *testing.T) {
 	pages := []string{site.StampName, "index.html", "chronological.html", "chronological-2.html",
 		"similar/3.html", "similar/3-2.html", "different/3.html", "similar/..3.html.pagegen-9.tmp"}
+	whole := func(out string) (int, error) { return site.Clean(out) }
+	kind := func(k site.Kind) func(string) (int, error) {
+		return func(out string) (int, error) { return site.CleanKind(out, k) }
+	}
+	othersLeft := []string{site.StampName, "chronological-2.html", "chronological.html", "different/", "different/3.html", "index.html"}
 	for _, tc := range []struct {
 		name      string
+		clean     func(out string) (int, error)
 		files, ok []string // in OUT before, and left after
 		wantErr   bool
 	}{
-		{"no site", nil, nil, false},
-		{"a whole site", pages, nil, false},
-		{"a site with the poet's files", append([]string{"CNAME", ".git/config", "similar/notes.txt", "similar/3.htm", "favicon.ico"}, pages...),
+		{"no site", whole, nil, nil, false},
+		{"a whole site", whole, pages, nil, false},
+		{"a site with the poet's files", whole, append([]string{"CNAME", ".git/config", "similar/notes.txt", "similar/3.htm", "favicon.ico"}, pages...),
 			[]string{".git/", ".git/config", "CNAME", "favicon.ico", "similar/", "similar/3.htm", "similar/notes.txt"}, false},
-		{"an unfinished build", []string{site.BuildingName, "similar/3.html"}, nil, false},
-		{"the user's own site", []string{"index.html", "similar/3.html"}, []string{"index.html", "similar/", "similar/3.html"}, true},
+		{"an unfinished build", whole, []string{site.BuildingName, "similar/3.html"}, nil, false},
+		{"the user's own site", whole, []string{"index.html", "similar/3.html"}, []string{"index.html", "similar/", "similar/3.html"}, true},
+		{"the similar pages", kind(site.Similar), pages, othersLeft, false},
+		{"the similar pages, beside the poet's notes", kind(site.Similar), append([]string{"similar/notes.txt"}, pages...),
+			append(slices.Clone(othersLeft), "similar/", "similar/notes.txt"), false},
+		{"the similar pages of the user's own site", kind(site.Similar), []string{"index.html", "similar/3.html"},
+			[]string{"index.html", "similar/", "similar/3.html"}, true},
+		{"the different pages", kind(site.Different), pages,
+			[]string{site.StampName, "chronological-2.html", "chronological.html", "index.html", "similar/", "similar/..3.html.pagegen-9.tmp", "similar/3-2.html", "similar/3.html"}, false},
+		{"the index alone", kind(site.Index), pages[:2], pages[:2], true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := plant(t, tc.files)
-			_, err := site.Clean(out)
+			_, err := tc.clean(out)
 			if (err != nil) != tc.wantErr {
-				t.Errorf("Clean = %v, want an error: %v", err, tc.wantErr)
+				t.Errorf("clean = %v, want an error: %v", err, tc.wantErr)
 			}
 			if got := left(t, out); !slices.Equal(got, tc.ok) {
 				t.Errorf("left %q, want %q", got, tc.ok)

@@ -68,7 +68,7 @@ var Dirs = []string{"", render.Similar.Name(), render.Different.Name()}
 // and returns how many it removed.
 func (l Layout) Prune(out string) (int, error) {
 	removed := 0
-	err := pages(out, func(name string, _ fs.DirEntry) error {
+	err := pages(out, Dirs, func(name string, _ fs.DirEntry) error {
 		if _, _, kept := l.Parse(name); kept {
 			return nil
 		}
@@ -81,10 +81,11 @@ func (l Layout) Prune(out string) (int, error) {
 	return removed, err
 }
 
-// pages calls fn with each regular file in out named as the site's pages are
-// (whatever the corpus and settings), by its name relative to out.
-func pages(out string, fn func(name string, e fs.DirEntry) error) error {
-	for _, dir := range Dirs {
+// pages calls fn with each regular file in out's folders dirs named as the
+// site's pages are (whatever the corpus and settings), by its name relative
+// to out.
+func pages(out string, dirs []string, fn func(name string, e fs.DirEntry) error) error {
+	for _, dir := range dirs {
 		entries, err := os.ReadDir(filepath.Join(out, dir))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -171,7 +172,7 @@ func BeginBuild(out string) (int, error) {
 			return 0, nil
 		}
 		since := fi.ModTime()
-		err := pages(out, func(name string, e fs.DirEntry) error {
+		err := pages(out, Dirs, func(name string, e fs.DirEntry) error {
 			if info, err := e.Info(); err != nil || info.ModTime().Before(since) {
 				return nil
 			}
