@@ -78,21 +78,7 @@ func TestDiskFull(t *testing.T) {
 	}
 
 	t.Run("packed corpus", func(t *testing.T) {
-		b := newBuild(t)
-		small := b.path("small")
-		mountTmpfs(t, tl, small, "1m")
-		tl.fault()
-		corpus := filepath.Join(small, "corpus.bin")
-		out, err := b.make("-j2", "all", "CORPUS="+corpus)
-		tl.noTrace(t, "corpus on a full disk", out)
-		if err == nil {
-			t.Fatalf("make -j2 all succeeded with the corpus on a 1 MB disk:\n%s", out)
-		}
-		for _, w := range []string{corpus, "no space left on device", "free some space"} {
-			if !strings.Contains(out, w) {
-				t.Errorf("the error does not say %q:\n%s", w, out)
-			}
-		}
+		b, corpus := makeOnFullCorpusDisk(t, tl, "corpus", "1m", "corpus.bin")
 		tl.checkedN(1)
 		if _, err := os.Stat(corpus); !errors.Is(err, fs.ErrNotExist) {
 			tl.lose(t, "a corpus was left on the full disk: %v", err)
@@ -106,23 +92,10 @@ func TestDiskFull(t *testing.T) {
 	})
 
 	t.Run("page list", func(t *testing.T) {
-		b := newBuild(t)
-		small := b.path("small")
 		// Room for the corpus and its record (a 4 KB block: tmpfs counts in
 		// blocks), not for the page list.
-		mountTmpfs(t, tl, small, strconv.FormatInt((wantCorpus+4095)/4096*4096+4096, 10))
-		tl.fault()
-		corpus := filepath.Join(small, "corpus.bin")
-		out, err := b.make("-j2", "all", "CORPUS="+corpus)
-		tl.noTrace(t, "page list on a full disk", out)
-		if err == nil {
-			t.Fatalf("make -j2 all succeeded with the page list on a full disk:\n%s", out)
-		}
-		for _, w := range []string{filepath.Join(small, "pages.mk"), "no space left on device", "free some space"} {
-			if !strings.Contains(out, w) {
-				t.Errorf("the error does not say %q:\n%s", w, out)
-			}
-		}
+		size := strconv.FormatInt((wantCorpus+4095)/4096*4096+4096, 10)
+		b, corpus := makeOnFullCorpusDisk(t, tl, "page list", size, "pages.mk")
 		checkCorpus(t, tl, b, corpus, wantCorpus)
 		if tmp := b.leftovers(); len(tmp) > 0 {
 			tl.lose(t, "temporary files left: %v", tmp)
@@ -131,4 +104,28 @@ func TestDiskFull(t *testing.T) {
 			t.Errorf("%d pages built without a page list", n)
 		}
 	})
+}
+
+// makeOnFullCorpusDisk runs make -j2 all with the corpus's folder on a tmpfs
+// of size, and checks that it failed saying that the disk is full and naming
+// file there, the one the build could not write (what). It returns the
+// build and the corpus's path.
+func makeOnFullCorpusDisk(t *testing.T, tl *tally, what, size, file string) (*build, string) {
+	t.Helper()
+	b := newBuild(t)
+	small := b.path("small")
+	mountTmpfs(t, tl, small, size)
+	tl.fault()
+	corpus := filepath.Join(small, "corpus.bin")
+	out, err := b.make("-j2", "all", "CORPUS="+corpus)
+	tl.noTrace(t, what+" on a full disk", out)
+	if err == nil {
+		t.Fatalf("make -j2 all succeeded with the %s on a full disk:\n%s", what, out)
+	}
+	for _, w := range []string{filepath.Join(small, file), "no space left on device", "free some space"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("the error does not say %q:\n%s", w, out)
+		}
+	}
+	return b, corpus
 }

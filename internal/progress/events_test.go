@@ -50,20 +50,28 @@ func TestDecodeDropsMalformed(t *testing.T) {
 	}
 }
 
-// TestListenDropsMalformed sends raw datagrams to the monitor's socket: the
-// malformed ones never reach the channel, the good ones arrive in order.
-func TestListenDropsMalformed(t *testing.T) {
+// listenDialed is a monitor's socket and a page process's connection to it,
+// both closed when the test ends.
+func listenDialed(t *testing.T) (*listener, *net.UnixConn) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "events")
 	l, err := listen(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.close()
+	t.Cleanup(l.close)
 	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: path, Net: "unixgram"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
+	return l, c
+}
+
+// TestListenDropsMalformed sends raw datagrams to the monitor's socket: the
+// malformed ones never reach the channel, the good ones arrive in order.
+func TestListenDropsMalformed(t *testing.T) {
+	l, c := listenDialed(t)
 	want := []Event{
 		{Kind: Start, Page: "similar/1.html"},
 		{Kind: Done, Page: "similar/1.html", Bytes: 4242},
@@ -102,16 +110,7 @@ func TestListenDropsMalformed(t *testing.T) {
 // socket's buffer comes back from rest at once, every event, in order, more
 // than the channel holds; and nothing after.
 func TestRest(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "events")
-	l, err := listen(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	l, c := listenDialed(t)
 	// The channel's 1024, one the reader holds, and some in the socket's
 	// queue (net.unix.max_dgram_qlen, 10 by default, before a send blocks).
 	const sent = 1024 + 1 + 7
