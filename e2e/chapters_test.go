@@ -84,7 +84,7 @@ func TestChapters(t *testing.T) {
 					if rank := fmt.Sprintf(" -> %*d. ", len(strconv.Itoa(n)), (c-1)*per+1); !bytes.Contains(page, []byte(rank)) {
 						t.Errorf("%s does not start at rank %d (ranks run on across chapters)", chapterName(base, c), (c-1)*per+1)
 					}
-					if say := fmt.Sprintf("chapter %d of %d", c, chapters); !bytes.Contains(page, []byte(say)) {
+					if say := fmt.Sprintf("chapter %d: poems %d to %d", c, (c-1)*per+1, c*per); !bytes.Contains(page, []byte(say)) {
 						t.Errorf("%s does not say %q", chapterName(base, c), say)
 					}
 				}

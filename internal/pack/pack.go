@@ -117,9 +117,11 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// Timeline places each poem on the 0..80 bar: by date from the earliest (0) to
-// the latest (80) poem when the collection has dates, undated poems at 0; by
-// position in the collection when it has none.
+// Timeline places each poem on the 0..80 bar. When the collection has dates,
+// the bar runs from the first day of the earliest poem's year (0) to the last
+// day of the newest poem's year (80), in UTC, so that a poem added in the
+// newest poem's year moves no other bar; undated poems are at 0. When it has
+// none, by position in the collection.
 func Timeline(poems []input.Poem) []int {
 	bars := make([]int, len(poems))
 	var first, last time.Time
@@ -134,15 +136,21 @@ func Timeline(poems []input.Poem) []int {
 			last = p.Date
 		}
 	}
-	span := seconds(last, first)
+	if first.IsZero() {
+		for i := range poems {
+			bars[i] = render.Columns // a single poem is the whole timeline
+			if len(poems) > 1 {
+				bars[i] = scale(float64(i), float64(len(poems)-1))
+			}
+		}
+		return bars
+	}
+	start := time.Date(first.UTC().Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+	end := time.Date(last.UTC().Year()+1, 1, 1, 0, 0, 0, 0, time.UTC)
+	span := seconds(end, start)
 	for i, p := range poems {
-		switch {
-		case first.IsZero() && len(poems) > 1:
-			bars[i] = scale(float64(i), float64(len(poems)-1))
-		case first.IsZero() || (!p.Date.IsZero() && span == 0):
-			bars[i] = render.Columns
-		case !p.Date.IsZero():
-			bars[i] = scale(seconds(p.Date, first), span)
+		if !p.Date.IsZero() {
+			bars[i] = scale(seconds(p.Date, start), span)
 		}
 	}
 	return bars

@@ -10,8 +10,13 @@ import (
 	"pagegen/internal/palette"
 )
 
+// day reads a date, or a date and time in RFC 3339.
 func day(s string) time.Time {
-	t, err := time.Parse("2006-01-02", s)
+	layout := "2006-01-02"
+	if len(s) > len(layout) {
+		layout = time.RFC3339
+	}
+	t, err := time.Parse(layout, s)
 	if err != nil {
 		panic(err)
 	}
@@ -26,11 +31,14 @@ func TestTimeline(t *testing.T) {
 	}{
 		{"one undated poem", []string{""}, []int{80}},
 		{"undated: by position", []string{"", "", "", "", ""}, []int{0, 20, 40, 60, 80}},
-		{"dated: earliest 0, latest 80", []string{"2020-01-01", "2020-01-03", "2020-01-05"}, []int{0, 40, 80}},
-		{"out of order", []string{"2020-01-05", "2020-01-01", "2020-01-02"}, []int{80, 0, 20}},
-		{"undated in a dated corpus: 0", []string{"2020-01-01", "", "2021-01-01"}, []int{0, 0, 80}},
+		{"a year, from its first day to its last", []string{"2021-01-01", "2021-07-02T12:00:00Z", "2021-12-31T23:59:59Z"}, []int{0, 40, 80}},
+		{"out of order", []string{"2021-12-31", "2021-01-01", "2021-07-02T12:00:00Z"}, []int{80, 0, 40}},
+		{"undated in a dated corpus: 0", []string{"2020-01-01", "", "2021-01-01"}, []int{0, 0, 40}},
 		{"centuries apart", []string{"1609-01-01", "1750-01-01", "1900-01-01", "2024-01-01"}, []int{0, 27, 56, 80}},
-		{"all on one day: full bars", []string{"2020-01-01", "2020-01-01"}, []int{80, 80}},
+		{"all on one day: the day's place in its year", []string{"2021-07-02T12:00:00Z", "2021-07-02T12:00:00Z"}, []int{40, 40}},
+		// The newest poem's year runs to its end: a poem added in it moves no other bar.
+		{"before a poem of the newest year", []string{"2020-03-01", "2021-05-01"}, []int{7, 53}},
+		{"after it", []string{"2020-03-01", "2021-05-01", "2021-12-01"}, []int{7, 53, 77}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

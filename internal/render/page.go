@@ -9,7 +9,7 @@ import (
 // FormatVersion is the version of the pages' bytes for given entries: raise
 // it with any change to what this package writes, so that every site built
 // before is rebuilt (TestFormatVersion fails until it is raised).
-const FormatVersion = 3
+const FormatVersion = 4
 
 // Kind is one of the two orderings a page can show.
 type Kind int
@@ -48,44 +48,44 @@ type Links struct {
 	Next   string // the next chapter
 }
 
-// Part places one file in its sequence: chapter Number of Count (Count 1 is
-// the whole sequence on one page), its first entry at rank First of Total.
-// Kept > 0 marks the last chapter a capped site keeps: the site has the first
-// Kept chapters of the sequence's Count.
+// Part places one file in its sequence: chapter Number (when the sequence is
+// Chaptered; else the whole sequence on one page), its first entry at rank
+// First. Kept > 0 marks the last chapter of an ordering that a capped site
+// keeps: the site has its first Kept poems. A part says nothing that moves
+// with every new poem (no collection total, no count of the chapters the
+// whole sequence would have), so that a page whose entries did not change
+// keeps its bytes.
 type Part struct {
-	Number, Count int
-	First, Total  int
-	Kept          int
-	Links         Links
+	Chaptered bool
+	Number    int
+	First     int
+	Kept      int
+	Links     Links
 }
-
-func (p Part) chaptered() bool { return p.Count > 1 }
 
 // title adds the chapter to a page's title.
 func (p Part) title(t string) string {
-	if !p.chaptered() {
+	if !p.Chaptered {
 		return t
 	}
-	return fmt.Sprintf("%s, chapter %d of %d", t, p.Number, p.Count)
+	return fmt.Sprintf("%s, chapter %d", t, p.Number)
 }
 
 // nav is the chapter line: where this chapter is in the sequence and the
 // links to its neighbours.
 func (p Part) nav(entries int) string {
-	if !p.chaptered() {
+	if !p.Chaptered {
 		return ""
 	}
-	s := fmt.Sprintf("chapter %d of %d: poems %d to %d of %d", p.Number, p.Count, p.First, p.First+entries-1, p.Total)
+	s := fmt.Sprintf("chapter %d: poems %d to %d", p.Number, p.First, p.First+entries-1)
 	if p.Links.Prev != "" {
 		s += fmt.Sprintf(` | <a href="%s">&lt; previous</a>`, p.Links.Prev)
 	}
 	if p.Links.Next != "" {
 		s += fmt.Sprintf(` | <a href="%s">next &gt;</a>`, p.Links.Next)
 	}
-	if p.Kept == 1 {
-		s += fmt.Sprintf("<br>\nThis site keeps the first chapter of each ordering; every poem is on the %s.", link(p.Links.Chrono, "pages by date"))
-	} else if p.Kept > 0 {
-		s += fmt.Sprintf("<br>\nThis site keeps the first %d chapters of each ordering; every poem is on the %s.",
+	if p.Kept > 0 {
+		s += fmt.Sprintf("<br>\nThis site keeps the first %d poems of each ordering; every poem is on the %s.",
 			p.Kept, link(p.Links.Chrono, "pages by date"))
 	}
 	return s

@@ -164,7 +164,7 @@ func (l Layout) Span(q Seq, c int) (lo, hi int) {
 // to the chapter's own folder.
 func (l Layout) Part(q Seq, c int) render.Part {
 	lo, _ := l.Span(q, c)
-	p := render.Part{Number: c, Count: l.count, First: lo + 1, Total: l.c.Len()}
+	p := render.Part{Chaptered: l.count > 1, Number: c, First: lo + 1}
 	if q.Kind == Index {
 		return p
 	}
@@ -185,8 +185,8 @@ func (l Layout) Part(q Seq, c int) render.Part {
 	}
 	if c < l.Chapters(q) {
 		p.Links.Next = own(c + 1)
-	} else if c < l.count {
-		p.Kept = l.kept
+	} else if q.Kind != Chrono && l.Limit() < l.c.Len() {
+		p.Kept = l.Limit()
 	}
 	return p
 }
