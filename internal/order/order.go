@@ -100,18 +100,58 @@ func selectFirst(row []float32, skip, k int, before func(a, b int32) int) []int3
 // The walk stops after limit poems (all when limit >= N): the exact prefix of
 // the whole walk, at O(limit·n).
 func Different(g Gram, anchor, limit int) []int32 {
+	seq, _ := Walk(g, anchor, limit)
+	return seq
+}
+
+// Walk is Different with the score each poem had when the walk took it:
+// wins[s] is seq[s]'s (wins[0], the anchor's, is 0). They are what WouldTake
+// compares a new poem with.
+func Walk(g Gram, anchor, limit int) (seq []int32, wins []float64) {
 	n := min(max(limit, 1), g.N)
-	seq := make([]int32, 1, n)
+	seq = make([]int32, 1, n)
+	wins = make([]float64, 1, n)
 	seq[0] = int32(anchor)
 	// Taken poems score +Inf, which no row can lower, so they are never the minimum.
 	score := make([]float64, g.N)
 	score[anchor] = math.Inf(1)
 	for chosen := anchor; len(seq) < n; {
 		chosen = raise(score, g.Row(chosen), g.Norms[chosen])
+		wins = append(wins, score[chosen])
 		score[chosen] = math.Inf(1)
 		seq = append(seq, int32(chosen))
 	}
-	return seq
+	return seq, wins
+}
+
+// Enters reports whether poem x, which the similar ordering seq (anchor
+// first) was laid out without, would be in it: it comes before the last.
+func Enters(g Gram, seq []int32, x int) bool {
+	if len(seq) < 2 {
+		return false // the anchor alone
+	}
+	row, last := g.Row(int(seq[0])), seq[len(seq)-1]
+	return row[x] > row[last] || (row[x] == row[last] && int32(x) < last)
+}
+
+// WouldTake reports the first step at which the walk seq, with its winning
+// scores wins (see Walk), would have taken poem x had x been a candidate; ok
+// is false when it never would within seq, which then stays the walk's exact
+// prefix with x in the collection. x's running score is the sum the walk
+// keeps for it, the same float64 operations in the same order (its own Gram
+// row: the matrix is symmetric to the bit), so the answer is exact, ties
+// going to the smaller index as in the walk. O(len(seq)).
+func WouldTake(g Gram, seq []int32, wins []float64, x int) (step int, ok bool) {
+	row := g.Row(x)
+	score := 0.0
+	for s := 1; s < len(seq); s++ {
+		c := seq[s-1]
+		score += float64(g.Norms[c] * float64(row[c]))
+		if score < wins[s] || (score == wins[s] && int32(x) < seq[s]) {
+			return s, true
+		}
+	}
+	return 0, false
 }
 
 // raise adds w·row[p] to every score and returns the index of the lowest

@@ -489,3 +489,106 @@ func BenchmarkDifferent600(b *testing.B) {
 		i++
 	}
 }
+
+// without is g with poem x taken out: the same cosines, poems after x one
+// index lower, as a collection without x would have them.
+func without(g order.Gram, x int) order.Gram {
+	n := g.N - 1
+	h := order.Gram{N: n, Cos: make([]float32, 0, n*n), Norms: slices.Delete(slices.Clone(g.Norms), x, x+1)}
+	for i := range g.N {
+		if i != x {
+			h.Cos = append(h.Cos, slices.Delete(slices.Clone(g.Row(i)), x, x+1)...)
+		}
+	}
+	return h
+}
+
+// TestNewPoem checks Enters and WouldTake, what the build asks to know
+// whether a new poem changes a capped ordering, against the orderings laid
+// out again with the poem: for every corpus (ties, duplicates, zero
+// vectors), poem, anchor and cap, they say yes exactly when the capped
+// ordering with the poem differs from the one without it, and WouldTake
+// names the step where the two walks part.
+func TestNewPoem(t *testing.T) {
+	checked, entered, taken := 0, 0, 0
+	for _, c := range corpora() {
+		g := makeGram(c.vecs)
+		for x := 0; x < g.N; x += max(1, g.N/9) {
+			h := without(g, x)
+			at := func(p int32) int32 { // from h's indices to g's
+				if int(p) >= x {
+					return p + 1
+				}
+				return p
+			}
+			for anchor := 0; anchor < g.N; anchor += max(1, g.N/11) {
+				if anchor == x {
+					continue
+				}
+				ha := anchor
+				if anchor > x {
+					ha--
+				}
+				for _, limit := range []int{1, 2, 5, g.N / 3, g.N - 1} {
+					if limit < 1 || limit > h.N {
+						continue
+					}
+					checked++
+					sim, seq := order.Similar(g, anchor, limit), order.Similar(h, ha, limit)
+					mapped := make([]int32, len(seq))
+					for i, p := range seq {
+						mapped[i] = at(p)
+					}
+					if got, want := order.Enters(g, mapped, x), !slices.Equal(sim, mapped); got != want {
+						t.Fatalf("%s: similar/%d capped at %d, poem %d added: Enters says %v, the ordering changed: %v", c.name, anchor, limit, x, got, want)
+					} else if got {
+						entered++
+					}
+					walk := order.Different(g, anchor, limit)
+					hseq, wins := order.Walk(h, ha, limit)
+					for i, p := range hseq {
+						hseq[i] = at(p)
+					}
+					step, took := order.WouldTake(g, hseq, wins, x)
+					parted := slices.IndexFunc(walk, func(p int32) bool { return p == int32(x) })
+					if took != (parted >= 0) || (took && step != parted) {
+						t.Fatalf("%s: different/%d capped at %d, poem %d added: WouldTake says step %d (%v); the walk with it takes it at %d", c.name, anchor, limit, x, step, took, parted)
+					}
+					if took {
+						taken++
+					} else if !slices.Equal(walk, hseq) {
+						t.Fatalf("%s: different/%d capped at %d: poem %d not taken, yet the walk changed", c.name, anchor, limit, x)
+					}
+				}
+			}
+		}
+	}
+	// The cases must include both answers, or the test proves nothing.
+	if entered == 0 || taken == 0 || entered == checked || taken == checked {
+		t.Fatalf("%d cases: the poem entered %d similar orderings and was taken by %d walks: want some of each, and not all", checked, entered, taken)
+	}
+	t.Logf("%d cases: entered %d similar orderings, taken by %d walks", checked, entered, taken)
+}
+
+// TestWalkWins checks that Walk's winning scores are the scores the spec's
+// walk gives each pick when it takes it.
+func TestWalkWins(t *testing.T) {
+	for _, c := range corpora() {
+		g := makeGram(c.vecs)
+		for anchor := 0; anchor < g.N; anchor += max(1, g.N/5) {
+			seq, wins := order.Walk(g, anchor, g.N)
+			if !slices.Equal(seq, order.Different(g, anchor, g.N)) || len(wins) != len(seq) || wins[0] != 0 {
+				t.Fatalf("%s: Walk from %d is not Different's walk, or its wins are not one per pick", c.name, anchor)
+			}
+			for s := 1; s < len(seq); s++ {
+				want := 0.0
+				for _, ch := range seq[:s] {
+					want += float64(g.Norms[ch] * float64(g.Row(int(ch))[seq[s]]))
+				}
+				if wins[s] != want {
+					t.Fatalf("%s: walk from %d, step %d: win %v, the sum of the rows taken is %v", c.name, anchor, s, wins[s], want)
+				}
+			}
+		}
+	}
+}
