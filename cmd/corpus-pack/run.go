@@ -70,7 +70,11 @@ func packCorpus(ctx context.Context, cli *CLI) error {
 	if ctx.Err() != nil {
 		return exit.ErrInterrupted
 	}
-	contents, t := pack.Contents(c, fp)
+	prev := job.Previous()
+	contents, t := pack.Contents(c, fp, prev)
+	if prev != nil {
+		prev.Close()
+	}
 	if ctx.Err() != nil {
 		return exit.ErrInterrupted
 	}
@@ -78,13 +82,21 @@ func packCorpus(ctx context.Context, cli *CLI) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("corpus-pack: packed %d poems (%d-d) into %s (%.1f MB) in %.2fs: read %.2fs, gram %.2fs, render %.2fs\n",
+	fmt.Printf("corpus-pack: packed %d poems (%d-d) into %s (%.1f MB) in %.2fs: read %.2fs, gram %.2fs, render %.2fs%s\n",
 		len(c.Poems), c.Dimension, cli.Out, float64(size)/1e6, time.Since(start).Seconds(),
-		read.Seconds(), t.Gram.Seconds(), t.Render.Seconds())
+		read.Seconds(), t.Gram.Seconds(), t.Render.Seconds(), keptNote(t, len(c.Poems)))
 	if fresh {
 		return nil // a pipe is read again next time: no record
 	}
 	return job.Record(fp, start)
+}
+
+// keptNote says what was kept of the corpus packed before, if anything.
+func keptNote(t pack.Timing, n int) string {
+	if t.KeptRows == 0 && t.KeptEntries == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (kept the cosines of %d and the HTML of %d of the %d poems from the corpus packed before)", t.KeptRows, t.KeptEntries, n)
 }
 
 // write puts the packed corpus in place atomically, flushed to disk.

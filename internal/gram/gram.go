@@ -16,6 +16,11 @@ import (
 // Lanes is the number of partial sums a dot product keeps; element k goes to lane k%Lanes.
 const Lanes = 8
 
+// Method names the arithmetic of Norms, Dot and Matrix: raise it with any
+// change to the bits they return, so that no norm or cosine computed before
+// is kept (corpus-pack keeps those of unchanged vectors).
+const Method = 1
+
 // Dot is a·b accumulated in float64 in Lanes lanes, reduced pairwise.
 func Dot(a, b []float32) float64 { return dot(a, b) }
 
@@ -69,10 +74,15 @@ func Norms(vecs [][]float32) []float64 {
 
 // Cosine returns cos(a,b) = a·b / (|a||b|), and 0 when a norm is 0.
 func Cosine(a, b []float32, na, nb float64) float64 {
+	return cosine(Dot(a, b), na, nb)
+}
+
+// cosine is a·b / (|a||b|) from the dot product, and 0 when a norm is 0.
+func cosine(dot, na, nb float64) float64 {
 	if na == 0 || nb == 0 {
 		return 0
 	}
-	return Dot(a, b) / (na * nb)
+	return dot / (na * nb)
 }
 
 // tile is the side of the square blocks the matrix is computed in, so that
@@ -84,14 +94,7 @@ const tile = 32
 func Matrix(vecs [][]float32, norms []float64) []float32 {
 	n := len(vecs)
 	g := make([]float32, n*n)
-	// float64 copies: converted once here instead of in every dot product.
-	wide := make([][]float64, n)
-	for i, v := range vecs {
-		wide[i] = make([]float64, len(v))
-		for k, x := range v {
-			wide[i][k] = float64(x)
-		}
-	}
+	wide := widen(vecs)
 	blocks := (n + tile - 1) / tile
 	// Jobs are the blocks on or above the diagonal, handed out in order.
 	type job struct{ bi, bj int }
@@ -109,14 +112,75 @@ func Matrix(vecs [][]float32, norms []float64) []float32 {
 			je := min(j0+tile, n)
 			dots(wide[i], wide[js:je], out[:])
 			for j := js; j < je; j++ {
-				c := 0.0
-				if norms[i] != 0 && norms[j] != 0 {
-					c = out[j-js] / (norms[i] * norms[j])
-				}
-				g[i*n+j], g[j*n+i] = float32(c), float32(c)
+				c := float32(cosine(out[j-js], norms[i], norms[j]))
+				g[i*n+j], g[j*n+i] = c, c
 			}
 		}
 		return nil
 	})
 	return g
+}
+
+// Update is Matrix(vecs, norms) for vecs of which some have their cosines
+// in an earlier matrix old of oldN vectors: from[i] is the index in old of a
+// vector equal to vecs[i], or -1. A cosine is a pure function of its two
+// vectors, so those of two such vectors are copied, and only the others
+// computed: a new vector costs one row, not the whole matrix.
+func Update(vecs [][]float32, norms []float64, old []float32, oldN int, from []int) []float32 {
+	n := len(vecs)
+	g := make([]float32, n*n)
+	var fresh []int
+	workers.Run(n, runtime.GOMAXPROCS(0), func(i int) error {
+		if from[i] < 0 {
+			return nil
+		}
+		src, row := old[from[i]*oldN:(from[i]+1)*oldN], g[i*n:(i+1)*n]
+		for j, fj := range from {
+			if fj >= 0 {
+				row[j] = src[fj]
+			}
+		}
+		return nil
+	})
+	for i, f := range from {
+		if f < 0 {
+			fresh = append(fresh, i)
+		}
+	}
+	if len(fresh) == 0 {
+		return g
+	}
+	wide := widen(vecs)
+	// A new vector's worker writes its row, and its column where the row is
+	// an old vector's: another new vector's row writes the rest of it.
+	workers.Run(len(fresh), runtime.GOMAXPROCS(0), func(k int) error {
+		a := fresh[k]
+		var out [tile]float64
+		for j0 := 0; j0 < n; j0 += tile {
+			je := min(j0+tile, n)
+			dots(wide[a], wide[j0:je], out[:])
+			for j := j0; j < je; j++ {
+				c := float32(cosine(out[j-j0], norms[a], norms[j]))
+				g[a*n+j] = c
+				if from[j] >= 0 {
+					g[j*n+a] = c
+				}
+			}
+		}
+		return nil
+	})
+	return g
+}
+
+// widen makes float64 copies of vecs, converted once here instead of in
+// every dot product.
+func widen(vecs [][]float32) [][]float64 {
+	wide := make([][]float64, len(vecs))
+	for i, v := range vecs {
+		wide[i] = make([]float64, len(v))
+		for k, x := range v {
+			wide[i][k] = float64(x)
+		}
+	}
+	return wide
 }

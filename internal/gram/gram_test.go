@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 )
 
@@ -284,5 +285,48 @@ func BenchmarkMatrix(b *testing.B) {
 	norms := Norms(vecs)
 	for b.Loop() {
 		Matrix(vecs, norms)
+	}
+}
+
+// TestUpdate: the matrix of a collection that gained, lost, reordered and
+// duplicated vectors since an earlier one, its kept cosines copied from
+// that one, is bit for bit the matrix computed whole, whatever the workers.
+func TestUpdate(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, tc := range []struct {
+		name        string
+		oldN, fresh int
+	}{{"nothing new", 50, 0}, {"one new", 50, 1}, {"ten new", 70, 10}, {"all new", 20, 20}, {"empty before", 0, 9}} {
+		t.Run(tc.name, func(t *testing.T) {
+			old := corpus(uint64(tc.oldN+1), tc.oldN, 24)
+			if tc.oldN > 5 {
+				old[3] = make([]float32, 24) // a zero vector
+				old[4] = old[2]              // a duplicate
+			}
+			oldG := Matrix(old, Norms(old))
+			// The new collection: the old vectors but a few, shuffled, and the fresh ones among them.
+			var vecs [][]float32
+			var from []int
+			for i := range old {
+				if i%7 != 5 {
+					vecs, from = append(vecs, old[i]), append(from, i)
+				}
+			}
+			for range tc.fresh {
+				at := r.IntN(len(vecs) + 1)
+				vecs = slices.Insert(vecs, at, randVec(r, 24))
+				from = slices.Insert(from, at, -1)
+			}
+			r.Shuffle(len(vecs), func(i, j int) { vecs[i], vecs[j] = vecs[j], vecs[i]; from[i], from[j] = from[j], from[i] })
+			norms := Norms(vecs)
+			want := Matrix(vecs, norms)
+			for _, procs := range []int{1, 3} {
+				var got []float32
+				withProcs(procs, func() { got = Update(vecs, norms, oldG, tc.oldN, from) })
+				if k, ok := sameBits(got, want); !ok || len(got) != len(want) {
+					t.Fatalf("GOMAXPROCS %d: %d entries, want %d; first difference at %d", procs, len(got), len(want), k)
+				}
+			}
+		})
 	}
 }

@@ -44,7 +44,7 @@ func TestGoldenPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	contents, _ := pack.Contents(c, packed.Fingerprint{1})
+	contents, _ := pack.Contents(c, packed.Fingerprint{1}, nil)
 	pc, err := packed.Open(packtest.Write(t, contents))
 	if err != nil {
 		t.Fatal(err)

@@ -5,10 +5,13 @@ package pack
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"runtime"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"pagegen/internal/bytesize"
@@ -20,52 +23,146 @@ import (
 	"pagegen/internal/workers"
 )
 
-// Timing says where corpus-pack spent its time.
+// Timing says where corpus-pack spent its time, and what it kept of the
+// corpus packed before.
 type Timing struct {
 	Gram, Render time.Duration
+	KeptRows     int // vectors whose cosines were kept
+	KeptEntries  int // poems whose HTML was kept
 }
 
-// Contents computes everything the packed corpus holds for c.
-func Contents(c *input.Corpus, fp packed.Fingerprint) (*packed.Contents, Timing) {
+// Contents computes everything the packed corpus holds for c. prev, the
+// corpus packed before (verified whole; nil for none), lends what it already
+// holds: the cosines of the vectors it has, and the HTML of the poems
+// rendered from the same inputs. A poem added to a large collection then
+// costs one row of the Gram matrix and one entry, not all of them.
+func Contents(c *input.Corpus, fp packed.Fingerprint, prev *packed.Corpus) (*packed.Contents, Timing) {
 	var t Timing
-	vecs := make([][]float32, len(c.Poems))
+	n := len(c.Poems)
+	vecs := make([][]float32, n)
+	sums := make([]packed.Sums, n)
 	for i := range c.Poems {
 		vecs[i] = c.Poems[i].Vector
+		sums[i].Vector = VectorSum(vecs[i])
 	}
 	start := time.Now()
 	norms := gram.Norms(vecs)
+	var g []float32
+	var from []int
+	if from, t.KeptRows = kept(prev, vecs, sums); t.KeptRows == 0 {
+		g = gram.Matrix(vecs, norms)
+	} else {
+		g = gram.Update(vecs, norms, prev.Gram(), prev.Len(), from)
+	}
 	out := &packed.Contents{
 		Fingerprint: fp,
 		Dim:         c.Dimension,
 		Norms:       norms,
 		Vectors:     vecs,
-		Gram:        gram.Matrix(vecs, norms),
-		Poems:       make([]packed.Poem, len(c.Poems)),
+		Gram:        g,
+		Poems:       make([]packed.Poem, n),
 		Chrono:      Chronology(c.Poems),
 	}
 	t.Gram = time.Since(start)
 	start = time.Now()
 	colors := Colors(c, norms)
 	bars := Timeline(c.Poems)
-	width := render.RankWidth(len(c.Poems))
-	numWidth := render.RankWidth(c.Poems[len(c.Poems)-1].N)
+	width := render.RankWidth(n)
+	numWidth := render.RankWidth(c.Poems[n-1].N)
+	rendered := map[packed.Sum]int{} // the poems of prev by what they were rendered from
+	if prev != nil {
+		for i := range prev.Len() {
+			rendered[prev.Sums(i).Input] = i
+		}
+	}
+	var keptEntries atomic.Int64
 	// Each entry is rendered on its own, so the cores share them out.
-	workers.Run(len(c.Poems), runtime.GOMAXPROCS(0), func(i int) error {
+	workers.Run(n, runtime.GOMAXPROCS(0), func(i int) error {
 		p := &c.Poems[i]
 		rp := render.Poem{
 			N: p.N, Label: p.Label(), Date: p.Date, ContentWarning: p.ContentWarning,
 			Golden: p.Golden, Content: p.Content, Color: palette.Colors[colors[i]].Hex, Bar: bars[i],
+		}
+		sums[i].Input = inputSum(rp, width, numWidth)
+		if j, ok := rendered[sums[i].Input]; ok {
+			out.Poems[i] = packed.Poem{N: uint32(p.N), Label: slices.Clone(prev.Label(j)), Entry: slices.Clone(prev.Entry(j)),
+				Index: slices.Clone(prev.IndexLine(j)), Sums: sums[i]}
+			out.Poems[i].Sums.Shown = prev.Sums(j).Shown
+			keptEntries.Add(1)
+			return nil
 		}
 		out.Poems[i] = packed.Poem{
 			N:     uint32(p.N),
 			Label: []byte(render.Escape(render.OneLine(rp.Label))),
 			Entry: render.Entry(rp, width),
 			Index: render.IndexLine(rp, numWidth),
+			Sums:  sums[i],
 		}
+		out.Poems[i].Sums.Shown = ShownSum(out.Poems[i].Label, out.Poems[i].Entry)
 		return nil
 	})
+	t.KeptEntries = int(keptEntries.Load())
 	t.Render = time.Since(start)
 	return out, t
+}
+
+// kept finds for each vector a poem of prev with the same one (its index
+// there, or -1), and counts them.
+func kept(prev *packed.Corpus, vecs [][]float32, sums []packed.Sums) (from []int, count int) {
+	byVector := map[packed.Sum]int{}
+	if prev != nil {
+		for i := range prev.Len() {
+			byVector[prev.Sums(i).Vector] = i
+		}
+	}
+	from = make([]int, len(vecs))
+	for i, v := range vecs {
+		from[i] = -1
+		// The digest finds it; the values confirm it.
+		if j, ok := byVector[sums[i].Vector]; ok && slices.Equal(prev.Vector(j), v) {
+			from[i] = j
+			count++
+		}
+	}
+	return from, count
+}
+
+// VectorSum is the digest of a poem's embedding as the Gram matrix is
+// computed from it: its values and the arithmetic (gram.Method).
+func VectorSum(v []float32) packed.Sum {
+	h := sha256.New()
+	fmt.Fprintf(h, "gram %d, %d values\n", gram.Method, len(v))
+	binary.Write(h, binary.LittleEndian, v)
+	return packed.Sum(h.Sum(nil))
+}
+
+// ShownSum is the digest of what an ordering page shows of a poem: its
+// label (in the page's title when it is the anchor) and its entry.
+func ShownSum(label, entry []byte) packed.Sum {
+	return sum(label, entry)
+}
+
+// inputSum is the digest of what a poem's HTML is rendered from: the poem,
+// the widths of the rank and index columns, and the page format.
+func inputSum(p render.Poem, width, numWidth int) packed.Sum {
+	date := ""
+	if !p.Date.IsZero() {
+		date = p.Date.Format(time.RFC3339Nano)
+	}
+	return sum(fmt.Appendf(nil, "format %d, width %d, %d; poem %d, golden %t, bar %d, color %s",
+		render.FormatVersion, width, numWidth, p.N, p.Golden, p.Bar, p.Color),
+		[]byte(p.Label), []byte(date), []byte(p.ContentWarning), []byte(p.Content))
+}
+
+// sum is the digest of parts, each length-prefixed so that no two lists
+// of parts run together alike.
+func sum(parts ...[]byte) packed.Sum {
+	h := sha256.New()
+	for _, p := range parts {
+		binary.Write(h, binary.LittleEndian, uint64(len(p)))
+		h.Write(p)
+	}
+	return packed.Sum(h.Sum(nil))
 }
 
 // Colors gives each poem the palette colour whose embedding has the highest

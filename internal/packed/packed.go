@@ -9,6 +9,9 @@
 //	         line, the offset of the three (in that order) in the blob, and the
 //	         poem's place in the chronology (undated last, by N)
 //	blob     pre-rendered, escaped HTML: per poem its label, entry and index line
+//	sums     n records of 48 bytes: per poem the digests of its vector, of
+//	         what an ordering page shows of it, and of what it is rendered
+//	         from (see Sums), for the build to see what changed since
 //	norms    n float64: |E[i]|
 //	vectors  n×dim float32: the embeddings
 //	gram     n×n float32: cos(E[i], E[j]), row-major
@@ -28,7 +31,7 @@ import (
 const Magic = "PAGEGEN\x00"
 
 // Version is the format version; a file of another version must be rebuilt.
-const Version = 2
+const Version = 3
 
 const (
 	headerSize = 256
@@ -40,6 +43,7 @@ const (
 const (
 	secTable = iota
 	secBlob
+	secSums
 	secNorms
 	secVectors
 	secGram
@@ -65,6 +69,19 @@ type Fingerprint [32]byte
 
 // Digest identifies a packed corpus's contents: the SHA-256 of its sections.
 type Digest [32]byte
+
+// Sum is a digest of one part of a poem: the first half of a SHA-256.
+type Sum [16]byte
+
+// Sums are a poem's digests: what the build compares between two corpora to
+// find what changed, and corpus-pack to find what it can keep.
+type Sums struct {
+	Vector Sum // the embedding, as the Gram matrix is computed from it: its row and norm
+	Shown  Sum // what an ordering page shows of the poem: its label and entry
+	Input  Sum // what its label, entry and index line are rendered from
+}
+
+const sumsSize = 3 * 16
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 

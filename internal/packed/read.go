@@ -31,6 +31,7 @@ type Corpus struct {
 	digest  Digest
 	table   []byte
 	blob    []byte
+	sums    []byte
 	norms   []float64
 	vectors []float32
 	gram    []float32
@@ -99,7 +100,7 @@ func (c *Corpus) parse() error {
 	if n > maxCount || dim > maxCount { // far past any real file; keeps the sizes below from overflowing
 		return c.damaged("%d poems of dimension %d is not a real corpus", n, dim)
 	}
-	want := [numSections]uint64{secTable: n * recordSize, secNorms: n * 8, secVectors: n * dim * 4, secGram: n * n * 4}
+	want := [numSections]uint64{secTable: n * recordSize, secSums: n * sumsSize, secNorms: n * 8, secVectors: n * dim * 4, secGram: n * n * 4}
 	var sec [numSections][]byte
 	for s := range sec {
 		off, size := le.Uint64(h[offSections+s*16:]), le.Uint64(h[offSections+s*16+8:])
@@ -114,7 +115,7 @@ func (c *Corpus) parse() error {
 	if got := le.Uint32(h[offChecksum:]); got != checksum(h, sec[secTable]) {
 		return c.damaged("checksum mismatch in the header or poem table")
 	}
-	c.table, c.blob = sec[secTable], sec[secBlob]
+	c.table, c.blob, c.sums = sec[secTable], sec[secBlob], sec[secSums]
 	c.norms = castSlice[float64](sec[secNorms])
 	c.vectors = castSlice[float32](sec[secVectors])
 	c.gram = castSlice[float32](sec[secGram])
@@ -255,6 +256,16 @@ func (c *Corpus) IndexLine(i int) []byte {
 	r := c.record(i)
 	start := r.off + uint64(r.label) + uint64(r.entry)
 	return c.blob[start : start+uint64(r.index)]
+}
+
+// Sums are poem i's digests.
+func (c *Corpus) Sums(i int) Sums {
+	var s Sums
+	r := c.sums[i*sumsSize:]
+	copy(s.Vector[:], r)
+	copy(s.Shown[:], r[len(Sum{}):])
+	copy(s.Input[:], r[2*len(Sum{}):])
+	return s
 }
 
 // Norms are |E[i]|.

@@ -15,6 +15,7 @@ type Poem struct {
 	Label []byte // escaped category/id
 	Entry []byte // the entry after its rank (render.Entry)
 	Index []byte // the line on the index page (render.IndexLine)
+	Sums  Sums
 }
 
 // Contents is everything a packed corpus holds.
@@ -36,6 +37,11 @@ func (c *Contents) sections(table []byte, fn func(sec int, b []byte)) {
 		fn(secBlob, p.Label)
 		fn(secBlob, p.Entry)
 		fn(secBlob, p.Index)
+	}
+	for _, p := range c.Poems {
+		fn(secSums, p.Sums.Vector[:])
+		fn(secSums, p.Sums.Shown[:])
+		fn(secSums, p.Sums.Input[:])
 	}
 	fn(secNorms, asBytes(c.Norms))
 	for _, v := range c.Vectors {
@@ -64,6 +70,7 @@ func (c *Contents) layout() (header, table []byte) {
 	sizes := [numSections]uint64{
 		secTable:   uint64(len(table)),
 		secBlob:    blobSize,
+		secSums:    n * sumsSize,
 		secNorms:   n * 8,
 		secVectors: n * uint64(c.Dim) * 4,
 		secGram:    n * n * 4,

@@ -125,6 +125,22 @@ func (j Job) Verify(fp packed.Fingerprint) error {
 	return c.Verify()
 }
 
+// Previous opens the corpus packed before, for corpus-pack to keep what it
+// can of it, when it is whole: verified against its digest unless the record
+// says it has not changed since it was packed or verified. It is nil when
+// there is none to trust (then everything is computed anew).
+func (j Job) Previous() *packed.Corpus {
+	c, err := packed.Open(j.Corpus)
+	if err != nil {
+		return nil
+	}
+	if !filesig.Load(packed.RecordPath(j.Corpus)).Unchanged(j.Corpus) && c.Verify() != nil {
+		c.Close()
+		return nil
+	}
+	return c
+}
+
 // Record records the files as read from readAt, and the corpus as it is
 // now: packed with fingerprint fp, or verified whole, under the build's lock.
 func (j Job) Record(fp packed.Fingerprint, readAt time.Time) error {

@@ -43,7 +43,7 @@ func Sample(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	contents, _ := pack.Contents(c, packed.Fingerprint{})
+	contents, _ := pack.Contents(c, packed.Fingerprint{}, nil)
 	return Write(t, contents)
 }
 

@@ -81,7 +81,7 @@ func packSynthetic(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	contents, _ := pack.Contents(in, packed.Fingerprint{})
+	contents, _ := pack.Contents(in, packed.Fingerprint{}, nil)
 	path := filepath.Join(dir, "corpus.bin")
 	return path, packtest.WriteFile(path, contents)
 }

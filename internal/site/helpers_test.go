@@ -69,7 +69,7 @@ func tiny(t *testing.T) *packed.Corpus {
 		}
 		c.Poems = append(c.Poems, p)
 	}
-	contents, _ := pack.Contents(c, packed.Fingerprint{1})
+	contents, _ := pack.Contents(c, packed.Fingerprint{1}, nil)
 	return packedCorpus(t, contents)
 }
 
