@@ -91,17 +91,18 @@ func TestDiskFull(t *testing.T) {
 		}
 	})
 
-	t.Run("page list", func(t *testing.T) {
+	t.Run("record of the orderings", func(t *testing.T) {
 		// Room for the corpus and its record (a 4 KB block: tmpfs counts in
-		// blocks), not for the page list.
+		// blocks), not for the record of the orderings, the next file the
+		// build writes beside them.
 		size := strconv.FormatInt((wantCorpus+4095)/4096*4096+4096, 10)
-		b, corpus := makeOnFullCorpusDisk(t, tl, "page list", size, "pages.mk")
+		b, corpus := makeOnFullCorpusDisk(t, tl, "record of the orderings", size, "orderings.bin")
 		checkCorpus(t, tl, b, corpus, wantCorpus)
 		if tmp := b.leftovers(); len(tmp) > 0 {
 			tl.lose(t, "temporary files left: %v", tmp)
 		}
 		if n := b.pageCount(); n > 0 {
-			t.Errorf("%d pages built without a page list", n)
+			t.Errorf("%d pages built without a record of their orderings", n)
 		}
 	})
 }

@@ -106,7 +106,7 @@ func TestProgressPlainOutput(t *testing.T) {
 	if progress == 0 {
 		t.Errorf("no progress lines (pagegen: N/414 pages, … pages/s):\n%s", out)
 	}
-	if !strings.Contains(string(out), "pagegen: built 414 pages") {
+	if !strings.Contains(string(out), "pagegen: updated 414 of 414 files") {
 		t.Errorf("no summary:\n%s", out)
 	}
 }

@@ -153,10 +153,10 @@ func (b *bench) openCorpus() (*packed.Corpus, error) {
 	return packed.Open(b.corpus)
 }
 
-// whole is the layout of whole-collection pages (make's, with no settings).
-func whole(c *packed.Corpus) site.Layout {
-	l, _ := site.New(c, site.Settings{}) // no settings: cannot fail
-	return l
+// whole is the plan of whole-collection pages (make's, with no settings).
+func whole(c *packed.Corpus) site.Plan {
+	p, _ := site.FitRequest(c, site.Request{}) // no settings: cannot fail
+	return p
 }
 
 // seqOf is the sequence of kind k anchored at poem number n.

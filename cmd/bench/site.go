@@ -19,7 +19,7 @@ var neocities, neocitiesVars = budget.Hosts[0], []string{"PER_PAGE=100", "HOST="
 
 // neocitiesPlan is the site pagegen lays out for those variables.
 func neocitiesPlan(c *packed.Corpus) (site.Plan, error) {
-	return site.Fit(c, site.Settings{PerPage: 100}, neocities.Budget)
+	return site.FitRequest(c, site.Request{Settings: site.Settings{PerPage: 100}, Budget: budget.Settings{Host: neocities.Name}})
 }
 
 // publish builds the whole site for Neocities as the README's Publishing

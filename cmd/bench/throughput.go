@@ -53,7 +53,7 @@ func (b *bench) makeAgainstRaw(c *packed.Corpus, k render.Kind, count int) error
 	sizes := make([]int64, len(anchors))
 	var total int64
 	l := whole(c)
-	pageSizes := site.NewSizes(l)
+	pageSizes := site.NewSizes(l.Layout)
 	for j, i := range anchors {
 		q := seqOf(k, c.N(i))
 		pages[j], goals[j] = q.N, l.Name(q, 1)

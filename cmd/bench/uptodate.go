@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"pagegen/internal/orderings"
 	"pagegen/internal/render"
 	"pagegen/internal/site"
 )
@@ -19,9 +20,10 @@ import (
 // and make similar/N.html on the first, with the page there and to build.
 //
 // The files are the ones the layout lists (Layout.Seqs, Layout.Files),
-// empty, made after the stamp pagegen writes (Layout.Restamp): make takes
-// them as up to date, and the whole site, 229 GB if built, costs nothing on
-// disk. Layout.Outdated, make's rule for them, confirms it before make runs.
+// empty, made after the stamp and the record of the orderings pagegen
+// writes (Plan.Restamp, Decision.Commit): make takes them as up to date, and
+// the whole site, 229 GB if built, costs nothing on disk. Plan.Decide, the
+// build's own decision, confirms it before make runs.
 func (b *bench) upToDate() error {
 	c, err := b.openCorpus()
 	if err != nil {
@@ -38,15 +40,15 @@ func (b *bench) upToDate() error {
 	// must be done with it, or its writes and deletions are timed here too.
 	b.settle()
 	for _, v := range []struct {
-		name   string
-		layout site.Layout
-		vars   []string
-		limit  time.Duration
+		name  string
+		plan  site.Plan
+		vars  []string
+		limit time.Duration
 	}{
 		{"whole pages", whole(c), nil, 250 * time.Millisecond},
-		{strings.Join(neocitiesVars, " "), plan.Layout, neocitiesVars, time.Second},
+		{strings.Join(neocitiesVars, " "), plan, neocitiesVars, time.Second},
 	} {
-		files, err := b.emptySite(v.layout, out)
+		files, err := b.emptySite(v.plan, out)
 		if err != nil {
 			return err
 		}
@@ -71,7 +73,7 @@ func (b *bench) upToDate() error {
 		b.t.atMostRange(fmt.Sprintf("until make exits, having rebuilt nothing (median of %d runs)", len(times)), times, v.limit)
 		b.t.add("what make said", "`%s`", strings.Join(strings.Fields(strings.ReplaceAll(said, "\n", " ⏎ ")), " "))
 		if v.vars == nil {
-			if err := b.onePage(c.Len(), v.layout, out); err != nil {
+			if err := b.onePage(c.Len(), v.plan.Layout, out); err != nil {
 				return err
 			}
 		}
@@ -115,15 +117,24 @@ func (b *bench) onePage(n int, l site.Layout, out string) error {
 	return nil
 }
 
-// emptySite lays out the site l in out as empty files made after its stamp,
-// and returns their paths.
-func (b *bench) emptySite(l site.Layout, out string) ([]string, error) {
+// emptySite lays out the site p in out as empty files made after its stamp
+// and the record of its orderings, and returns their paths.
+func (b *bench) emptySite(p site.Plan, out string) ([]string, error) {
 	if err := os.RemoveAll(out); err != nil {
 		return nil, err
 	}
-	if _, err := l.Restamp(out); err != nil {
+	if _, err := p.Restamp(out); err != nil {
 		return nil, err
 	}
+	record := orderings.Path(b.corpus)
+	d, err := p.Decide(b.ctx, out, record, p.Seqs())
+	if err == nil {
+		err = d.Commit(out, record)
+	}
+	if err != nil {
+		return nil, err
+	}
+	l := p.Layout
 	for _, dir := range site.Dirs {
 		if err := os.MkdirAll(filepath.Join(out, dir), 0o755); err != nil {
 			return nil, err
@@ -139,9 +150,9 @@ func (b *bench) emptySite(l site.Layout, out string) ([]string, error) {
 			files = append(files, path)
 		}
 	}
-	stale, err := l.Outdated(l.Seqs(), out)
-	if err == nil && len(stale) > 0 {
-		err = fmt.Errorf("pagegen takes %d sequences of the empty site as out of date, %s first", len(stale), stale[0])
+	d, err = p.Decide(b.ctx, out, record, p.Seqs())
+	if err == nil && len(d.Run) > 0 {
+		err = fmt.Errorf("pagegen takes %d sequences of the empty site as out of date, %s first", len(d.Run), d.Run[0])
 	}
 	return files, err
 }

@@ -22,6 +22,7 @@ import (
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/exit"
 	"pagegen/internal/lock"
+	"pagegen/internal/orderings"
 	"pagegen/internal/packed"
 	"pagegen/internal/packing"
 	"pagegen/internal/plural"
@@ -87,7 +88,7 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 	}
 	job := b.job(cli.Corpus)
 	if dryRun {
-		return b.dryRun(job)
+		return b.dryRun(ctx, job)
 	}
 	if opts, _, _ := strings.Cut(os.Getenv("MAKEFLAGS"), " -- "); slices.Contains(strings.Fields(opts), "-j") && len(b.pageGoals()) > 0 {
 		say("make -j with no number would start every page at once: %d at a time instead (two per core); give -jN for another number", unboundedJobs)
@@ -127,7 +128,7 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 			return err
 		}
 		if slices.Contains(b.Goals, "size") {
-			return sizeReport(p, b.Out, b.pageGoals())
+			return b.sizeReport(ctx, p)
 		}
 		return b.build(ctx, p, locks)
 	})
@@ -177,53 +178,122 @@ func (b *BuildCmd) pack(ctx context.Context, job packing.Job) error {
 
 // build writes the stale pages of the goals with the inner make, prunes
 // what the site no longer has after a whole build, and checks the site as
-// built against its budget.
+// built against its budget. Which pages are stale is the site's decision
+// (site.Plan.Decide): after an edit of the inputs, only the orderings it
+// changes run.
 func (b *BuildCmd) build(ctx context.Context, p site.Plan, locks lock.Locks) error {
-	seqs, err := p.Select(b.pageGoals())
-	if err != nil {
-		return exit.UsageError(err)
+	start := time.Now()
+	if n, err := site.Recover(b.Out); err != nil {
+		return err
+	} else if n > 0 {
+		say("the last build here did not end cleanly (a power cut? a crash?): the %s it wrote will be written again, in case they did not reach the disk whole", plural.Of(n, "page"))
 	}
-	restamped, err := p.Restamp(b.Out)
+	seqs, d, err := b.decide(ctx, p)
 	if err != nil {
 		return err
-	}
-	if restamped && p.Why != "" {
-		say("%s", p.Why)
-	}
-	whole := slices.Contains(b.Goals, "all")
-	stale, err := p.Outdated(seqs, b.Out)
-	if err != nil {
-		return err
-	}
-	if len(stale) == 0 {
-		say("nothing to build: %s up to date", plural.Of(p.FileCount(seqs), "page"))
-		if whole {
-			return b.prune(p, false)
-		}
-		return nil
 	}
 	_, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
-	if b.SpaceCheck {
-		if err := diskCheck(p, stale, b.Out, jobCount(jobs)); err != nil {
+	if b.SpaceCheck && len(d.Run) > 0 {
+		if err := diskCheck(p, d.Run, b.Out, jobCount(jobs)); err != nil {
 			return err
 		}
 	}
-	n, err := site.BeginBuild(b.Out)
+	// Nothing is written before here: a refused build changes nothing.
+	if err := b.restamp(p); err != nil {
+		return err
+	}
+	if err := d.Commit(b.Out, orderings.Path(p.Corpus().Path())); err != nil {
+		return err
+	}
+	whole := slices.Contains(b.Goals, "all")
+	stats := progress.Stats{Total: p.FileCount(seqs), UpToDate: p.FileCount(seqs) - p.FileCount(d.Run)}
+	if len(d.Run) > 0 {
+		if stats, err = b.runPages(ctx, p, d, seqs, locks); ctx.Err() != nil {
+			say("interrupted: %s built, each complete; %d were up to date. Run the same make again to build the rest.", plural.Of(stats.Built, "page"), stats.UpToDate)
+			return exit.ErrInterrupted
+		}
+	}
+	stats.Orderings, stats.Skipped, stats.Elapsed = d.Orderings, d.Skipped, time.Since(start)
+	var failed *exec.ExitError
+	switch {
+	case errors.As(err, &failed):
+		say("%s", stats.Summary())
+		return fmt.Errorf("the build failed (see above)")
+	case err != nil:
+		return err
+	case !whole: // the settings of a partial build may not be the site's
+		say("%s", stats.Summary())
+		return nil
+	}
+	stats.Removed, err = p.Prune(b.Out)
+	say("%s", stats.Summary())
+	if err != nil || len(d.Run) == 0 {
+		return err
+	}
+	return b.checkBudget(p)
+}
+
+// decide is the site's decision for the goals' sequences seqs, said: why
+// every ordering runs, when it does, and what changed in the collection.
+func (b *BuildCmd) decide(ctx context.Context, p site.Plan) (seqs []site.Seq, d site.Decision, err error) {
+	if seqs, err = p.Select(b.pageGoals()); err != nil {
+		return nil, d, exit.UsageError(err)
+	}
+	d, err = p.Decide(ctx, b.Out, orderings.Path(p.Corpus().Path()), seqs)
+	if ctx.Err() != nil {
+		return nil, d, exit.ErrInterrupted
+	}
 	if err != nil {
-		return err
+		return nil, d, err
 	}
-	if n > 0 {
-		say("the last build here did not end cleanly (a power cut? kill -9?): the %s it wrote will be written again, in case they did not reach the disk whole", plural.Of(n, "page"))
-		if stale, err = p.Outdated(seqs, b.Out); err != nil {
-			return err
+	if e := d.Edit; e != (site.Edit{}) {
+		var what []string
+		for _, c := range []struct {
+			n    int
+			what string
+		}{{e.Added, "new"}, {e.Removed, "taken out"}, {e.Moved, "with a new embedding"}, {e.Reshown, "with a new text, date or colour"}} {
+			if c.n > 0 {
+				what = append(what, plural.Of(c.n, "poem")+" "+c.what)
+			}
 		}
+		say("since the last build: %s", strings.Join(what, ", "))
 	}
-	if err := writePagesMK(p, stale, b.PagesMK); err != nil {
+	// On a new site every ordering runs anyway: the reason is news only to
+	// a site built before.
+	if _, _, built := site.LastBuilt(b.Out); d.Why != "" && d.Orderings > 0 && built {
+		say("%s: every ordering of the goals is run", d.Why)
+	}
+	return seqs, d, nil
+}
+
+// restamp writes the site's stamp when the plan says something new, and
+// says so when the chapters kept change.
+func (b *BuildCmd) restamp(p site.Plan) error {
+	_, kept, had := site.LastBuilt(b.Out)
+	restamped, err := p.Restamp(b.Out)
+	if err != nil || !restamped || p.Why == "" {
 		return err
+	}
+	if had && kept != 0 && kept != p.Kept() {
+		say("the site now keeps %d chapters of each ordering, not %d: %s", p.Kept(), kept, p.Why)
+	} else {
+		say("%s", p.Why)
+	}
+	return nil
+}
+
+// runPages runs the inner make for the sequences d runs, with progress,
+// and counts what it wrote.
+func (b *BuildCmd) runPages(ctx context.Context, p site.Plan, d site.Decision, seqs []site.Seq, locks lock.Locks) (progress.Stats, error) {
+	if err := site.BeginBuild(b.Out); err != nil {
+		return progress.Stats{}, err
+	}
+	if err := writePagesMK(p, d.Run, b.PagesMK); err != nil {
+		return progress.Stats{}, err
 	}
 	m := &progress.Monitor{Out: os.Stdout, TTY: isatty.IsTerminal(os.Stdout.Fd()), Width: progress.TermWidth(), Interval: b.Interval,
-		Total: p.FileCount(seqs), Stale: make(map[string]int, len(stale)), Drop: makeNoise()}
-	for _, q := range stale {
+		Total: p.FileCount(seqs), Stale: make(map[string]int, len(d.Run)), Drop: makeNoise()}
+	for _, q := range d.Run {
 		m.Stale[q.String()] = p.Chapters(q)
 	}
 	stats, err := m.Watch(func(socket string, out io.Writer) error {
@@ -238,27 +308,14 @@ func (b *BuildCmd) build(ctx context.Context, p site.Plan, locks lock.Locks) err
 	// Ctrl+C, which asks to stop now: the record stays, as after a small
 	// build, and the next build that ends syncs them.
 	if ctx.Err() == nil {
-		if err := site.EndBuild(b.Out, p.FileCount(stale)); err != nil {
-			return err
+		if serr := site.EndBuild(b.Out, p.FileCount(d.Run)); serr != nil && err == nil {
+			err = serr
 		}
 	}
 	// What was built is what is no longer stale (progress events are best effort).
-	if left, err := p.Outdated(stale, b.Out); err == nil {
-		stats.Built = p.FileCount(stale) - p.FileCount(left)
-	}
-	if ctx.Err() != nil {
-		say("interrupted: %s built, each complete; %d were up to date. Run the same make again to build the rest.", plural.Of(stats.Built, "page"), stats.UpToDate)
-		return exit.ErrInterrupted
-	}
-	say("%s", stats.Summary())
-	var failed *exec.ExitError
-	if errors.As(err, &failed) {
-		return fmt.Errorf("the build failed (see above)")
-	}
-	if err != nil || !whole {
-		return err // the settings of a partial build may not be the site's
-	}
-	return b.prune(p, true)
+	stats.Built = p.FileCount(d.Run) - p.FileCount(d.Left(b.Out))
+	stats.Same = min(stats.Same, stats.Built)
+	return stats, err
 }
 
 // writePagesMK writes the make fragment of the stale sequences for the inner
@@ -283,18 +340,12 @@ func checkPagesMK(path string) error {
 	return nil
 }
 
-// prune takes off the site the files its layout no longer has: pages of
-// poems taken out of the collection, chapters no longer kept. When the build
-// wrote pages, it also checks the site as built against its budget.
-func (b *BuildCmd) prune(p site.Plan, built bool) error {
-	n, err := p.Prune(b.Out)
-	if n > 0 {
-		say("removed %s the site no longer has (poems taken out, or chapters no longer kept)", plural.Of(n, "page"))
+// checkBudget checks the site as built against its budget: the fit
+// estimates what only the walks know.
+func (b *BuildCmd) checkBudget(p site.Plan) error {
+	if !p.Budget.Limited() {
+		return nil
 	}
-	if err != nil || !built || !p.Budget.Limited() {
-		return err
-	}
-	// The fit estimates what only the walks know: check the site as built.
 	if over := p.Budget.Over(p.Measure(b.Out)); len(over) > 0 {
 		fix := fmt.Sprintf("build it with fewer chapters, e.g. make all PER_PAGE=%d CHAPTERS=%d", p.PerPage(), p.Kept()-1)
 		if p.Kept() <= 1 {
@@ -317,9 +368,9 @@ func makeLetters(makeflags string) string {
 }
 
 // dryRun says what a build would do, and writes nothing.
-func (b *BuildCmd) dryRun(job packing.Job) error {
+func (b *BuildCmd) dryRun(ctx context.Context, job packing.Job) error {
 	if !job.UpToDate() {
-		say("make -n: corpus-pack would read the inputs again (one changed, or its date) and pack %s if its contents changed; then the pages that this changes would be built", job.Corpus)
+		say("make -n: corpus-pack would read the inputs again (one changed, or its date) and pack %s if its contents changed; then the pages that this changes would be built (make corpus packs it, and writes nothing else: make -n then says which)", job.Corpus)
 		return nil
 	}
 	if len(b.pageGoals()) == 0 {
@@ -331,15 +382,11 @@ func (b *BuildCmd) dryRun(job packing.Job) error {
 		if err != nil {
 			return err
 		}
-		seqs, err := p.Select(b.pageGoals())
-		if err != nil {
-			return exit.UsageError(err)
-		}
-		stale, err := p.Outdated(seqs, b.Out)
+		seqs, d, err := b.decide(ctx, p)
 		if err != nil {
 			return err
 		}
-		say("make -n: %d of %s would be built", p.FileCount(stale), plural.Of(p.FileCount(seqs), "page"))
+		say("make -n: %s of %s would be built; %s", plural.Count(p.FileCount(d.Run)), plural.Of(p.FileCount(seqs), "file"), plural.Of(d.Orderings-d.Skipped, "ordering"))
 		return nil
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"pagegen/internal/exit"
+	"pagegen/internal/orderings"
 	"pagegen/internal/packed"
 	"pagegen/internal/progress"
 	"pagegen/internal/site"
@@ -79,6 +80,9 @@ func (f *SeqFlags) writeSeq(ctx context.Context, corpus string, q site.Seq) (sit
 	l, err := f.layout(c)
 	if err != nil {
 		return site.Written{}, err
+	}
+	if q.Kind == site.Similar || q.Kind == site.Different {
+		l = l.UseRecord(orderings.Path(corpus)) // the build laid the orderings out
 	}
 	w, err := l.Write(ctx, f.Out, q)
 	if errors.Is(err, site.ErrStopped) {

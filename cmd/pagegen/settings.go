@@ -64,26 +64,29 @@ func (f SiteFlags) layout(c *packed.Corpus) (site.Layout, error) {
 	return l, nil
 }
 
-// fit lays out the site of c within the budget, choosing CHAPTERS if asked.
-// Given no settings and no budget at all, the site in out keeps the layout
-// its stamp records: make similar/12.html rebuilds a page of the site as it
-// is (PER_PAGE=0 asks for whole pages).
-func fit(c *packed.Corpus, sf SiteFlags, bf BudgetFlags, out string) (site.Plan, error) {
+// request is what the flags ask of the site's shape; given none at all, the
+// site in out is built as its stamp remembers (make similar/12.html, or a
+// plain make all, after a make all PER_PAGE=100 HOST=neocities); PER_PAGE=0
+// asks for whole pages.
+func request(sf SiteFlags, bf BudgetFlags, out string) (site.Request, error) {
 	if sf == (SiteFlags{}) && bf == (BudgetFlags{}) {
-		if s, ok := site.Stamped(out); ok {
-			return site.Fit(c, s, budget.Budget{})
+		if r, _, ok := site.LastBuilt(out); ok {
+			return r, nil
 		}
 	}
 	s, err := sf.settings()
+	return site.Request{Settings: s, Budget: budget.Settings{Host: bf.Host, Quota: bf.Quota, MaxFiles: bf.MaxFiles, MaxFileSize: bf.MaxFileSize}}, err
+}
+
+// fit lays out the site of c as the flags ask, or as the site in out
+// remembers, within the budget: choosing CHAPTERS if asked.
+func fit(c *packed.Corpus, sf SiteFlags, bf BudgetFlags, out string) (site.Plan, error) {
+	r, err := request(sf, bf, out)
 	if err != nil {
 		return site.Plan{}, err
 	}
-	b, err := budget.Parse(budget.Settings{Host: bf.Host, Quota: bf.Quota, MaxFiles: bf.MaxFiles, MaxFileSize: bf.MaxFileSize})
-	if err != nil {
+	if err := r.Check(); err != nil {
 		return site.Plan{}, exit.UsageError(err)
 	}
-	if err := s.Check(); err != nil {
-		return site.Plan{}, exit.UsageError(err)
-	}
-	return site.Fit(c, s, b)
+	return site.FitRequest(c, r)
 }

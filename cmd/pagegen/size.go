@@ -1,13 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 
 	"pagegen/internal/bytesize"
-	"pagegen/internal/exit"
 	"pagegen/internal/plural"
 	"pagegen/internal/site"
 )
@@ -42,17 +42,15 @@ func diskNeed(p site.Plan, stale []site.Seq, out string, jobs int) (need, free i
 }
 
 // sizeReport shows the site's plan against its budget (files, bytes, poems
-// per ordering, largest file) and the pages of goals a build would write
-// against the free space where they go: make size.
-func sizeReport(p site.Plan, out string, goals []string) error {
-	seqs, err := p.Select(goals)
-	if err != nil {
-		return exit.UsageError(err)
-	}
-	stale, err := p.Outdated(seqs, out)
+// per ordering, largest file) and the pages of the goals a build would
+// write against the free space where they go: make size.
+func (b *BuildCmd) sizeReport(ctx context.Context, p site.Plan) error {
+	out := b.Out
+	_, d, err := b.decide(ctx, p)
 	if err != nil {
 		return err
 	}
+	stale := d.Run
 	_, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
 	need, free, err := diskNeed(p, stale, out, jobCount(jobs))
 	if err != nil {

@@ -6,7 +6,8 @@ func TestOf(t *testing.T) {
 	for _, tc := range []struct {
 		n    int
 		want string
-	}{{0, "0 pages"}, {1, "1 page"}, {2, "2 pages"}, {15600, "15600 pages"}} {
+	}{{0, "0 pages"}, {1, "1 page"}, {2, "2 pages"}, {999, "999 pages"}, {1000, "1,000 pages"},
+		{15600, "15,600 pages"}, {93693, "93,693 pages"}, {1234567, "1,234,567 pages"}, {-1234, "-1,234 pages"}} {
 		if got := Of(tc.n, "page"); got != tc.want {
 			t.Errorf("Of(%d) = %q, want %q", tc.n, got, tc.want)
 		}

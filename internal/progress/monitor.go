@@ -20,11 +20,16 @@ import (
 	"pagegen/internal/plural"
 )
 
-// Stats is what a build did.
+// Stats is what a build did, in files: of the Total its goals cover, those
+// UpToDate (not run), Built (run: rewritten, or Same when they already held
+// their bytes) and Failed; Bytes rewritten; Removed by the prune; and of
+// the similar and different orderings, those run and Skipped.
 type Stats struct {
 	Total, UpToDate, Built, Failed int
-	Same                           int // of those built, files that already held their bytes
+	Same                           int
 	Bytes                          int64
+	Removed                        int
+	Orderings, Skipped             int
 	Failures                       []Event
 	Elapsed                        time.Duration
 }
@@ -286,20 +291,32 @@ func (m *Monitor) runningList() string {
 // Summary is the report at the end of a build.
 func (s Stats) Summary() string {
 	left := s.Total - s.UpToDate - s.Built - s.Failed // make stopped before them
-	if s.Built == 0 && s.Failed == 0 && left <= 0 {
-		return fmt.Sprintf("nothing to build: %s up to date", plural.Of(s.UpToDate, "page"))
-	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "built %s (%s) in %s", plural.Of(s.Built, "page"), bytesize.Format(s.Bytes), s.Elapsed.Round(10*time.Millisecond))
-	if s.Same > 0 {
-		fmt.Fprintf(&b, " (%d already held those bytes and were left as they were)", s.Same)
+	if s.Built == 0 && s.Failed == 0 && left <= 0 {
+		fmt.Fprintf(&b, "nothing to build: %s up to date", plural.Of(s.UpToDate, "file"))
+	} else {
+		fmt.Fprintf(&b, "updated %s of %s (%s)", plural.Count(s.Built-s.Same), plural.Of(s.Total, "file"), bytesize.Format(s.Bytes))
+		if s.Same > 0 {
+			fmt.Fprintf(&b, ", %s checked and unchanged", plural.Count(s.Same))
+		}
 	}
-	if secs := s.Elapsed.Seconds(); s.Built > 0 && secs > 0 {
-		fmt.Fprintf(&b, ", %.1f pages/s, %.1f MB/s", float64(s.Built)/secs, float64(s.Bytes)/1e6/secs)
+	if s.Removed > 0 {
+		fmt.Fprintf(&b, ", %s removed", plural.Count(s.Removed))
 	}
-	fmt.Fprintf(&b, "; %d up to date; %d failed", s.UpToDate, s.Failed)
+	if s.Orderings > 0 && s.Skipped < s.Orderings {
+		fmt.Fprintf(&b, "; %s run, %s skipped", plural.Of(s.Orderings-s.Skipped, "ordering"), plural.Count(s.Skipped))
+	}
+	if s.Built > 0 || s.Failed > 0 || left > 0 {
+		fmt.Fprintf(&b, "; in %s", s.Elapsed.Round(10*time.Millisecond))
+		if secs := s.Elapsed.Seconds(); s.Built > 0 && secs > 0 {
+			fmt.Fprintf(&b, ", %.1f files/s, %.1f MB/s", float64(s.Built)/secs, float64(s.Bytes)/1e6/secs)
+		}
+	}
+	if s.Failed > 0 {
+		fmt.Fprintf(&b, "; %s failed", plural.Count(s.Failed))
+	}
 	if left > 0 {
-		fmt.Fprintf(&b, "; %d not built", left)
+		fmt.Fprintf(&b, "; %s not built", plural.Count(left))
 	}
 	const shown = 20
 	for i, f := range s.Failures {

@@ -456,48 +456,54 @@ func TestSummary(t *testing.T) {
 		stats Stats
 		want  string
 	}{
-		{"nothing built", Stats{Total: 7, UpToDate: 7, Elapsed: time.Second}, "nothing to build: 7 pages up to date"},
-		{"nothing at all", Stats{}, "nothing to build: 0 pages up to date"},
-		{"make built nothing", Stats{Total: 1, Elapsed: time.Second}, "built 0 pages (0.0 kB) in 1s; 0 up to date; 0 failed; 1 not built"},
+		{"nothing built", Stats{Total: 7, UpToDate: 7, Elapsed: time.Second}, "nothing to build: 7 files up to date"},
+		{"nothing at all", Stats{}, "nothing to build: 0 files up to date"},
+		{"nothing built, pages pruned", Stats{Total: 7, UpToDate: 7, Removed: 2}, "nothing to build: 7 files up to date, 2 removed"},
+		{"make built nothing", Stats{Total: 1, Elapsed: time.Second}, "updated 0 of 1 file (0.0 kB); in 1s; 1 not built"},
 		{
 			"make stopped at a failure",
 			Stats{Total: 10, UpToDate: 2, Built: 3, Failed: 1, Bytes: 3e6, Elapsed: time.Second, Failures: many[:1]},
-			"built 3 pages (3.0 MB) in 1s, 3.0 pages/s, 3.0 MB/s; 2 up to date; 1 failed; 4 not built\n  similar/1.html: error 1",
+			"updated 3 of 10 files (3.0 MB); in 1s, 3.0 files/s, 3.0 MB/s; 1 failed; 4 not built\n  similar/1.html: error 1",
 		},
 		{
 			"normal",
 			Stats{Total: 10, UpToDate: 4, Built: 6, Bytes: 12_345_678, Elapsed: 2*time.Second + 3*time.Millisecond},
-			"built 6 pages (12.3 MB) in 2s, 3.0 pages/s, 6.2 MB/s; 4 up to date; 0 failed",
+			"updated 6 of 10 files (12.3 MB); in 2s, 3.0 files/s, 6.2 MB/s",
 		},
 		{
 			"rounded elapsed",
 			Stats{Total: 1, Built: 1, Bytes: 500_000, Elapsed: 1234567 * time.Microsecond},
-			"built 1 page (500.0 kB) in 1.23s, 0.8 pages/s, 0.4 MB/s; 0 up to date; 0 failed",
+			"updated 1 of 1 file (500.0 kB); in 1.23s, 0.8 files/s, 0.4 MB/s",
 		},
 		{
 			"gigabytes",
 			Stats{Total: 15601, Built: 15601, Bytes: 12_345_678_901, Elapsed: 100 * time.Second},
-			"built 15601 pages (12.3 GB) in 1m40s, 156.0 pages/s, 123.5 MB/s; 0 up to date; 0 failed",
+			"updated 15,601 of 15,601 files (12.3 GB); in 1m40s, 156.0 files/s, 123.5 MB/s",
+		},
+		{
+			"an edit: what ran, what it changed, what it skipped",
+			Stats{Total: 93693, UpToDate: 86400, Built: 7293, Same: 5153, Bytes: 410e6, Removed: 6, Orderings: 15600, Skipped: 14496, Elapsed: 10 * time.Second},
+			"updated 2,140 of 93,693 files (410.0 MB), 5,153 checked and unchanged, 6 removed; 1,104 orderings run, 14,496 skipped; in 10s, 729.3 files/s, 41.0 MB/s",
 		},
 		{
 			"one failure",
 			Stats{Total: 3, Built: 2, Failed: 1, Bytes: 2e6, Elapsed: time.Second, Failures: []Event{{Kind: Fail, Page: "index.html", Err: "disk full"}}},
-			"built 2 pages (2.0 MB) in 1s, 2.0 pages/s, 2.0 MB/s; 0 up to date; 1 failed\n  index.html: disk full",
+			"updated 2 of 3 files (2.0 MB); in 1s, 2.0 files/s, 2.0 MB/s; 1 failed\n  index.html: disk full",
 		},
 		{
 			"only failures",
 			Stats{Total: 2, Failed: 2, Elapsed: time.Second, Failures: many[:2]},
-			"built 0 pages (0.0 kB) in 1s; 0 up to date; 2 failed\n  similar/1.html: error 1\n  similar/2.html: error 2",
+			"updated 0 of 2 files (0.0 kB); in 1s; 2 failed\n  similar/1.html: error 1\n  similar/2.html: error 2",
 		},
 		{
 			"exactly 20 failures",
 			Stats{Total: 20, Failed: 20, Elapsed: time.Second, Failures: many[:20]},
-			"built 0 pages (0.0 kB) in 1s; 0 up to date; 20 failed" + manyLines.String(),
+			"updated 0 of 20 files (0.0 kB); in 1s; 20 failed" + manyLines.String(),
 		},
 		{
 			"more than 20 failures",
 			Stats{Total: 30, Built: 5, Failed: 25, Bytes: 0, Elapsed: time.Second, Failures: many},
-			"built 5 pages (0.0 kB) in 1s, 5.0 pages/s, 0.0 MB/s; 0 up to date; 25 failed" + manyLines.String() + "\n  … and 5 more",
+			"updated 5 of 30 files (0.0 kB); in 1s, 5.0 files/s, 0.0 MB/s; 25 failed" + manyLines.String() + "\n  … and 5 more",
 		},
 	} {
 		if got := c.stats.Summary(); got != c.want {

@@ -2,8 +2,10 @@ package site_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"pagegen/internal/pack"
 	"pagegen/internal/packed"
 	"pagegen/internal/packtest"
+	"pagegen/internal/site"
 )
 
 // vectors are random embeddings, the same for a seed.
@@ -93,4 +96,29 @@ func direct(t *testing.T, n int) *packed.Corpus {
 		chrono[i] = uint32((i + 1) % n) // not the order of N
 	}
 	return packedCorpus(t, &packed.Contents{Dim: dim, Poems: poems, Norms: norms, Vectors: vecs, Gram: gram.Matrix(vecs, norms), Chrono: chrono})
+}
+
+// decide is p's decision for the goals, which must not fail.
+func decide(t *testing.T, p site.Plan, out, record string, goals []site.Seq) site.Decision {
+	t.Helper()
+	d, err := p.Decide(context.Background(), out, record, goals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// commit stamps the site in out and commits d, as a build does before it
+// runs make.
+func commit(t *testing.T, p site.Plan, d site.Decision, out, record string) {
+	t.Helper()
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Restamp(out); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Commit(out, record); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/order"
+	"pagegen/internal/orderings"
 	"pagegen/internal/render"
 )
 
@@ -38,17 +39,46 @@ func (l Layout) Pages(q Seq) func(c int) [][]byte {
 }
 
 // Ordering is as much of the ordering of kind k from the poem at index
-// anchor as the site shows.
+// anchor as the site shows: from the record of the site's orderings when the
+// layout has one (see UseRecord), else computed.
 func (l Layout) Ordering(k render.Kind, anchor int) []int32 {
-	g := order.Gram{N: l.c.Len(), Cos: l.c.Gram(), Norms: l.c.Norms()}
-	if k == render.Similar {
-		return order.Similar(g, anchor, l.Limit())
+	if r := l.record; r != nil {
+		picks := r.Similar(anchor)
+		if k == render.Different {
+			picks, _ = r.Walk(anchor)
+		}
+		seq := make([]int32, len(picks))
+		for i, p := range picks {
+			seq[i] = int32(min(p, uint32(l.c.Len()-1))) // Verify checked them; a page never reads out of range
+		}
+		return seq
 	}
-	return order.Different(g, anchor, l.Limit())
+	if k == render.Similar {
+		return order.Similar(l.gram(), anchor, l.Limit())
+	}
+	return order.Different(l.gram(), anchor, l.Limit())
+}
+
+// UseRecord has l read its orderings from the record at path, written by
+// the build for this corpus and layout, instead of computing them: a page
+// process then reads a few kB instead of hundreds of Gram rows. A record of
+// another corpus or layout, or none, is not used.
+func (l Layout) UseRecord(path string) Layout {
+	r, err := orderings.Open(path)
+	if err != nil {
+		return l
+	}
+	if r.Corpus() != l.c.Digest() || r.Limit() == 0 || r.Limit() != l.Limit() || r.Len() != l.c.Len() {
+		r.Close()
+		return l
+	}
+	l.record = r
+	return l
 }
 
 // Written counts what Write did: the files of a sequence, those of them
-// that already held their bytes and were left as they were, and the bytes.
+// that already held their bytes and were left as they were, and the bytes
+// of the others, written.
 type Written struct {
 	Files, Same int
 	Bytes       int64
@@ -85,6 +115,7 @@ func (l Layout) Write(ctx context.Context, out string, q Seq) (Written, error) {
 				return w, fmt.Errorf("marking %s as up to date: %w", path, err)
 			}
 			w.Same++
+			continue
 		}
 		for _, p := range pieces {
 			w.Bytes += int64(len(p))

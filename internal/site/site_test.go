@@ -35,6 +35,17 @@ var settings = []site.Settings{
 	{PerPage: 6, Chapters: 100}, // two full chapters
 }
 
+// plan is the plan of c with settings s and no budget, as a build given
+// them makes it.
+func plan(t *testing.T, c *packed.Corpus, s site.Settings) site.Plan {
+	t.Helper()
+	p, err := site.FitRequest(c, site.Request{Settings: s})
+	if err != nil {
+		t.Fatalf("FitRequest(%+v): %v", s, err)
+	}
+	return p
+}
+
 func layout(t *testing.T, c *packed.Corpus, s site.Settings) site.Layout {
 	t.Helper()
 	l, err := site.New(c, s)
@@ -330,7 +341,7 @@ func TestSizes(t *testing.T) {
 			}
 			// The tiny corpora have few entries of uneven sizes: the mean is
 			// a rough guide there (the bench checks it at scale).
-			if off := float64(p.Expected-built-int64(len(l.Stamp()))) / float64(built); off > 0.25 || off < -0.25 {
+			if off := float64(p.Expected-built-int64(len(plan(t, c, s).Stamp()))) / float64(built); off > 0.25 || off < -0.25 {
 				t.Errorf("%+v: projected %d bytes, built %d (%+.0f%%)", s, p.Expected, built, 100*off)
 			}
 		}
@@ -382,14 +393,21 @@ func TestFit(t *testing.T) {
 	}
 }
 
-func TestOutdated(t *testing.T) {
+// TestDecideWritten: with the record of the site's orderings there and the
+// corpus unchanged, a sequence is stale when a file of it is missing or
+// older than the stamp (make's rule, by which a stopped build resumes), and
+// every one is when the stamp says other settings.
+func TestDecideWritten(t *testing.T) {
 	c := direct(t, 3)
-	l := layout(t, c, site.Settings{PerPage: 2})
+	p := plan(t, c, site.Settings{PerPage: 2})
 	out := t.TempDir()
-	seqs := l.Seqs()
-	if stale, err := l.Outdated(seqs, out); err != nil || len(stale) != len(seqs) {
-		t.Fatalf("an empty site: %d of %d stale, %v", len(stale), len(seqs), err)
+	record := filepath.Join(t.TempDir(), "orderings.bin")
+	seqs := p.Seqs()
+	d := decide(t, p, out, record, seqs)
+	if len(d.Run) != len(seqs) || d.Why == "" {
+		t.Fatalf("an empty site, no record: %d of %d stale; why: %q", len(d.Run), len(seqs), d.Why)
 	}
+	commit(t, p, d, out, record)
 	write := func(name string, when time.Time) {
 		path := filepath.Join(out, name)
 		os.MkdirAll(filepath.Dir(path), 0o755)
@@ -399,28 +417,28 @@ func TestOutdated(t *testing.T) {
 		os.Chtimes(path, when, when)
 	}
 	now := time.Now()
-	write(site.StampName, now.Add(-time.Hour))
+	write(site.StampName+".tmp", now) // not the stamp: nothing
+	os.Chtimes(filepath.Join(out, site.StampName), now.Add(-time.Hour), now.Add(-time.Hour))
 	for _, q := range seqs {
-		for _, f := range l.Files(q) {
+		for _, f := range p.Files(q) {
 			write(f, now)
 		}
 	}
-	if stale, err := l.Outdated(seqs, out); len(stale) != len(seqs) {
-		t.Errorf("a stamp of something else: %d of %d stale (%v)", len(stale), len(seqs), err)
-	}
-	os.WriteFile(filepath.Join(out, site.StampName), []byte(l.Stamp()), 0o644)
-	os.Chtimes(filepath.Join(out, site.StampName), now.Add(-time.Hour), now.Add(-time.Hour))
-	if stale, err := l.Outdated(seqs, out); len(stale) != 0 || err != nil {
-		t.Errorf("an up-to-date site: %v stale (%v)", stale, err)
+	if d := decide(t, p, out, record, seqs); len(d.Run) != 0 || d.Why != "" {
+		t.Errorf("an up-to-date site: %v stale (%s)", d.Run, d.Why)
 	}
 	q := site.Seq{Kind: site.Different, N: 5}
-	write(l.Name(q, 2), now.Add(-2*time.Hour)) // one chapter older than the stamp
+	write(p.Name(q, 2), now.Add(-2*time.Hour)) // one chapter older than the stamp
 	os.Remove(filepath.Join(out, "chronological-2.html"))
-	if stale, _ := l.Outdated(seqs, out); !slices.Equal(stale, []site.Seq{q, {Kind: site.Chrono}}) {
-		t.Errorf("stale: %v; want different/5 (a chapter older than the stamp) and the chronology (a chapter gone)", stale)
+	if d := decide(t, p, out, record, seqs); !slices.Equal(d.Run, []site.Seq{q, {Kind: site.Chrono}}) {
+		t.Errorf("stale: %v; want different/5 (a chapter older than the stamp) and the chronology (a chapter gone)", d.Run)
 	}
-	if other := layout(t, c, site.Settings{PerPage: 2, Chapters: 1}); other.Stamp() == l.Stamp() {
+	other := plan(t, c, site.Settings{PerPage: 2, Chapters: 1})
+	if other.Stamp() == p.Stamp() {
 		t.Error("the stamp does not change with CHAPTERS")
+	}
+	if d := decide(t, other, out, record, other.Seqs()); len(d.Run) != len(other.Seqs()) {
+		t.Errorf("a stamp of other settings: %d of %d stale", len(d.Run), len(other.Seqs()))
 	}
 }
 
@@ -492,16 +510,19 @@ func TestFree(t *testing.T) {
 func TestRestampDatesBackTheFuture(t *testing.T) {
 	c := direct(t, 3)
 	out := t.TempDir()
-	l := layout(t, c, site.Settings{})
+	l := plan(t, c, site.Settings{})
+	record := filepath.Join(t.TempDir(), "orderings.bin")
+	commit(t, l, decide(t, l, out, record, l.Seqs()), out, record)
 	page := filepath.Join(out, "similar", "5.html")
 	os.MkdirAll(filepath.Dir(page), 0o755)
 	os.WriteFile(page, []byte("old"), 0o644)
 	future := time.Now().Add(time.Hour)
 	os.Chtimes(page, future, future)
+	os.Remove(filepath.Join(out, site.StampName)) // as if of another corpus or format
 	if _, err := l.Restamp(out); err != nil {
 		t.Fatal(err)
 	}
-	if stale, _ := l.Outdated([]site.Seq{{Kind: site.Similar, N: 5}}, out); len(stale) != 1 {
+	if d := decide(t, l, out, record, []site.Seq{{Kind: site.Similar, N: 5}}); len(d.Run) != 1 {
 		t.Errorf("a page dated in the future is up to date after a new stamp")
 	}
 	// The same stamp again: nothing is dated back.
@@ -522,15 +543,17 @@ func TestRestampDatesBackTheFuture(t *testing.T) {
 func TestUnfinishedBuild(t *testing.T) {
 	c := direct(t, 3)
 	out := t.TempDir()
-	l := layout(t, c, site.Settings{})
-	if _, err := l.Restamp(out); err != nil {
-		t.Fatal(err)
-	}
+	l := plan(t, c, site.Settings{})
+	orderingsRecord := filepath.Join(t.TempDir(), "orderings.bin")
+	commit(t, l, decide(t, l, out, orderingsRecord, l.Seqs()), out, orderingsRecord)
 	record := filepath.Join(out, site.BuildingName)
 	step := func(name string, n int) { // a build that writes page name
 		t.Helper()
-		if got, err := site.BeginBuild(out); got != n || err != nil {
-			t.Fatalf("BeginBuild before %s = %d, %v; want %d dated back", name, got, err, n)
+		if got, err := site.Recover(out); got != n || err != nil {
+			t.Fatalf("Recover before %s = %d, %v; want %d dated back", name, got, err, n)
+		}
+		if err := site.BeginBuild(out); err != nil {
+			t.Fatal(err)
 		}
 		time.Sleep(10 * time.Millisecond)
 		path := filepath.Join(out, name)
@@ -548,7 +571,7 @@ func TestUnfinishedBuild(t *testing.T) {
 		os.WriteFile(record, []byte("pagegen builds\nboot 00000000-another-boot\n"), 0o644)
 		os.Chtimes(record, fi.ModTime(), fi.ModTime())
 	}
-	stale := func() []site.Seq { s, _ := l.Outdated(l.Seqs(), out); return s }
+	stale := func() []site.Seq { return decide(t, l, out, orderingsRecord, l.Seqs()).Run }
 	sim := func(n int) site.Seq { return site.Seq{Kind: site.Similar, N: n} }
 
 	step("similar/2.html", 0) // a large build, which syncs at its end
@@ -564,12 +587,12 @@ func TestUnfinishedBuild(t *testing.T) {
 	}
 	step("notes.html", 0) // not a page of the site: never dated back
 	step("index.html", 0) // a build killed on this boot
-	if n, err := site.BeginBuild(out); n != 0 || err != nil {
-		t.Fatalf("BeginBuild on the same boot = %d, %v; want none dated back", n, err)
+	if n, err := site.Recover(out); n != 0 || err != nil {
+		t.Fatalf("Recover on the same boot = %d, %v; want none dated back", n, err)
 	}
 	reboot()
-	if n, err := site.BeginBuild(out); n != 2 || err != nil {
-		t.Fatalf("BeginBuild after the power went = %d, %v; want 2 pages dated back", n, err)
+	if n, err := site.Recover(out); n != 2 || err != nil {
+		t.Fatalf("Recover after the power went = %d, %v; want 2 pages dated back", n, err)
 	}
 	got := stale()
 	if !slices.Contains(got, sim(5)) || !slices.Contains(got, site.Seq{Kind: site.Index}) || slices.Contains(got, sim(2)) {
@@ -580,24 +603,50 @@ func TestUnfinishedBuild(t *testing.T) {
 	}
 }
 
-func TestStamped(t *testing.T) {
+// TestLastBuilt: the stamp remembers what was asked (not what the layout
+// made of it), the budget included, and what the layout kept; the stamps of
+// format 3 are read as what they laid out.
+func TestLastBuilt(t *testing.T) {
 	c := tiny(t)
-	for _, s := range settings {
+	for _, r := range []site.Request{
+		{},
+		{Settings: site.Settings{PerPage: 5}},
+		{Settings: site.Settings{PerPage: 5, Chapters: 2}},
+		{Settings: site.Settings{PerPage: 100}}, // one chapter holds everything: PER_PAGE is still remembered
+		{Settings: site.Settings{PerPage: 3}, Budget: budget.Settings{MaxFiles: "40"}},
+		{Settings: site.Settings{PerPage: 2}, Budget: budget.Settings{Host: "neocities", Quota: "1G", MaxFileSize: "25MiB"}},
+	} {
 		out := t.TempDir()
-		l := layout(t, c, s)
-		if _, ok := site.Stamped(out); ok {
-			t.Fatal("Stamped of a site without a stamp says ok")
+		if _, _, ok := site.LastBuilt(out); ok {
+			t.Fatal("LastBuilt of a site without a stamp says ok")
 		}
-		if _, err := l.Restamp(out); err != nil {
+		p, err := site.FitRequest(c, r)
+		if err != nil {
 			t.Fatal(err)
 		}
-		got, ok := site.Stamped(out)
-		if !ok {
-			t.Fatalf("%+v: Stamped says not ok", s)
+		if _, err := p.Restamp(out); err != nil {
+			t.Fatal(err)
 		}
-		if again := layout(t, c, got); again.Stamp() != l.Stamp() {
-			t.Errorf("%+v: the stamped settings %+v lay out another site", s, got)
+		got, kept, ok := site.LastBuilt(out)
+		if !ok || got != r {
+			t.Errorf("%v: LastBuilt = %+v, %v; want the request %+v", r, got, ok, r)
 		}
+		if want := p.Kept(); r.PerPage > 0 && kept != want {
+			t.Errorf("%v: LastBuilt says %d chapters kept, the plan %d", r, kept, want)
+		}
+	}
+	out := t.TempDir()
+	os.WriteFile(filepath.Join(out, site.StampName), []byte("pagegen site\nformat 3\ncorpus 00ff\nper-page 100\nchapters 6\n"), 0o644)
+	if got, _, ok := site.LastBuilt(out); !ok || got != (site.Request{Settings: site.Settings{PerPage: 100, Chapters: 6}}) {
+		t.Errorf("a stamp of format 3: %+v, %v", got, ok)
+	}
+	os.WriteFile(filepath.Join(out, site.StampName), []byte("pagegen site\nformat 3\ncorpus 00ff\nper-page whole\nchapters 1\n"), 0o644)
+	if got, _, ok := site.LastBuilt(out); !ok || got != (site.Request{}) {
+		t.Errorf("a stamp of format 3, whole pages: %+v, %v", got, ok)
+	}
+	os.WriteFile(filepath.Join(out, site.StampName), []byte("something else\n"), 0o644)
+	if _, _, ok := site.LastBuilt(out); ok {
+		t.Error("LastBuilt takes a file that is not a stamp")
 	}
 }
 

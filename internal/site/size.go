@@ -170,7 +170,7 @@ func (s Sizes) Project(seqs []Seq, whole bool) Projection {
 	}
 	if whole {
 		// The stamp, and the record of pages not yet synced (see BeginBuild).
-		own := int64(len(s.l.Stamp())) + recordSize
+		own := int64(stampSize + recordSize)
 		p.Files += 2
 		p.Dirs = 2
 		p.Expected += own
@@ -179,12 +179,13 @@ func (s Sizes) Project(seqs []Seq, whole bool) Projection {
 	return p
 }
 
-// Plan is the layout chosen for a budget, and why.
+// Plan is the layout chosen for a request and its budget, and why.
 type Plan struct {
 	Layout
-	Size   Projection // measured only with a limited budget: see Sized
-	Budget budget.Budget
-	Why    string // how CHAPTERS was chosen, when it was
+	Request Request
+	Size    Projection // measured only with a limited budget: see Sized
+	Budget  budget.Budget
+	Why     string // how CHAPTERS was chosen, when it was
 }
 
 // Sized is p with its Size measured, which a plan without a budget skips
@@ -194,6 +195,17 @@ func (p Plan) Sized() Plan {
 		p.Size = NewSizes(p.Layout).Project(p.Seqs(), true)
 	}
 	return p
+}
+
+// FitRequest is Fit for what r asks, which the plan remembers (its stamp).
+func FitRequest(c *packed.Corpus, r Request) (Plan, error) {
+	if err := r.Check(); err != nil {
+		return Plan{}, err
+	}
+	b, _ := budget.Parse(r.Budget)
+	p, err := Fit(c, r.Settings, b)
+	p.Request = r
+	return p, err
 }
 
 // Fit lays out the site of c with settings s within budget b. With a budget

@@ -1,0 +1,456 @@
+package site
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"pagegen/internal/order"
+	"pagegen/internal/orderings"
+	"pagegen/internal/workers"
+)
+
+// A build decides here, and only here, which of the site's sequences are
+// stale. A sequence is up to date when its files are all there, newer than
+// the site's stamp (make's own rule, by which an interrupted build resumes),
+// and the record of the last build's orderings (package orderings) shows
+// that what its pages hold has not changed since: after an edit of the
+// inputs, the record tells exactly which orderings the edit changes, and
+// only those run. Decide finds them, writing nothing; Commit marks them, by
+// dating their files back before the stamp, and writes the record, before
+// make runs them.
+
+// Decision is what a build must write to bring a site up to date.
+type Decision struct {
+	// Run is the stale sequences among the build's goals, which make runs.
+	Run []Seq
+	// Orderings and Skipped count the similar and different orderings the
+	// goals cover and those of them that need not run.
+	Orderings, Skipped int
+	// Why says why every ordering runs, when it does for want of a record
+	// of the last build's orderings to trust.
+	Why string
+	// Edit is what changed in the collection since the record.
+	Edit Edit
+
+	p      Plan
+	stale  []Seq             // every stale sequence of the site, goals or not
+	record *orderings.Record // the record to write; nil when the one there holds
+}
+
+// Edit counts what changed in the collection between two builds: poems
+// new, gone, with a new embedding (moved), and shown otherwise (their text,
+// date or colour).
+type Edit struct {
+	Added, Removed, Moved, Reshown int
+}
+
+// Decide finds what the site in out needs of goals (sequences of the site),
+// given the record of its orderings at record. It reads, and writes nothing.
+func (p Plan) Decide(ctx context.Context, out, record string, goals []Seq) (Decision, error) {
+	d := Decision{p: p}
+	stamp, restamp := p.stampTime(out)
+	whole := len(goals) == len(p.Seqs())
+	rec, why := p.openRecord(out, record)
+	if rec != nil {
+		defer rec.Close()
+	}
+	var stale []Seq
+	switch {
+	case rec != nil && rec.Corpus() == p.c.Digest():
+		// The orderings are those of the record: what is stale is what
+		// was not written since (a build stopped, a page removed).
+	case rec != nil:
+		var err error
+		if stale, d.record, d.Edit, err = p.delta(ctx, rec); err != nil {
+			return d, err
+		}
+	case whole:
+		d.Why = why
+		stale = p.Seqs()
+		var err error
+		if d.record, err = p.layOut(ctx, stale, nil); err != nil {
+			return d, err
+		}
+	default:
+		// Without a record to say which of them changed, a build of some
+		// pages writes them all; it leaves the record to a whole build.
+		d.Why = why
+		stale = goals
+	}
+	inGoals := make(map[Seq]bool, len(goals))
+	for _, q := range goals {
+		inGoals[q] = true
+	}
+	isStale := make(map[Seq]bool, len(stale))
+	for _, q := range stale {
+		isStale[q] = true
+		if inGoals[q] {
+			d.Run = append(d.Run, q)
+		}
+	}
+	d.stale = stale
+	for _, q := range goals {
+		if !isStale[q] && (restamp || !p.written(q, out, stamp)) {
+			d.Run = append(d.Run, q)
+			d.stale = append(d.stale, q)
+		}
+	}
+	slices.SortFunc(d.Run, compareSeqs)
+	d.Orderings, d.Skipped = countOrderings(goals), countOrderings(goals)-countOrderings(d.Run)
+	return d, nil
+}
+
+// countOrderings is how many of seqs are similar or different orderings.
+func countOrderings(seqs []Seq) int {
+	n := 0
+	for _, q := range seqs {
+		if q.Kind == Similar || q.Kind == Different {
+			n++
+		}
+	}
+	return n
+}
+
+// Left is the sequences of d.Run whose files are not all written now, after
+// make ran them.
+func (d Decision) Left(out string) []Seq {
+	stamp, restamp := d.p.stampTime(out)
+	var left []Seq
+	for _, q := range d.Run {
+		if restamp || !d.p.written(q, out, stamp) {
+			left = append(left, q)
+		}
+	}
+	return left
+}
+
+func compareSeqs(a, b Seq) int {
+	if a.Kind != b.Kind {
+		return int(a.Kind) - int(b.Kind)
+	}
+	return a.N - b.N
+}
+
+// stampTime is the time of the site's stamp, and whether the stamp will be
+// written anew (it says something else than this plan's, or is missing):
+// then every file of the site is older than it.
+func (p Plan) stampTime(out string) (time.Time, bool) {
+	path := filepath.Join(out, StampName)
+	b, err := readSmall(path)
+	if err != nil || string(b) != p.Stamp() {
+		return time.Time{}, true
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return time.Time{}, true
+	}
+	return fi.ModTime(), false
+}
+
+// written reports whether all of q's files are in out and newer than the
+// stamp's time: make's rule for them.
+func (p Plan) written(q Seq, out string, stamp time.Time) bool {
+	for _, name := range p.Files(q) {
+		fi, err := os.Stat(filepath.Join(out, name))
+		if err != nil || fi.ModTime().Before(stamp) {
+			return false
+		}
+	}
+	return true
+}
+
+// siteKey names the site in out and its layout, for the record of its
+// orderings: a record of another site, or of another layout, is not used.
+func (p Plan) siteKey(out string) [32]byte {
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		abs = out
+	}
+	return sha256.Sum256(fmt.Appendf(nil, "%s\x00%s", p.Stamp(), abs))
+}
+
+// keptLimit is the entries of each ordering the record keeps: those the
+// site shows, when they are not the whole collection (a new poem then
+// enters every ordering, and nothing is worth keeping but the poems).
+func (p Plan) keptLimit() int {
+	if p.Limit() < p.c.Len() {
+		return p.Limit()
+	}
+	return 0
+}
+
+// openRecord opens the record of the site's orderings at path when it is
+// one of this site and layout, whole; else it says why not.
+func (p Plan) openRecord(out, path string) (*orderings.File, string) {
+	rec, err := orderings.Open(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Sprintf("there is no record of the last build's orderings (%s)", path)
+	case err != nil:
+		return nil, fmt.Sprintf("the record of the last build's orderings is damaged (%v)", err)
+	}
+	why := ""
+	switch {
+	case rec.Site() != p.siteKey(out):
+		why = fmt.Sprintf("the record of the last build's orderings (%s) is of another site, or of other settings", path)
+	case rec.Limit() != p.keptLimit():
+		why = fmt.Sprintf("the record of the last build's orderings (%s) keeps %d entries of each, the site %d", path, rec.Limit(), p.keptLimit())
+	default:
+		if err := rec.Verify(); err != nil {
+			why = fmt.Sprintf("the record of the last build's orderings is damaged (%s: %v)", path, err)
+		}
+	}
+	if why != "" {
+		rec.Close()
+		return nil, why
+	}
+	return rec, ""
+}
+
+// delta compares the corpus with the one the record is of, and finds the
+// sequences whose pages change: the orderings that show a poem gone, moved
+// (a new vector) or shown otherwise, or that a new poem enters, the new
+// poems' own, the chronology and the index. It lays out again the orderings
+// it finds stale, and keeps the others' from the record.
+func (p Plan) delta(ctx context.Context, rec *orderings.File) ([]Seq, *orderings.Record, Edit, error) {
+	c := p.c
+	n, on := c.Len(), rec.Len()
+	var e Edit
+	// from[i] is the index in the record of poem i when its vector is the
+	// same, -1 when it is new or moved; gone and reshown are by the record's index.
+	from := make([]int, n)
+	gone, reshown := make([]bool, on), make([]bool, on)
+	var added []int
+	for i, oi := 0, 0; i < n || oi < on; {
+		switch {
+		case oi < on && (i >= n || int(rec.Poem(oi).N) < c.N(i)):
+			gone[oi] = true
+			oi++
+			continue
+		case i < n && (oi >= on || c.N(i) < int(rec.Poem(oi).N)):
+			from[i] = -1
+		default: // the same poem number
+			old, s := rec.Poem(oi), c.Sums(i)
+			from[i] = oi
+			if old.Vector != s.Vector {
+				from[i], gone[oi] = -1, true
+				e.Moved++
+			} else if old.Shown != s.Shown {
+				reshown[oi] = true
+			}
+			oi++
+		}
+		if from[i] < 0 {
+			added = append(added, i)
+		}
+		i++
+	}
+	// A moved poem counts as one taken out and one added, but not for people.
+	e.Added = len(added) - e.Moved
+	for oi := range on {
+		if gone[oi] {
+			e.Removed++
+		}
+		if reshown[oi] {
+			e.Reshown++
+		}
+	}
+	e.Removed -= e.Moved
+	// The corpus changed: the chronology and the index show every poem.
+	stale := []Seq{{Kind: Chrono}, {Kind: Index}}
+	changed := func(picks []uint32) bool {
+		return slices.ContainsFunc(picks, func(oi uint32) bool { return gone[oi] || reshown[oi] })
+	}
+	if rec.Limit() == 0 {
+		// Every ordering shows every poem: any edit shows in all of them.
+		r, err := p.layOut(ctx, nil, nil)
+		if e != (Edit{}) {
+			stale = p.Seqs()
+		}
+		return stale, r, e, err
+	}
+	g := p.gram()
+	to := make([]int32, on) // from the record's indices to the corpus's
+	for i := range to {
+		to[i] = -1
+	}
+	for i, oi := range from {
+		if oi >= 0 {
+			to[oi] = int32(i)
+		}
+	}
+	mapped := func(picks []uint32) []int32 {
+		seq := make([]int32, len(picks))
+		for k, oi := range picks {
+			seq[k] = to[oi]
+		}
+		return seq
+	}
+	kept := make([][2][]int32, n) // by anchor: the kept similar and different orderings, nil when stale
+	wins := make([][]float64, n)
+	err := workers.Run(n, runtime.GOMAXPROCS(0), func(a int) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		oa := from[a]
+		if oa < 0 {
+			return nil
+		}
+		if sim := rec.Similar(oa); !changed(sim) {
+			seq := mapped(sim)
+			if !slices.ContainsFunc(added, func(x int) bool { return order.Enters(g, seq, x) }) {
+				kept[a][0] = seq
+			}
+		}
+		if walk, w := rec.Walk(oa); !changed(walk) {
+			seq := mapped(walk)
+			if !slices.ContainsFunc(added, func(x int) bool { _, took := order.WouldTake(g, seq, w, x); return took }) {
+				kept[a][1], wins[a] = seq, slices.Clone(w)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, e, err
+	}
+	for k, kind := range []Kind{Similar, Different} {
+		for a := range n {
+			if kept[a][k] == nil {
+				stale = append(stale, Seq{Kind: kind, N: c.N(a)})
+			}
+		}
+	}
+	r, err := p.layOut(ctx, stale, func(a int, k Kind) ([]int32, []float64) {
+		return kept[a][k], wins[a]
+	})
+	return stale, r, e, err
+}
+
+// recordPoems are the corpus's poems as the record keeps them.
+func (p Plan) recordPoems() []orderings.Poem {
+	poems := make([]orderings.Poem, p.c.Len())
+	for i := range poems {
+		s := p.c.Sums(i)
+		poems[i] = orderings.Poem{N: uint32(p.c.N(i)), Vector: s.Vector, Shown: s.Shown}
+	}
+	return poems
+}
+
+// layOut makes the record of the site's orderings: those of stale computed
+// anew (in parallel), the others from kept.
+func (p Plan) layOut(ctx context.Context, stale []Seq, kept func(a int, k Kind) ([]int32, []float64)) (*orderings.Record, error) {
+	c := p.c
+	n, limit := c.Len(), p.keptLimit()
+	r := &orderings.Record{Corpus: c.Digest(), Limit: limit, Poems: p.recordPoems(),
+		Similar: make([]uint32, n*limit), Walks: make([]uint32, n*limit), Wins: make([]float64, n*limit)}
+	if limit == 0 {
+		return r, nil
+	}
+	var jobs []Seq
+	for _, q := range stale {
+		if q.Kind == Similar || q.Kind == Different {
+			jobs = append(jobs, q)
+		}
+	}
+	put := func(a int, k Kind, seq []int32, wins []float64) {
+		dst := r.Similar
+		if k == Different {
+			dst = r.Walks
+			copy(r.Wins[a*limit:], wins)
+		}
+		for j, x := range seq {
+			dst[a*limit+j] = uint32(x)
+		}
+	}
+	if kept != nil {
+		for a := range n {
+			for _, k := range []Kind{Similar, Different} {
+				if seq, wins := kept(a, k); seq != nil {
+					put(a, k, seq, wins)
+				}
+			}
+		}
+	}
+	g := p.gram()
+	err := workers.Run(len(jobs), runtime.GOMAXPROCS(0), func(j int) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		q := jobs[j]
+		a, _ := c.Index(q.N)
+		if q.Kind == Similar {
+			put(a, q.Kind, order.Similar(g, a, limit), nil)
+		} else {
+			seq, wins := order.Walk(g, a, limit)
+			put(a, q.Kind, seq, wins)
+		}
+		return nil
+	})
+	return r, err
+}
+
+// Commit prepares the site in out for make to run d: it dates the stale
+// sequences' files back before the stamp (so that make, and the next build
+// if this one stops, take them for stale), and writes the record of the
+// orderings, with the marks on the disk first so that a record is never
+// there without them. Call it once the stamp is written (Restamp).
+func (d Decision) Commit(out, record string) error {
+	if d.record == nil && len(d.stale) == 0 {
+		return nil
+	}
+	fi, err := os.Stat(filepath.Join(out, StampName))
+	if err != nil {
+		return fmt.Errorf("reading the site's stamp: %w", err)
+	}
+	past := fi.ModTime().Add(-time.Second)
+	dated := 0
+	for _, q := range d.stale {
+		for _, name := range d.p.Files(q) {
+			path := filepath.Join(out, name)
+			if pf, err := os.Stat(path); err == nil && !pf.ModTime().Before(fi.ModTime()) {
+				if err := os.Chtimes(path, past, past); err != nil {
+					return fmt.Errorf("marking %s to be written again: %w", path, err)
+				}
+				dated++
+			}
+		}
+	}
+	if d.record == nil {
+		return nil
+	}
+	if dated > 0 {
+		if err := syncFS(out); err != nil {
+			return err
+		}
+	}
+	d.record.Site = d.p.siteKey(out)
+	return orderings.Write(record, d.record)
+}
+
+// syncFS puts everything written in out's file system on the disk.
+func syncFS(out string) error {
+	f, err := os.Open(out)
+	if err != nil {
+		return fmt.Errorf("syncing the site: %w", err)
+	}
+	defer f.Close()
+	if err := unix.Syncfs(int(f.Fd())); err != nil {
+		return fmt.Errorf("syncing the site: %w", err)
+	}
+	return nil
+}
+
+// gram is the corpus's cosines, as the orderings read them.
+func (l Layout) gram() order.Gram {
+	return order.Gram{N: l.c.Len(), Cos: l.c.Gram(), Norms: l.c.Norms()}
+}
