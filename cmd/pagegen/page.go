@@ -81,10 +81,7 @@ func (f *SeqFlags) writeSeq(ctx context.Context, corpus string, q site.Seq) (sit
 	if err != nil {
 		return site.Written{}, err
 	}
-	if q.Kind == site.Similar || q.Kind == site.Different {
-		l = l.UseRecord(orderings.Path(corpus)) // the build laid the orderings out
-	}
-	w, err := l.Write(ctx, f.Out, q)
+	w, err := l.Write(ctx, f.Out, orderings.Path(corpus), q)
 	if errors.Is(err, site.ErrStopped) {
 		return w, exit.ErrInterrupted
 	}

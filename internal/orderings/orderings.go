@@ -1,24 +1,25 @@
-// Package orderings is the record of a site's orderings as its last build
-// laid them out, kept beside the packed corpus: the poems it was laid out
-// from (their numbers and digests) and, for a site that keeps only the
-// first entries of each ordering, those entries, and each walk's winning
-// scores. It is what lets a build after an edit run only the orderings the
-// edit changes (package site decides which), and what the page processes
-// read their orderings from instead of computing them again.
+// Package orderings is the record of a site's orderings as its builds laid
+// them out, kept beside the packed corpus: the poems they were laid out from
+// (their numbers and digests) and, for a site that keeps only the first
+// entries of each ordering, those entries, and each walk's winning scores.
+// It is what lets a build after an edit run only the orderings the edit
+// changes (package site decides which).
 //
-// Layout (little-endian, sections on page boundaries, read in place):
+// Each ordering has a slot of its own, with its own checksum: a build
+// writes the record with the slots of the orderings it keeps, and the page
+// process of each ordering it runs fills its slot in (Slot.Fill) once its
+// pages are written. A slot that is empty or torn (a build stopped) is
+// simply not there: its ordering runs again.
+//
+// Layout (little-endian):
 //
 //	header   4096 bytes: magic, version, counts, the site and corpus the
 //	         orderings are of, checksums
 //	poems    n records of 36 bytes: N, the digests of its vector and of what
 //	         an ordering page shows of it (packed.Sums)
-//	similar  n×limit uint32: each poem's similar ordering, as corpus indices
-//	walks    n×limit uint32: each poem's different ordering
-//	wins     n×limit float64: each walk's winning score at every step
-//
-// One checksum covers the header and the poems, checked at every open (a
-// page process reads only its own ordering); another covers the orderings,
-// checked by Verify, once per build.
+//	similar  n slots: the anchor's N, a checksum, limit uint32 entries (corpus indices)
+//	walks    n slots: the anchor's N, a checksum, limit uint32 entries, then
+//	         limit float64 winning scores
 package orderings
 
 import (
@@ -26,11 +27,10 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
+	"math"
 	"os"
 	"path/filepath"
-	"unsafe"
-
-	"github.com/edsrzf/mmap-go"
 
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/packed"
@@ -41,7 +41,7 @@ import (
 const Magic = "PAGEGEN ORDERINGS\n"
 
 // version is the record's format; one of another is not read.
-const version = 1
+const version = 2
 
 // Path is the record of the site built from the corpus at corpus.
 func Path(corpus string) string { return filepath.Join(filepath.Dir(corpus), "orderings.bin") }
@@ -53,229 +53,343 @@ type Poem struct {
 	Shown  packed.Sum // what an ordering page shows of it
 }
 
-// Record is a site's orderings as laid out from one corpus.
-type Record struct {
+// Kind is one of the two orderings of a poem.
+type Kind int
+
+// The orderings.
+const (
+	Similar Kind = iota
+	Walk
+)
+
+// Ordering is a poem's ordering as kept: its first entries (corpus
+// indices) and, for a walk, the score each had when the walk took it.
+type Ordering struct {
+	Seq  []int32
+	Wins []float64
+}
+
+// Header is what a record is of.
+type Header struct {
 	Site   [32]byte      // the site and the layout the orderings are of
 	Corpus packed.Digest // the corpus they are of
 	Limit  int           // entries of each ordering kept; 0 when every ordering shows every poem (none kept)
-	Poems  []Poem        // by corpus index (ascending N)
-	// By anchor index, Limit each.
-	Similar, Walks []uint32
-	Wins           []float64
+}
+
+// Record is a site's orderings as laid out from one corpus, in memory.
+type Record struct {
+	Header
+	Poems []Poem // by corpus index (ascending N)
+	// Kept are the orderings kept, by kind and anchor index; a nil Seq is
+	// an ordering its page process lays out and fills in.
+	Kept [2][]Ordering
 }
 
 const (
 	headerSize = 4096
 	poemSize   = 4 + 2*16
-	align      = 4096
 	// header fields
-	offMagic    = 0
 	offVersion  = 32
 	offCount    = 36
 	offLimit    = 40
 	offSite     = 44
 	offCorpus   = 76
-	offHeadCRC  = 108 // of the header (this field and the next zeroed) and the poems
-	offPicksCRC = 112 // of the orderings
+	offHeadCRC  = 108 // of the header, this field and the next zeroed
+	offPoemsCRC = 112 // of the poems
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// sections are the offsets and sizes of the poems and the three orderings
-// sections, for n poems and limit entries each.
-func sections(n, limit int) (offs, sizes [4]int, total int) {
-	sizes = [4]int{n * poemSize, n * limit * 4, n * limit * 4, n * limit * 8}
-	off := headerSize
-	for s, size := range sizes {
-		offs[s] = off
-		off = (off + size + align - 1) &^ (align - 1)
+// geometry is where the parts of a record of n poems and limit entries are.
+type geometry struct{ n, limit int }
+
+func (g geometry) poems() int { return headerSize }
+
+// slotSize is the bytes of a slot of kind k: N, checksum, entries, and for
+// a walk its scores (8-aligned).
+func (g geometry) slotSize(k Kind) int {
+	picks := (4*g.limit + 7) &^ 7
+	if k == Walk {
+		return 8 + picks + 8*g.limit
 	}
-	return offs, sizes, off
+	return 8 + picks
 }
 
-// Write writes r to path atomically, flushed to the disk, never over a file
-// that is not a record.
-func Write(path string, r *Record) error {
-	n := len(r.Poems)
-	if len(r.Similar) != n*r.Limit || len(r.Walks) != n*r.Limit || len(r.Wins) != n*r.Limit {
-		return fmt.Errorf("writing %s: %d poems but %d, %d and %d entries for a limit of %d", path, n, len(r.Similar), len(r.Walks), len(r.Wins), r.Limit)
+func (g geometry) slot(k Kind, i int) int {
+	off := (g.poems() + g.n*poemSize + 7) &^ 7
+	if k == Walk {
+		off += g.n * g.slotSize(Similar)
 	}
+	return off + i*g.slotSize(k)
+}
+
+func (g geometry) size() int {
+	if g.limit == 0 {
+		return g.poems() + g.n*poemSize
+	}
+	return g.slot(Walk, g.n)
+}
+
+// encodeSlot is the slot of kind k of the poem numbered n holding o.
+func (g geometry) encodeSlot(k Kind, n uint32, o Ordering) []byte {
+	b := make([]byte, g.slotSize(k))
+	le := binary.LittleEndian
+	le.PutUint32(b, n)
+	for j, x := range o.Seq {
+		le.PutUint32(b[8+4*j:], uint32(x))
+	}
+	if k == Walk {
+		wins := b[8+(4*g.limit+7)&^7:]
+		for j, w := range o.Wins {
+			le.PutUint64(wins[8*j:], math.Float64bits(w))
+		}
+	}
+	le.PutUint32(b[4:], slotCRC(b))
+	return b
+}
+
+// slotCRC is the checksum of a slot, its own field left out.
+func slotCRC(b []byte) uint32 {
+	return crc32.Update(crc32.Checksum(b[:4], castagnoli), castagnoli, b[8:])
+}
+
+// decodeSlot reads a slot of kind k that should be the poem numbered n's;
+// ok is false when it is empty, torn or another's, or holds an index past
+// the poems.
+func (g geometry) decodeSlot(k Kind, n uint32, b []byte) (o Ordering, ok bool) {
+	le := binary.LittleEndian
+	if le.Uint32(b) != n || le.Uint32(b[4:]) != slotCRC(b) {
+		return o, false
+	}
+	o.Seq = make([]int32, g.limit)
+	for j := range o.Seq {
+		x := le.Uint32(b[8+4*j:])
+		if int(x) >= g.n {
+			return Ordering{}, false
+		}
+		o.Seq[j] = int32(x)
+	}
+	if k == Walk {
+		wins := b[8+(4*g.limit+7)&^7:]
+		o.Wins = make([]float64, g.limit)
+		for j := range o.Wins {
+			o.Wins[j] = math.Float64frombits(le.Uint64(wins[8*j:]))
+		}
+	}
+	return o, true
+}
+
+// Write writes r to path, flushed to the disk, never over a file that is not
+// a record. The slots of orderings not kept are left empty (a sparse file:
+// a build with no orderings to keep writes none of their bytes).
+func Write(path string, r *Record) error {
+	g := geometry{len(r.Poems), r.Limit}
 	if err := atomicfile.CheckOurs(path, []byte(Magic)); err != nil {
 		return fmt.Errorf("%w: move it away, or give CORPUS another folder (the record of the site's orderings goes beside it)", err)
 	}
-	offs, _, total := sections(n, r.Limit)
-	b := make([]byte, total)
-	copy(b[offMagic:], Magic)
+	head := make([]byte, g.poems()+g.n*poemSize)
+	copy(head, Magic)
 	le := binary.LittleEndian
-	le.PutUint32(b[offVersion:], version)
-	le.PutUint32(b[offCount:], uint32(n))
-	le.PutUint32(b[offLimit:], uint32(r.Limit))
-	copy(b[offSite:], r.Site[:])
-	copy(b[offCorpus:], r.Corpus[:])
+	le.PutUint32(head[offVersion:], version)
+	le.PutUint32(head[offCount:], uint32(g.n))
+	le.PutUint32(head[offLimit:], uint32(g.limit))
+	copy(head[offSite:], r.Site[:])
+	copy(head[offCorpus:], r.Corpus[:])
 	for i, p := range r.Poems {
-		rec := b[offs[0]+i*poemSize:]
+		rec := head[g.poems()+i*poemSize:]
 		le.PutUint32(rec, p.N)
 		copy(rec[4:], p.Vector[:])
 		copy(rec[20:], p.Shown[:])
 	}
-	copy(b[offs[1]:], asBytes(r.Similar))
-	copy(b[offs[2]:], asBytes(r.Walks))
-	copy(b[offs[3]:], asBytes(r.Wins))
-	le.PutUint32(b[offPicksCRC:], crc32.Checksum(b[offs[1]:], castagnoli))
-	le.PutUint32(b[offHeadCRC:], headCRC(b, n))
+	le.PutUint32(head[offPoemsCRC:], crc32.Checksum(head[g.poems():], castagnoli))
+	le.PutUint32(head[offHeadCRC:], headCRC(head))
 	f, err := atomicfile.Create(path)
 	if err != nil {
 		return err
 	}
 	defer f.Abort()
-	if _, err := f.Write(b); err != nil {
+	if _, err := f.Write(head); err != nil {
 		return f.Failed(err)
+	}
+	if err := f.Truncate(int64(g.size())); err != nil {
+		return f.Failed(err)
+	}
+	if g.limit > 0 {
+		for k, kept := range r.Kept {
+			for i, o := range kept {
+				if o.Seq == nil {
+					continue
+				}
+				if _, err := f.WriteAt(g.encodeSlot(Kind(k), r.Poems[i].N, o), int64(g.slot(Kind(k), i))); err != nil {
+					return f.Failed(err)
+				}
+			}
+		}
 	}
 	return f.Commit(true)
 }
 
-// headCRC is the checksum of the header, its own field zeroed, and the poems.
-func headCRC(b []byte, n int) uint32 {
+// headCRC is the checksum of the header, its own field zeroed.
+func headCRC(head []byte) uint32 {
 	var h [headerSize]byte
-	copy(h[:], b[:headerSize])
+	copy(h[:], head[:headerSize])
 	binary.LittleEndian.PutUint32(h[offHeadCRC:], 0)
-	offs, sizes, _ := sections(n, 0)
-	return crc32.Update(crc32.Checksum(h[:], castagnoli), castagnoli, b[offs[0]:offs[0]+sizes[0]])
+	return crc32.Checksum(h[:], castagnoli)
 }
 
 // ErrDamaged marks a record that cannot be used as it is.
 var ErrDamaged = errors.New("damaged")
 
-// File is an open record, read in place; its slices are valid until Close.
-type File struct {
-	m     mmap.MMap
-	n     int
-	limit int
-	offs  [4]int
+// readHeader reads and checks a record's header.
+func readHeader(f *os.File) (Header, geometry, error) {
+	var h [headerSize]byte
+	if _, err := f.ReadAt(h[:], 0); err != nil {
+		return Header{}, geometry{}, fmt.Errorf("not a record of orderings (%v): %w", err, ErrDamaged)
+	}
+	le := binary.LittleEndian
+	if string(h[:len(Magic)]) != Magic || le.Uint32(h[offVersion:]) != version || le.Uint32(h[offHeadCRC:]) != headCRC(h[:]) {
+		return Header{}, geometry{}, fmt.Errorf("not a record of orderings of this version, or a damaged one: %w", ErrDamaged)
+	}
+	g := geometry{int(le.Uint32(h[offCount:])), int(le.Uint32(h[offLimit:]))}
+	if g.n > 1<<24 || g.limit > g.n {
+		return Header{}, g, fmt.Errorf("%d poems, %d entries each: %w", g.n, g.limit, ErrDamaged)
+	}
+	var hd Header
+	copy(hd.Site[:], h[offSite:])
+	copy(hd.Corpus[:], h[offCorpus:])
+	hd.Limit = g.limit
+	return hd, g, nil
 }
 
-// Open maps the record at path and checks its header and poems; Verify
-// checks the rest.
-func Open(path string) (*File, error) {
+// open opens the record at path for reading, or with write for filling
+// slots in, refusing anything but a regular file (a FIFO would block).
+func open(path string, write bool) (*os.File, error) {
 	fi, err := os.Lstat(path)
 	if err != nil {
 		return nil, err
 	}
-	if !fi.Mode().IsRegular() || fi.Size() < headerSize {
-		return nil, fmt.Errorf("%s: not a record of orderings: %w", path, ErrDamaged)
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is %s, not a record of orderings: %w", path, atomicfile.Kind(fi.Mode()), ErrDamaged)
 	}
-	f, err := os.Open(path)
+	flag := os.O_RDONLY
+	if write {
+		flag = os.O_RDWR
+	}
+	return os.OpenFile(path, flag, 0)
+}
+
+// Read reads the whole record at path, checking it: a damaged header or
+// poems table is an error; a slot that is empty or damaged is an ordering
+// not kept.
+func Read(path string) (*Record, error) {
+	f, err := open(path, false)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	m, err := mmap.Map(f, mmap.RDONLY, 0)
+	hd, g, err := readHeader(f)
 	if err != nil {
-		return nil, fmt.Errorf("mapping %s: %w", path, err)
-	}
-	r := &File{m: m}
-	if err := r.parse(); err != nil {
-		m.Unmap()
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	b := make([]byte, g.size())
+	if _, err := io.ReadFull(io.NewSectionReader(f, 0, int64(len(b))), b); err != nil {
+		return nil, fmt.Errorf("%s: %d bytes, its header says %d: %w", path, len(b), g.size(), ErrDamaged)
+	}
+	le := binary.LittleEndian
+	poems := b[g.poems() : g.poems()+g.n*poemSize]
+	if le.Uint32(b[offPoemsCRC:]) != crc32.Checksum(poems, castagnoli) {
+		return nil, fmt.Errorf("%s: the poems do not match their checksum: %w", path, ErrDamaged)
+	}
+	r := &Record{Header: hd, Poems: make([]Poem, g.n)}
+	for i := range r.Poems {
+		p := poems[i*poemSize:]
+		r.Poems[i].N = le.Uint32(p)
+		copy(r.Poems[i].Vector[:], p[4:])
+		copy(r.Poems[i].Shown[:], p[20:])
+	}
+	if g.limit == 0 {
+		return r, nil
+	}
+	for k := range r.Kept {
+		r.Kept[k] = make([]Ordering, g.n)
+		for i := range g.n {
+			off := g.slot(Kind(k), i)
+			if o, ok := g.decodeSlot(Kind(k), r.Poems[i].N, b[off:off+g.slotSize(Kind(k))]); ok {
+				r.Kept[k][i] = o
+			}
+		}
 	}
 	return r, nil
 }
 
-func (r *File) parse() error {
-	b := []byte(r.m)
-	le := binary.LittleEndian
-	if string(b[:len(Magic)]) != Magic || le.Uint32(b[offVersion:]) != version {
-		return fmt.Errorf("not a record of this version: %w", ErrDamaged)
+// Slot is one ordering's place in a record, as a page process sees it.
+type Slot struct {
+	f    *os.File
+	g    geometry
+	kind Kind
+	i    int
+	n    uint32
+}
+
+// OpenSlot opens the slot of the ordering of kind k of the poem at index i,
+// numbered n, in the record at path, for a page process: when the record is
+// of corpus and keeps limit entries of each ordering. It is nil (and every
+// method a no-op) when there is no such record: the page process then lays
+// its ordering out itself.
+func OpenSlot(path string, corpus packed.Digest, limit int, k Kind, i int, n uint32) *Slot {
+	f, err := open(path, true)
+	if err != nil {
+		return nil
 	}
-	r.n, r.limit = int(le.Uint32(b[offCount:])), int(le.Uint32(b[offLimit:]))
-	if r.n > 1<<24 || r.limit > r.n {
-		return fmt.Errorf("%d poems, %d entries each: %w", r.n, r.limit, ErrDamaged)
+	hd, g, err := readHeader(f)
+	if err != nil || hd.Corpus != corpus || g.limit != limit || limit == 0 || i >= g.n {
+		f.Close()
+		return nil
 	}
-	offs, _, total := sections(r.n, r.limit)
-	if total != len(b) {
-		return fmt.Errorf("%d bytes, its header says %d: %w", len(b), total, ErrDamaged)
+	return &Slot{f: f, g: g, kind: k, i: i, n: n}
+}
+
+// Get is the ordering the slot holds; ok is false when it holds none.
+func (s *Slot) Get() (o Ordering, ok bool) {
+	if s == nil {
+		return o, false
 	}
-	if le.Uint32(b[offHeadCRC:]) != headCRC(b, r.n) {
-		return fmt.Errorf("checksum mismatch: %w", ErrDamaged)
+	b := make([]byte, s.g.slotSize(s.kind))
+	if _, err := s.f.ReadAt(b, int64(s.g.slot(s.kind, s.i))); err != nil {
+		return o, false
 	}
-	r.offs = offs
+	return s.g.decodeSlot(s.kind, s.n, b)
+}
+
+// Fill writes o into the slot, once the ordering's pages are written.
+func (s *Slot) Fill(o Ordering) error {
+	if s == nil {
+		return nil
+	}
+	if _, err := s.f.WriteAt(s.g.encodeSlot(s.kind, s.n, o), int64(s.g.slot(s.kind, s.i))); err != nil {
+		return fmt.Errorf("recording the ordering: %w", err)
+	}
 	return nil
 }
 
-// Verify checks the orderings against their checksum, and that every entry
-// is a poem of the record.
-func (r *File) Verify() error {
-	b := []byte(r.m)
-	if binary.LittleEndian.Uint32(b[offPicksCRC:]) != crc32.Checksum(b[r.offs[1]:], castagnoli) {
-		return fmt.Errorf("the orderings do not match their checksum: %w", ErrDamaged)
+// Close closes the slot's record.
+func (s *Slot) Close() {
+	if s != nil {
+		s.f.Close()
 	}
-	for _, p := range castSlice[uint32](b[r.offs[1]:r.offs[3]]) {
-		if int(p) >= r.n {
-			return fmt.Errorf("an ordering holds poem index %d of %d: %w", p, r.n, ErrDamaged)
-		}
+}
+
+// ReadHeader reads and checks the header of the record at path: what it is
+// of, read at every build.
+func ReadHeader(path string) (Header, error) {
+	f, err := open(path, false)
+	if err != nil {
+		return Header{}, err
 	}
-	return nil
-}
-
-// Close unmaps the record.
-func (r *File) Close() error { return r.m.Unmap() }
-
-// Len is the number of poems.
-func (r *File) Len() int { return r.n }
-
-// Limit is the entries of each ordering kept (0: none).
-func (r *File) Limit() int { return r.limit }
-
-// Site is the site and the layout the orderings are of.
-func (r *File) Site() (s [32]byte) {
-	copy(s[:], r.m[offSite:])
-	return s
-}
-
-// Corpus is the digest of the corpus the orderings are of.
-func (r *File) Corpus() (d packed.Digest) {
-	copy(d[:], r.m[offCorpus:])
-	return d
-}
-
-// Poem is the record of the poem at index i.
-func (r *File) Poem(i int) Poem {
-	b := r.m[r.offs[0]+i*poemSize:]
-	p := Poem{N: binary.LittleEndian.Uint32(b)}
-	copy(p.Vector[:], b[4:])
-	copy(p.Shown[:], b[20:])
-	return p
-}
-
-// Similar is the similar ordering of the poem at index i, kept.
-func (r *File) Similar(i int) []uint32 { return r.picks(1, i) }
-
-// Walk is the different ordering of the poem at index i, kept, and the
-// score of each poem when the walk took it.
-func (r *File) Walk(i int) ([]uint32, []float64) {
-	w := castSlice[float64](r.m[r.offs[3]+i*r.limit*8 : r.offs[3]+(i+1)*r.limit*8])
-	return r.picks(2, i), w
-}
-
-func (r *File) picks(sec, i int) []uint32 {
-	return castSlice[uint32](r.m[r.offs[sec]+i*r.limit*4 : r.offs[sec]+(i+1)*r.limit*4])
-}
-
-// asBytes views numbers as their bytes (little-endian machines only, as the
-// packed corpus).
-func asBytes[T uint32 | float64](v []T) []byte {
-	if len(v) == 0 {
-		return nil
+	defer f.Close()
+	hd, _, err := readHeader(f)
+	if err != nil {
+		return hd, fmt.Errorf("%s: %w", path, err)
 	}
-	var zero T
-	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), len(v)*int(unsafe.Sizeof(zero)))
-}
-
-// castSlice views page-aligned bytes of the mapping as numbers.
-func castSlice[T uint32 | float64](b []byte) []T {
-	if len(b) == 0 {
-		return nil
-	}
-	var zero T
-	return unsafe.Slice((*T)(unsafe.Pointer(&b[0])), len(b)/int(unsafe.Sizeof(zero)))
+	return hd, nil
 }

@@ -92,8 +92,9 @@ func anchor(c *packed.Corpus, i int) int { return i * 7919 % c.Len() }
 
 var orderings = []render.Kind{render.Similar, render.Different}
 
-// BenchmarkOrdering is one poem's ordering as its page computes it
-// (Layout.Ordering: order.Similar, order.Different): whole, and capped as
+// BenchmarkOrdering is one poem's ordering as its page lays it out when the
+// record of the orderings does not have it (Layout.Pages: order.Similar,
+// order.Walk, and the chapters' closure): whole, and capped as
 // on the site for Neocities (PER_PAGE=100 CHAPTERS=6: 600 poems).
 func BenchmarkOrdering(b *testing.B) {
 	c := synthetic(b)
@@ -108,7 +109,7 @@ func BenchmarkOrdering(b *testing.B) {
 		for _, k := range orderings {
 			b.Run(k.Name()+"/"+s.name, func(b *testing.B) {
 				for i := 0; b.Loop(); i++ {
-					l.Ordering(k, anchor(c, i))
+					l.Pages(site.Seq{Kind: site.Kind(k), N: c.N(anchor(c, i))})
 				}
 			})
 		}
@@ -130,7 +131,7 @@ func BenchmarkWrite(b *testing.B) {
 		b.Run(k.Name(), func(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				q := site.Seq{Kind: site.Kind(k), N: c.N(anchor(c, i))}
-				if _, err := l.Write(context.Background(), out, q); err != nil {
+				if _, err := l.Write(context.Background(), out, "", q); err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()

@@ -60,32 +60,27 @@ func (p Plan) Decide(ctx context.Context, out, record string, goals []Seq) (Deci
 	d := Decision{p: p}
 	stamp, restamp := p.stampTime(out)
 	whole := len(goals) == len(p.Seqs())
-	rec, why := p.openRecord(out, record)
-	if rec != nil {
-		defer rec.Close()
-	}
+	hd, why := p.recordHeader(out, record)
 	var stale []Seq
 	switch {
-	case rec != nil && rec.Corpus() == p.c.Digest():
+	case why == "" && hd.Corpus == p.c.Digest():
 		// The orderings are those of the record: what is stale is what
 		// was not written since (a build stopped, a page removed).
-	case rec != nil:
-		var err error
+	case why == "":
+		rec, err := orderings.Read(record)
+		if err != nil {
+			return d, err
+		}
 		if stale, d.record, d.Edit, err = p.delta(ctx, rec); err != nil {
 			return d, err
 		}
 	case whole:
-		d.Why = why
-		stale = p.Seqs()
-		var err error
-		if d.record, err = p.layOut(ctx, stale, nil); err != nil {
-			return d, err
-		}
+		// Every ordering runs, and its page process records it.
+		d.Why, stale, d.record = why, p.Seqs(), p.newRecord()
 	default:
 		// Without a record to say which of them changed, a build of some
 		// pages writes them all; it leaves the record to a whole build.
-		d.Why = why
-		stale = goals
+		d.Why, stale = why, goals
 	}
 	inGoals := make(map[Seq]bool, len(goals))
 	for _, q := range goals {
@@ -182,49 +177,54 @@ func (p Plan) siteKey(out string) [32]byte {
 // keptLimit is the entries of each ordering the record keeps: those the
 // site shows, when they are not the whole collection (a new poem then
 // enters every ordering, and nothing is worth keeping but the poems).
-func (p Plan) keptLimit() int {
-	if p.Limit() < p.c.Len() {
-		return p.Limit()
+func (l Layout) keptLimit() int {
+	if l.Limit() < l.c.Len() {
+		return l.Limit()
 	}
 	return 0
 }
 
-// openRecord opens the record of the site's orderings at path when it is
-// one of this site and layout, whole; else it says why not.
-func (p Plan) openRecord(out, path string) (*orderings.File, string) {
-	rec, err := orderings.Open(path)
+// recordHeader reads the header of the record of the site's orderings at
+// path; why says why it is not one to use: none, damaged, or of another
+// site or layout.
+func (p Plan) recordHeader(out, path string) (hd orderings.Header, why string) {
+	hd, err := orderings.ReadHeader(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Sprintf("there is no record of the last build's orderings (%s)", path)
+		return hd, fmt.Sprintf("there is no record of the last build's orderings (%s)", path)
 	case err != nil:
-		return nil, fmt.Sprintf("the record of the last build's orderings is damaged (%v)", err)
+		return hd, fmt.Sprintf("the record of the last build's orderings is damaged (%v)", err)
+	case hd.Site != p.siteKey(out):
+		return hd, fmt.Sprintf("the record of the last build's orderings (%s) is of another site, or of other settings", path)
+	case hd.Limit != p.keptLimit():
+		return hd, fmt.Sprintf("the record of the last build's orderings (%s) keeps %d entries of each, the site %d", path, hd.Limit, p.keptLimit())
 	}
-	why := ""
-	switch {
-	case rec.Site() != p.siteKey(out):
-		why = fmt.Sprintf("the record of the last build's orderings (%s) is of another site, or of other settings", path)
-	case rec.Limit() != p.keptLimit():
-		why = fmt.Sprintf("the record of the last build's orderings (%s) keeps %d entries of each, the site %d", path, rec.Limit(), p.keptLimit())
-	default:
-		if err := rec.Verify(); err != nil {
-			why = fmt.Sprintf("the record of the last build's orderings is damaged (%s: %v)", path, err)
-		}
-	}
-	if why != "" {
-		rec.Close()
-		return nil, why
-	}
-	return rec, ""
+	return hd, ""
 }
 
-// delta compares the corpus with the one the record is of, and finds the
-// sequences whose pages change: the orderings that show a poem gone, moved
-// (a new vector) or shown otherwise, or that a new poem enters, the new
-// poems' own, the chronology and the index. It lays out again the orderings
-// it finds stale, and keeps the others' from the record.
-func (p Plan) delta(ctx context.Context, rec *orderings.File) ([]Seq, *orderings.Record, Edit, error) {
+// newRecord is the record of this corpus's poems, with no ordering kept yet.
+func (p Plan) newRecord() *orderings.Record {
+	r := &orderings.Record{Header: orderings.Header{Corpus: p.c.Digest(), Limit: p.keptLimit()}, Poems: make([]orderings.Poem, p.c.Len())}
+	for i := range r.Poems {
+		s := p.c.Sums(i)
+		r.Poems[i] = orderings.Poem{N: uint32(p.c.N(i)), Vector: s.Vector, Shown: s.Shown}
+	}
+	if r.Limit > 0 {
+		r.Kept = [2][]orderings.Ordering{make([]orderings.Ordering, p.c.Len()), make([]orderings.Ordering, p.c.Len())}
+	}
+	return r
+}
+
+// delta compares the corpus with the one the record rec is of, and finds
+// the sequences whose pages change: the orderings that show a poem gone,
+// moved (a new embedding) or shown otherwise, or that a new poem enters, the
+// new poems' own, the chronology and the index, and the orderings the
+// record lacks. It makes the record of the new corpus: the orderings that
+// do not change, whether their pages do or not, are kept; the others are
+// left to their page processes.
+func (p Plan) delta(ctx context.Context, rec *orderings.Record) ([]Seq, *orderings.Record, Edit, error) {
 	c := p.c
-	n, on := c.Len(), rec.Len()
+	n, on := c.Len(), len(rec.Poems)
 	var e Edit
 	// from[i] is the index in the record of poem i when its vector is the
 	// same, -1 when it is new or moved; gone and reshown are by the record's index.
@@ -233,14 +233,14 @@ func (p Plan) delta(ctx context.Context, rec *orderings.File) ([]Seq, *orderings
 	var added []int
 	for i, oi := 0, 0; i < n || oi < on; {
 		switch {
-		case oi < on && (i >= n || int(rec.Poem(oi).N) < c.N(i)):
+		case oi < on && (i >= n || int(rec.Poems[oi].N) < c.N(i)):
 			gone[oi] = true
 			oi++
 			continue
-		case i < n && (oi >= on || c.N(i) < int(rec.Poem(oi).N)):
+		case i < n && (oi >= on || c.N(i) < int(rec.Poems[oi].N)):
 			from[i] = -1
 		default: // the same poem number
-			old, s := rec.Poem(oi), c.Sums(i)
+			old, s := rec.Poems[oi], c.Sums(i)
 			from[i] = oi
 			if old.Vector != s.Vector {
 				from[i], gone[oi] = -1, true
@@ -266,38 +266,30 @@ func (p Plan) delta(ctx context.Context, rec *orderings.File) ([]Seq, *orderings
 		}
 	}
 	e.Removed -= e.Moved
+	r := p.newRecord()
 	// The corpus changed: the chronology and the index show every poem.
 	stale := []Seq{{Kind: Chrono}, {Kind: Index}}
-	changed := func(picks []uint32) bool {
-		return slices.ContainsFunc(picks, func(oi uint32) bool { return gone[oi] || reshown[oi] })
-	}
-	if rec.Limit() == 0 {
+	if rec.Limit == 0 {
 		// Every ordering shows every poem: any edit shows in all of them.
-		r, err := p.layOut(ctx, nil, nil)
 		if e != (Edit{}) {
 			stale = p.Seqs()
 		}
-		return stale, r, e, err
+		return stale, r, e, nil
 	}
 	g := p.gram()
 	to := make([]int32, on) // from the record's indices to the corpus's
-	for i := range to {
-		to[i] = -1
-	}
 	for i, oi := range from {
 		if oi >= 0 {
 			to[oi] = int32(i)
 		}
 	}
-	mapped := func(picks []uint32) []int32 {
-		seq := make([]int32, len(picks))
-		for k, oi := range picks {
-			seq[k] = to[oi]
-		}
-		return seq
+	// kept: the ordering of the poem at index a is the record's, the same
+	// poems in the same order (no new poem enters it); shown: so are its
+	// pages' bytes.
+	var kept, shown [2][]bool
+	for k := range kept {
+		kept[k], shown[k] = make([]bool, n), make([]bool, n)
 	}
-	kept := make([][2][]int32, n) // by anchor: the kept similar and different orderings, nil when stale
-	wins := make([][]float64, n)
 	err := workers.Run(n, runtime.GOMAXPROCS(0), func(a int) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -306,97 +298,36 @@ func (p Plan) delta(ctx context.Context, rec *orderings.File) ([]Seq, *orderings
 		if oa < 0 {
 			return nil
 		}
-		if sim := rec.Similar(oa); !changed(sim) {
-			seq := mapped(sim)
-			if !slices.ContainsFunc(added, func(x int) bool { return order.Enters(g, seq, x) }) {
-				kept[a][0] = seq
+		for k := range rec.Kept {
+			o := rec.Kept[k][oa]
+			if o.Seq == nil || slices.ContainsFunc(o.Seq, func(oi int32) bool { return gone[oi] }) {
+				continue
 			}
-		}
-		if walk, w := rec.Walk(oa); !changed(walk) {
-			seq := mapped(walk)
-			if !slices.ContainsFunc(added, func(x int) bool { _, took := order.WouldTake(g, seq, w, x); return took }) {
-				kept[a][1], wins[a] = seq, slices.Clone(w)
+			seq := make([]int32, len(o.Seq))
+			for j, oi := range o.Seq {
+				seq[j] = to[oi]
 			}
+			enters := func(x int) bool { return order.Enters(g, seq, x) }
+			if orderings.Kind(k) == orderings.Walk {
+				enters = func(x int) bool { _, took := order.WouldTake(g, seq, o.Wins, x); return took }
+			}
+			if slices.ContainsFunc(added, enters) {
+				continue
+			}
+			r.Kept[k][a] = orderings.Ordering{Seq: seq, Wins: o.Wins}
+			kept[k][a] = true
+			shown[k][a] = !slices.ContainsFunc(o.Seq, func(oi int32) bool { return reshown[oi] })
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, nil, e, err
-	}
 	for k, kind := range []Kind{Similar, Different} {
 		for a := range n {
-			if kept[a][k] == nil {
+			if !kept[k][a] || !shown[k][a] {
 				stale = append(stale, Seq{Kind: kind, N: c.N(a)})
 			}
 		}
 	}
-	r, err := p.layOut(ctx, stale, func(a int, k Kind) ([]int32, []float64) {
-		return kept[a][k], wins[a]
-	})
 	return stale, r, e, err
-}
-
-// recordPoems are the corpus's poems as the record keeps them.
-func (p Plan) recordPoems() []orderings.Poem {
-	poems := make([]orderings.Poem, p.c.Len())
-	for i := range poems {
-		s := p.c.Sums(i)
-		poems[i] = orderings.Poem{N: uint32(p.c.N(i)), Vector: s.Vector, Shown: s.Shown}
-	}
-	return poems
-}
-
-// layOut makes the record of the site's orderings: those of stale computed
-// anew (in parallel), the others from kept.
-func (p Plan) layOut(ctx context.Context, stale []Seq, kept func(a int, k Kind) ([]int32, []float64)) (*orderings.Record, error) {
-	c := p.c
-	n, limit := c.Len(), p.keptLimit()
-	r := &orderings.Record{Corpus: c.Digest(), Limit: limit, Poems: p.recordPoems(),
-		Similar: make([]uint32, n*limit), Walks: make([]uint32, n*limit), Wins: make([]float64, n*limit)}
-	if limit == 0 {
-		return r, nil
-	}
-	var jobs []Seq
-	for _, q := range stale {
-		if q.Kind == Similar || q.Kind == Different {
-			jobs = append(jobs, q)
-		}
-	}
-	put := func(a int, k Kind, seq []int32, wins []float64) {
-		dst := r.Similar
-		if k == Different {
-			dst = r.Walks
-			copy(r.Wins[a*limit:], wins)
-		}
-		for j, x := range seq {
-			dst[a*limit+j] = uint32(x)
-		}
-	}
-	if kept != nil {
-		for a := range n {
-			for _, k := range []Kind{Similar, Different} {
-				if seq, wins := kept(a, k); seq != nil {
-					put(a, k, seq, wins)
-				}
-			}
-		}
-	}
-	g := p.gram()
-	err := workers.Run(len(jobs), runtime.GOMAXPROCS(0), func(j int) error {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		q := jobs[j]
-		a, _ := c.Index(q.N)
-		if q.Kind == Similar {
-			put(a, q.Kind, order.Similar(g, a, limit), nil)
-		} else {
-			seq, wins := order.Walk(g, a, limit)
-			put(a, q.Kind, seq, wins)
-		}
-		return nil
-	})
-	return r, err
 }
 
 // Commit prepares the site in out for make to run d: it dates the stale

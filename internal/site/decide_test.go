@@ -182,7 +182,7 @@ func TestDecideEdits(t *testing.T) {
 				}
 				commit(t, p, d, out, record)
 				for _, q := range d.Run {
-					if _, err := p.Layout.UseRecord(record).Write(context.Background(), out, q); err != nil {
+					if _, err := p.Write(context.Background(), out, record, q); err != nil {
 						t.Fatal(err)
 					}
 				}

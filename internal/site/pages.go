@@ -17,6 +17,16 @@ import (
 // Pages computes q's entries once and gives each chapter's pieces (from 1),
 // ready to be written in order; nil when q's poem is not in the corpus.
 func (l Layout) Pages(q Seq) func(c int) [][]byte {
+	anchor, ok := l.c.Index(q.N)
+	if (q.Kind == Similar || q.Kind == Different) && !ok {
+		return nil
+	}
+	return l.pages(q, l.ordering(q, anchor))
+}
+
+// pages gives each chapter's pieces of q, whose ordering (for Similar and
+// Different) is o.
+func (l Layout) pages(q Seq, o orderings.Ordering) func(c int) [][]byte {
 	c := l.c
 	switch q.Kind {
 	case Index:
@@ -27,53 +37,24 @@ func (l Layout) Pages(q Seq) func(c int) [][]byte {
 			return render.Chronological(c, c.Chrono()[lo:hi], l.Part(q, ch))
 		}
 	}
-	anchor, ok := c.Index(q.N)
-	if !ok {
-		return nil
-	}
-	seq := l.Ordering(q.Ordering(), anchor)
+	anchor, _ := c.Index(q.N)
 	return func(ch int) [][]byte {
 		lo, hi := l.Span(q, ch)
-		return render.Ordering(q.Ordering(), c, anchor, seq[lo:hi], l.Part(q, ch))
+		return render.Ordering(q.Ordering(), c, anchor, o.Seq[lo:hi], l.Part(q, ch))
 	}
 }
 
-// Ordering is as much of the ordering of kind k from the poem at index
-// anchor as the site shows: from the record of the site's orderings when the
-// layout has one (see UseRecord), else computed.
-func (l Layout) Ordering(k render.Kind, anchor int) []int32 {
-	if r := l.record; r != nil {
-		picks := r.Similar(anchor)
-		if k == render.Different {
-			picks, _ = r.Walk(anchor)
-		}
-		seq := make([]int32, len(picks))
-		for i, p := range picks {
-			seq[i] = int32(min(p, uint32(l.c.Len()-1))) // Verify checked them; a page never reads out of range
-		}
-		return seq
+// ordering lays out as much of the ordering q from the poem at index anchor
+// as the site shows, with a walk's winning scores.
+func (l Layout) ordering(q Seq, anchor int) orderings.Ordering {
+	switch q.Kind {
+	case Similar:
+		return orderings.Ordering{Seq: order.Similar(l.gram(), anchor, l.Limit())}
+	case Different:
+		seq, wins := order.Walk(l.gram(), anchor, l.Limit())
+		return orderings.Ordering{Seq: seq, Wins: wins}
 	}
-	if k == render.Similar {
-		return order.Similar(l.gram(), anchor, l.Limit())
-	}
-	return order.Different(l.gram(), anchor, l.Limit())
-}
-
-// UseRecord has l read its orderings from the record at path, written by
-// the build for this corpus and layout, instead of computing them: a page
-// process then reads a few kB instead of hundreds of Gram rows. A record of
-// another corpus or layout, or none, is not used.
-func (l Layout) UseRecord(path string) Layout {
-	r, err := orderings.Open(path)
-	if err != nil {
-		return l
-	}
-	if r.Corpus() != l.c.Digest() || r.Limit() == 0 || r.Limit() != l.Limit() || r.Len() != l.c.Len() {
-		r.Close()
-		return l
-	}
-	l.record = r
-	return l
+	return orderings.Ordering{}
 }
 
 // Written counts what Write did: the files of a sequence, those of them
@@ -89,15 +70,28 @@ var ErrStopped = errors.New("stopped")
 
 // Write writes q's files into out, each only when its bytes change (see
 // atomicfile.Update): a page left as it was is only dated now, newer than
-// the site's stamp, as make wants.
-func (l Layout) Write(ctx context.Context, out string, q Seq) (Written, error) {
+// the site's stamp, as make wants. An ordering is taken from the record of
+// the site's orderings at record when it is there (the build keeps those an
+// edit leaves as they were), else laid out, and recorded once its pages are
+// written; record "" is none.
+func (l Layout) Write(ctx context.Context, out, record string, q Seq) (Written, error) {
 	var w Written
-	chapters := l.Pages(q)
-	if chapters == nil {
+	anchor, ok := l.c.Index(q.N)
+	if (q.Kind == Similar || q.Kind == Different) && !ok {
 		c := l.c
 		return w, fmt.Errorf("poem %d is not in the corpus (its poems are numbered %d to %d; see the index page)",
 			q.N, c.N(0), c.N(c.Len()-1))
 	}
+	var slot *orderings.Slot
+	if record != "" && (q.Kind == Similar || q.Kind == Different) {
+		slot = orderings.OpenSlot(record, l.c.Digest(), l.keptLimit(), orderings.Kind(q.Kind), anchor, uint32(q.N))
+		defer slot.Close()
+	}
+	o, recorded := slot.Get()
+	if !recorded {
+		o = l.ordering(q, anchor)
+	}
+	chapters := l.pages(q, o)
 	for ch := 1; ch <= l.Chapters(q); ch++ {
 		if ctx.Err() != nil {
 			return w, ErrStopped
@@ -120,6 +114,9 @@ func (l Layout) Write(ctx context.Context, out string, q Seq) (Written, error) {
 		for _, p := range pieces {
 			w.Bytes += int64(len(p))
 		}
+	}
+	if !recorded {
+		return w, slot.Fill(o)
 	}
 	return w, nil
 }

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"pagegen/internal/orderings"
 	"pagegen/internal/packed"
 	"pagegen/internal/render"
 )
@@ -59,7 +58,6 @@ type Layout struct {
 	per      int // entries a chapter (n when whole)
 	count    int // chapters of a whole sequence
 	kept     int // chapters of each similar and different ordering on the site
-	record   *orderings.File
 }
 
 // Check refuses settings that lay out no site, whatever the corpus.
