@@ -20,6 +20,7 @@ type CLI struct {
 	Colors       string `default:"data/color_embeddings.json" help:"Colour-word embeddings; empty for none (every poem gray)."`
 	AllowMissing bool   `help:"Leave out poems without an embedding instead of failing."`
 	Out          string `short:"o" default:"data/corpus.bin" help:"Packed corpus to write."`
+	Previous     string `placeholder:"CORPUS" help:"A corpus packed before, to keep what it holds of these inputs (default: the one at --out)."`
 	MaxMemoryMB  int64  `name:"max-memory-mb" help:"Memory packing may use, in MB (default: what the machine has available)."`
 }
 

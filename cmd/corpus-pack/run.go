@@ -33,7 +33,8 @@ func packCorpus(ctx context.Context, cli *CLI) error {
 	if err != nil {
 		return fmt.Errorf("finding corpus-pack itself: %w", err)
 	}
-	job := packing.Job{Packer: self, Poems: cli.Poems, Embeddings: cli.Embeddings, Colors: cli.Colors, AllowMissing: cli.AllowMissing, Corpus: cli.Out}
+	job := packing.Job{Packer: self, Poems: cli.Poems, Embeddings: cli.Embeddings, Colors: cli.Colors, AllowMissing: cli.AllowMissing,
+		Corpus: cli.Out, Previous: cli.Previous}
 	if job.UpToDate() {
 		fmt.Println(job.UpToDateMessage())
 		return nil
@@ -70,7 +71,7 @@ func packCorpus(ctx context.Context, cli *CLI) error {
 	if ctx.Err() != nil {
 		return exit.ErrInterrupted
 	}
-	prev := job.Previous()
+	prev := job.OpenPrevious()
 	contents, t := pack.Contents(c, fp, prev)
 	if prev != nil {
 		prev.Close()

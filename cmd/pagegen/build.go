@@ -86,6 +86,9 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 	if err := checkPagesMK(b.PagesMK); err != nil {
 		return err
 	}
+	if err := orderings.CheckOurs(orderings.Path(cli.Corpus)); err != nil {
+		return err
+	}
 	job := b.job(cli.Corpus)
 	if dryRun {
 		return b.dryRun(ctx, job)
@@ -158,6 +161,9 @@ func (b *BuildCmd) pack(ctx context.Context, job packing.Job) error {
 	if job.AllowMissing {
 		args = append(args, "--allow-missing")
 	}
+	if job.Previous != "" {
+		args = append(args, "--previous", job.Previous)
+	}
 	cmd := exec.CommandContext(ctx, job.Packer, args...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
@@ -188,7 +194,7 @@ func (b *BuildCmd) build(ctx context.Context, p site.Plan, locks lock.Locks) err
 	} else if n > 0 {
 		say("the last build here did not end cleanly (a power cut? a crash?): the %s it wrote will be written again, in case they did not reach the disk whole", plural.Of(n, "page"))
 	}
-	seqs, d, err := b.decide(ctx, p)
+	seqs, d, err := b.decide(ctx, p, orderings.Path(p.Corpus().Path()))
 	if err != nil {
 		return err
 	}
@@ -235,11 +241,11 @@ func (b *BuildCmd) build(ctx context.Context, p site.Plan, locks lock.Locks) err
 
 // decide is the site's decision for the goals' sequences seqs, said: why
 // every ordering runs, when it does, and what changed in the collection.
-func (b *BuildCmd) decide(ctx context.Context, p site.Plan) (seqs []site.Seq, d site.Decision, err error) {
+func (b *BuildCmd) decide(ctx context.Context, p site.Plan, record string) (seqs []site.Seq, d site.Decision, err error) {
 	if seqs, err = p.Select(b.pageGoals()); err != nil {
 		return nil, d, exit.UsageError(err)
 	}
-	d, err = p.Decide(ctx, b.Out, orderings.Path(p.Corpus().Path()), seqs)
+	d, err = p.Decide(ctx, b.Out, record, seqs)
 	if ctx.Err() != nil {
 		return nil, d, exit.ErrInterrupted
 	}
@@ -367,26 +373,42 @@ func makeLetters(makeflags string) string {
 	return first
 }
 
-// dryRun says what a build would do, and writes nothing.
+// dryRun says what a build would do, and writes nothing of the build's or
+// the user's: when an input changed since the corpus was packed, it packs
+// them into a scratch corpus in the temporary folder, to see what they change.
 func (b *BuildCmd) dryRun(ctx context.Context, job packing.Job) error {
-	if !job.UpToDate() {
-		say("make -n: corpus-pack would read the inputs again (one changed, or its date) and pack %s if its contents changed; then the pages that this changes would be built (make corpus packs it, and writes nothing else: make -n then says which)", job.Corpus)
+	if len(b.pageGoals()) == 0 {
+		if job.UpToDate() {
+			say("make -n: %s is up to date", job.Corpus)
+		} else {
+			say("make -n: an input changed since %s was packed: it would be packed again, if its contents change", job.Corpus)
+		}
 		return nil
 	}
-	if len(b.pageGoals()) == 0 {
-		say("make -n: %s is up to date", job.Corpus)
-		return nil
+	record := orderings.Path(job.Corpus)
+	if !job.UpToDate() {
+		scratch, err := os.MkdirTemp("", "pagegen-plan-")
+		if err != nil {
+			return fmt.Errorf("making a scratch folder for the plan: %w", err)
+		}
+		defer os.RemoveAll(scratch)
+		say("make -n: an input changed since %s was packed: packing them in a scratch folder to see what that changes", job.Corpus)
+		job.Previous, job.Corpus = job.Corpus, filepath.Join(scratch, "corpus.bin")
+		if err := b.pack(ctx, job); err != nil {
+			return err
+		}
 	}
 	return withCorpus(job.Corpus, func(c *packed.Corpus) error {
 		p, err := fit(c, b.SiteFlags, b.BudgetFlags, b.Out)
 		if err != nil {
 			return err
 		}
-		seqs, d, err := b.decide(ctx, p)
+		seqs, d, err := b.decide(ctx, p, record)
 		if err != nil {
 			return err
 		}
-		say("make -n: %s of %s would be built; %s", plural.Count(p.FileCount(d.Run)), plural.Of(p.FileCount(seqs), "file"), plural.Of(d.Orderings-d.Skipped, "ordering"))
+		say("make -n: %s of %s would be built; %s run, %s skipped", plural.Count(p.FileCount(d.Run)), plural.Of(p.FileCount(seqs), "file"),
+			plural.Of(d.Orderings-d.Skipped, "ordering"), plural.Count(d.Skipped))
 		return nil
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/filesig"
 	"pagegen/internal/lock"
+	"pagegen/internal/orderings"
 	"pagegen/internal/packed"
 	"pagegen/internal/plural"
 	"pagegen/internal/site"
@@ -57,6 +58,7 @@ func (c *CleanCmd) Run(cli *CLI, ctx context.Context) error {
 		{cli.Corpus, packed.Magic},
 		{packed.RecordPath(cli.Corpus), filesig.Mark},
 		{packed.MissingListPath(cli.Corpus), packed.MissingMark},
+		{orderings.Path(cli.Corpus), orderings.Magic},
 		{c.Makefile, site.MakefileMark},
 	} {
 		if f.path == "" {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"pagegen/internal/bytesize"
+	"pagegen/internal/orderings"
 	"pagegen/internal/plural"
 	"pagegen/internal/site"
 )
@@ -46,7 +47,7 @@ func diskNeed(p site.Plan, stale []site.Seq, out string, jobs int) (need, free i
 // write against the free space where they go: make size.
 func (b *BuildCmd) sizeReport(ctx context.Context, p site.Plan) error {
 	out := b.Out
-	_, d, err := b.decide(ctx, p)
+	_, d, err := b.decide(ctx, p, orderings.Path(p.Corpus().Path()))
 	if err != nil {
 		return err
 	}

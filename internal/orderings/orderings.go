@@ -184,8 +184,8 @@ func (g geometry) decodeSlot(k Kind, n uint32, b []byte) (o Ordering, ok bool) {
 // a build with no orderings to keep writes none of their bytes).
 func Write(path string, r *Record) error {
 	g := geometry{len(r.Poems), r.Limit}
-	if err := atomicfile.CheckOurs(path, []byte(Magic)); err != nil {
-		return fmt.Errorf("%w: move it away, or give CORPUS another folder (the record of the site's orderings goes beside it)", err)
+	if err := CheckOurs(path); err != nil {
+		return err
 	}
 	head := make([]byte, g.poems()+g.n*poemSize)
 	copy(head, Magic)
@@ -227,6 +227,15 @@ func Write(path string, r *Record) error {
 		}
 	}
 	return f.Commit(true)
+}
+
+// CheckOurs refuses a file at path that is not a record of orderings: the
+// build never writes over a file it did not make.
+func CheckOurs(path string) error {
+	if err := atomicfile.CheckOurs(path, []byte(Magic)); err != nil {
+		return fmt.Errorf("%w: move it away, or give CORPUS another folder (the record of the site's orderings goes beside it)", err)
+	}
+	return nil
 }
 
 // headCRC is the checksum of the header, its own field zeroed.

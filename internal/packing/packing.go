@@ -10,6 +10,7 @@
 package packing
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"fmt"
 	"io"
@@ -32,6 +33,7 @@ type Job struct {
 	Poems, Embeddings, Colors string // Colors may be empty
 	AllowMissing              bool
 	Corpus                    string
+	Previous                  string // a corpus packed before, to keep what it can of; "": Corpus
 }
 
 // files are the files the corpus is made from, by absolute path with links
@@ -125,16 +127,17 @@ func (j Job) Verify(fp packed.Fingerprint) error {
 	return c.Verify()
 }
 
-// Previous opens the corpus packed before, for corpus-pack to keep what it
+// OpenPrevious opens the corpus packed before, for corpus-pack to keep what it
 // can of it, when it is whole: verified against its digest unless the record
 // says it has not changed since it was packed or verified. It is nil when
 // there is none to trust (then everything is computed anew).
-func (j Job) Previous() *packed.Corpus {
-	c, err := packed.Open(j.Corpus)
+func (j Job) OpenPrevious() *packed.Corpus {
+	prev := cmp.Or(j.Previous, j.Corpus)
+	c, err := packed.Open(prev)
 	if err != nil {
 		return nil
 	}
-	if !filesig.Load(packed.RecordPath(j.Corpus)).Unchanged(j.Corpus) && c.Verify() != nil {
+	if !filesig.Load(packed.RecordPath(prev)).Unchanged(prev) && c.Verify() != nil {
 		c.Close()
 		return nil
 	}
