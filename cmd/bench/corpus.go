@@ -16,11 +16,11 @@ import (
 // with the same settings. They are corpus-synth's defaults at the requested
 // size, as the Go benchmarks' own corpus (internal/site/bench_test.go).
 func (b *bench) synthesize() error {
-	opt := synth.Options{Poems: b.cli.Poems, Dim: b.cli.Dim, TextBytes: 1100, Clusters: 40, Seed: 1}
+	opt := synth.Options{Poems: b.cli.Poems, Dim: b.cli.Dim, TextBytes: synthText, Clusters: synthClusters, Seed: synthSeed}
 	b.inputs = b.scratch(fmt.Sprintf("corpus-n%d-d%d", opt.Poems, opt.Dim))
 	b.corpus = filepath.Join(b.inputs, "corpus.bin")
 	stamp := filepath.Join(b.inputs, "synth.done")
-	want := fmt.Sprintf("%+v\n", opt)
+	want := fmt.Sprintf("synth %d %+v\n", synth.Version, opt)
 	if got, err := os.ReadFile(stamp); err == nil && string(got) == want {
 		progressf("reusing the synthetic corpus in %s", b.inputs)
 	} else {
@@ -47,8 +47,11 @@ func (b *bench) synthesize() error {
 	return nil
 }
 
-func (b *bench) inputFiles() []string {
-	return []string{filepath.Join(b.inputs, "poems.json"), filepath.Join(b.inputs, "embeddings.json"), filepath.Join(b.inputs, "color_embeddings.json")}
+func (b *bench) inputFiles() []string { return inputsIn(b.inputs) }
+
+// inputsIn are the poems, embeddings and colours in dir.
+func inputsIn(dir string) []string {
+	return []string{filepath.Join(dir, "poems.json"), filepath.Join(dir, "embeddings.json"), filepath.Join(dir, "color_embeddings.json")}
 }
 
 // packCmd is corpus-pack with the arguments make gives it, so that make

@@ -219,7 +219,12 @@ func makeEnv() []string {
 // into out: only the Makefile's public variables, then args (-j2, settings
 // and goals).
 func (b *bench) makeCmd(out string, args ...string) *exec.Cmd {
-	in := b.inputFiles()
+	return b.makeIn(b.inputs, out, args...)
+}
+
+// makeIn is makeCmd with the inputs in the folder inputs.
+func (b *bench) makeIn(inputs, out string, args ...string) *exec.Cmd {
+	in := inputsIn(inputs)
 	cmd := b.command("make", append([]string{"--no-print-directory", "BIN=" + b.bin,
 		"POEMS=" + in[0], "EMBEDDINGS=" + in[1], "COLOR_EMBEDDINGS=" + in[2], "CORPUS=" + b.corpus, "OUT=" + out}, args...)...)
 	cmd.Env = makeEnv()

@@ -58,8 +58,7 @@ func (b *bench) publish() error {
 	off := float64(plan.Size.Expected-built.Bytes) / float64(built.Bytes)
 	b.t.check("`make size`'s projection against the site built", fmt.Sprintf("%s projected, %+.2f%%", bytesize.Format(plan.Size.Expected), 100*off), "within 2%", off <= 0.02 && off >= -0.02)
 	b.t.add("largest file", "%s", bytesize.Format(built.Largest))
-
-	return nil
+	return b.everyday(out, took)
 }
 
 // measure is what the files under dir take, as a host counts them.

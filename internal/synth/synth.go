@@ -1,6 +1,8 @@
 // Package synth makes synthetic collections at any scale, in the upstream JSON
 // formats, for benchmarks and large tests: deterministic for a seed, with
-// clustered unit vectors (as real embeddings are) and poem-like text.
+// clustered unit vectors (as real embeddings are) and poem-like text. Each
+// poem is drawn from a random stream of its own, so that a collection of n+k
+// poems is the one of n with k poems more: a collection that grows.
 package synth
 
 import (
@@ -17,6 +19,11 @@ import (
 
 	"pagegen/internal/palette"
 )
+
+// Version names the collections Write makes: raise it with any change to
+// what a seed gives, so that a collection kept from an earlier run is made
+// anew.
+const Version = 2
 
 // Options size the collection.
 type Options struct {
@@ -47,17 +54,16 @@ func Write(dir string, opt Options) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", dir, err)
 	}
-	rng := rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15))
 	files := []struct {
 		name  string
-		write func(io.Writer, *rand.Rand, Options) error
+		write func(io.Writer, Options) error
 	}{
 		{"poems.json", writePoems},
 		{"embeddings.json", writeEmbeddings},
 		{"color_embeddings.json", writeColors},
 	}
 	for _, f := range files {
-		if err := writeFile(filepath.Join(dir, f.name), func(w io.Writer) error { return f.write(w, rng, opt) }); err != nil {
+		if err := writeFile(filepath.Join(dir, f.name), func(w io.Writer) error { return f.write(w, opt) }); err != nil {
 			return err
 		}
 	}
@@ -83,11 +89,26 @@ func writeFile(path string, write func(io.Writer) error) error {
 	return nil
 }
 
-func writePoems(w io.Writer, rng *rand.Rand, opt Options) error {
+// Streams of random numbers: one per poem for its text, one per poem for its
+// vector, one for the topics' centres and one for the colours.
+const (
+	textStream = iota << 32
+	vectorStream
+	centreStream
+	colorStream
+)
+
+// stream is the random stream k of the seed.
+func stream(opt Options, k uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15^k))
+}
+
+func writePoems(w io.Writer, opt Options) error {
 	ids := map[string]int{}
 	start := time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC)
-	fmt.Fprintf(w, "{\"metadata\": {\"generator\": \"pagegen synth\", \"seed\": %d, \"count\": %d},\n\"poems\": [\n", opt.Seed, opt.Poems)
+	fmt.Fprintf(w, "{\"metadata\": {\"generator\": \"pagegen synth\", \"seed\": %d},\n\"poems\": [\n", opt.Seed)
 	for i := range opt.Poems {
+		rng := stream(opt, textStream+uint64(i))
 		cat := categories[rng.IntN(len(categories))]
 		ids[cat]++
 		date := start.Add(time.Duration(rng.Int64N(int64(7 * 365 * 24 * time.Hour))))
@@ -167,16 +188,18 @@ func appendVector(buf []byte, v []float64) []byte {
 	return append(buf, ']')
 }
 
-func writeEmbeddings(w io.Writer, rng *rand.Rand, opt Options) error {
+func writeEmbeddings(w io.Writer, opt Options) error {
 	centres := make([][]float64, opt.Clusters)
+	crng := stream(opt, centreStream)
 	for c := range centres {
-		centres[c] = unit(rng, opt.Dim, nil, 1)
+		centres[c] = unit(crng, opt.Dim, nil, 1)
 	}
 	// Noise per coordinate so that a poem's distance to its centre is about 0.7.
 	noise := 0.7 / math.Sqrt(float64(opt.Dim))
 	fmt.Fprintf(w, "{\"metadata\": {\"embedding_model\": \"synthetic\", \"embedding_dimension\": %d},\n\"embeddings\": [\n", opt.Dim)
 	var buf []byte
 	for i := range opt.Poems {
+		rng := stream(opt, vectorStream+uint64(i))
 		v := unit(rng, opt.Dim, centres[rng.IntN(opt.Clusters)], noise)
 		buf = fmt.Appendf(buf[:0], "{\"poem_index\": %d, \"embedding\": ", i+1)
 		buf = appendVector(buf, v)
@@ -193,7 +216,8 @@ func writeEmbeddings(w io.Writer, rng *rand.Rand, opt Options) error {
 	return err
 }
 
-func writeColors(w io.Writer, rng *rand.Rand, opt Options) error {
+func writeColors(w io.Writer, opt Options) error {
+	rng := stream(opt, colorStream)
 	buf := []byte(`{"embeddings": {`)
 	for i, c := range palette.Colors {
 		if i > 0 {
