@@ -27,6 +27,30 @@ var root = func() string {
 	return dir
 }()
 
+// hangLimit bounds each wait for something that must come (a build's end,
+// a page, a record in a file), so that a build that hangs fails the test
+// instead of stopping the suite. It says "it did not hang", not "it was
+// quick": only a hang may exceed it, never a slow or busy machine.
+const hangLimit = 2 * time.Minute
+
+// need is the path of a program that a test needs (what for: why). Without
+// it the test is skipped, saying how to install it, but in CI (CI=true) it
+// fails: .ci/run installs every program the tests need, so one missing
+// there is a broken CI, not a reason to check less.
+func need(t *testing.T, program, install, why string) string {
+	t.Helper()
+	path, err := exec.LookPath(program)
+	if err == nil {
+		return path
+	}
+	msg := fmt.Sprintf("%s is not installed (%s): %s", program, install, why)
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s; CI (CI=true) must install it (.ci/run)", msg)
+	}
+	t.Skip(msg + " is not checked")
+	return ""
+}
+
 // build is one build setup: its inputs, packed corpus and site, all in a temporary directory.
 type build struct {
 	t   *testing.T
@@ -279,8 +303,9 @@ func TestSampleSite(t *testing.T) {
 	})
 
 	t.Run("valid HTML without CSS", func(t *testing.T) {
-		for _, name := range []string{"site/similar/1.html", "site/different/150.html", "site/index.html"} {
-			page, err := os.ReadFile(a.path(name))
+		pages := []string{"similar/1.html", "different/150.html", "index.html"}
+		for _, name := range pages {
+			page, err := os.ReadFile(a.path("site/" + name))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -289,15 +314,8 @@ func TestSampleSite(t *testing.T) {
 					t.Errorf("%s contains %q", name, banned)
 				}
 			}
-			tidy, err := exec.LookPath("tidy")
-			if err != nil {
-				t.Logf("tidy is not installed (apt-get install tidy): HTML validity not checked")
-				continue
-			}
-			if out, err := exec.Command(tidy, "-q", "-e", a.path(name)).CombinedOutput(); err != nil {
-				t.Errorf("tidy -q -e %s: %v\n%s", name, err, out)
-			}
 		}
+		tidy(t, a.path("site"), pages...)
 	})
 
 	t.Run("a second make rewrites nothing", func(t *testing.T) {
@@ -343,6 +361,19 @@ func TestSampleSite(t *testing.T) {
 			t.Errorf("make similar/3.html built %v, want only %s", pages, want)
 		}
 	})
+}
+
+// tidy checks pages of the site in dir (names relative to it) against
+// HTML 4.01 Transitional with tidy: no errors (warnings are the <font> in
+// <pre> that the spec keeps).
+func tidy(t *testing.T, dir string, pages ...string) {
+	t.Helper()
+	prog := need(t, "tidy", "apt-get install tidy", "the pages' HTML validity")
+	for _, name := range pages {
+		if out, err := exec.Command(prog, "-q", "-e", filepath.Join(dir, name)).CombinedOutput(); err != nil {
+			t.Errorf("tidy -q -e %s: %v\n%s", name, err, out)
+		}
+	}
 }
 
 // changed lists the files added, removed or modified between two listings.
