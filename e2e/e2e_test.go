@@ -88,6 +88,42 @@ func (b *build) write(name string, data []byte) {
 	}
 }
 
+// read is one of the build's files.
+func (b *build) read(name string) []byte {
+	b.t.Helper()
+	data, err := os.ReadFile(b.path(name))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return data
+}
+
+// stat is one of the build's files' information.
+func (b *build) stat(name string) os.FileInfo {
+	b.t.Helper()
+	fi, err := os.Stat(b.path(name))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return fi
+}
+
+// chtimes dates one of the build's files.
+func (b *build) chtimes(name string, date time.Time) {
+	b.t.Helper()
+	if err := os.Chtimes(b.path(name), date, date); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// remove removes one of the build's files.
+func (b *build) remove(name string) {
+	b.t.Helper()
+	if err := os.Remove(b.path(name)); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
 // make runs the real make on the repository's Makefile with this build's files.
 func (b *build) make(args ...string) (string, error) {
 	b.t.Helper()

@@ -46,8 +46,7 @@ func TestHangs(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.slow && testing.Short() {
-				tl.skip()
-				t.Skip("slow: builds the sample site")
+				tl.skip(t, "slow: builds the sample site")
 			}
 			tl.input()
 			c.test(t, tl)
