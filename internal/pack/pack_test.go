@@ -63,7 +63,7 @@ func TestColors(t *testing.T) {
 	c.Colors[1] = []float32{0, 2}   // blue: poem 2 (norm does not matter)
 	c.Colors[2] = []float32{1, 0.5} // green
 	c.Colors[3] = []float32{0.5, 1} // purple: ties with green for poem 3
-	want := []int{0, 1, 2, 4} // poem 3: green and purple tie, the earlier wins; poem 4: orange, the first of the equal rest
+	want := []int{0, 1, 2, 4}       // poem 3: green and purple tie, the earlier wins; poem 4: orange, the first of the equal rest
 	if got := Colors(c, norms); !slices.Equal(got, want) {
 		t.Errorf("Colors = %v, want %v", got, want)
 	}
