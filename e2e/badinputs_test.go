@@ -81,27 +81,30 @@ func TestBadInputsThroughMake(t *testing.T) {
 		edit  func(b *build)
 		wants []string
 	}{
-		{"poems.json missing", "poems.json", func(b *build) { os.Remove(b.path("poems.json")) }, []string{"not found"}},
-		{"embeddings.json missing", "embeddings.json", func(b *build) { os.Remove(b.path("embeddings.json")) }, []string{"not found"}},
-		{"colour file missing", "color_embeddings.json", func(b *build) { os.Remove(b.path("color_embeddings.json")) }, []string{"COLOR_EMBEDDINGS="}},
+		{"poems.json missing", "poems.json", func(b *build) { b.remove("poems.json") }, []string{"not found"}},
+		{"embeddings.json missing", "embeddings.json", func(b *build) { b.remove("embeddings.json") }, []string{"not found"}},
+		{"colour file missing", "color_embeddings.json", func(b *build) { b.remove("color_embeddings.json") }, []string{"COLOR_EMBEDDINGS="}},
 		{"poems.json a directory", "poems.json", func(b *build) {
-			os.Remove(b.path("poems.json"))
-			os.Mkdir(b.path("poems.json"), 0o755)
+			b.remove("poems.json")
+			if err := os.Mkdir(b.path("poems.json"), 0o755); err != nil {
+				b.t.Fatal(err)
+			}
 		}, nil},
 		{"poems.json empty", "poems.json", func(b *build) { b.write("poems.json", nil) }, []string{"empty"}},
 		{"poems.json not JSON", "poems.json", func(b *build) { b.write("poems.json", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")) }, []string{"invalid JSON"}},
 		{"poems.json truncated", "poems.json", func(b *build) {
-			data, _ := os.ReadFile(b.path("poems.json"))
+			data := b.read("poems.json")
 			b.write("poems.json", data[:len(data)*2/3])
 		}, []string{"truncated"}},
 		{"embeddings.json truncated", "embeddings.json", func(b *build) {
-			data, _ := os.ReadFile(b.path("embeddings.json"))
+			data := b.read("embeddings.json")
 			b.write("embeddings.json", data[:len(data)/2])
 		}, []string{"truncated"}},
 		{"poems.json a top-level array", "poems.json", func(b *build) {
 			var doc map[string]json.RawMessage
-			data, _ := os.ReadFile(b.path("poems.json"))
-			json.Unmarshal(data, &doc)
+			if err := json.Unmarshal(b.read("poems.json"), &doc); err != nil || !bytes.HasPrefix(doc["poems"], []byte("[")) {
+				b.t.Fatalf("the sample's poems.json has no array of poems (%v)", err)
+			}
 			b.write("poems.json", doc["poems"])
 		}, nil},
 		{"poems an object", "poems.json", func(b *build) { b.write("poems.json", []byte(`{"poems": {"1": {"id": 1}}}`)) }, nil},
@@ -193,8 +196,7 @@ func TestBadInputsThroughMake(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.slow && testing.Short() {
-				tl.skip()
-				t.Skip("slow: a large collection or the whole site")
+				tl.skip(t, "slow: a large collection or the whole site")
 			}
 			c.build(t, tl)
 		})
@@ -440,7 +442,7 @@ func dirtyText(t *testing.T, tl *tally) {
 			t.Errorf("%s has a CR or a tab", p)
 		}
 	}
-	data, _ = os.ReadFile(b.path("site/" + page))
+	data = b.read("site/" + page)
 	text := html.UnescapeString(tagRE.ReplaceAllString(string(data), ""))
 	for _, w := range []string{"caf\ufffd", "broken\nCRLF line\nCR line\n        tab     stops\n", "bell esc[31m nul del bidievil end", "CW: cw with breaks"} {
 		if !strings.Contains(text, w) {
@@ -468,7 +470,10 @@ func escapingLabels(t *testing.T, tl *tally) {
 	tl.noTrace(t, "escaping labels", out)
 
 	var names []string
-	entries, _ := os.ReadDir(b.dir)
+	entries, err := os.ReadDir(b.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
@@ -526,14 +531,13 @@ func escapingLabels(t *testing.T, tl *tally) {
 			}
 		}
 	}
-	index, _ := os.ReadFile(b.path("site/index.html"))
+	index := b.read("site/index.html")
 	for _, c := range tricks {
 		if !bytes.Contains(index, []byte(strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(c)+"/")) {
 			t.Errorf("the index does not show the category %q as text", c)
 		}
 	}
 	for _, p := range []string{"index.html", "similar/4.html", "different/10.html"} {
-		data, _ := os.ReadFile(b.path("site/" + p))
-		checkText(t, tl, p, data)
+		checkText(t, tl, p, b.read("site/"+p))
 	}
 }

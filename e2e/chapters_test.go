@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -45,6 +44,24 @@ func siteFiles(t *testing.T, dir string) map[string][]byte {
 	return files
 }
 
+// sameFiles checks that two sites hold the same files, byte for byte.
+func sameFiles(t *testing.T, what string, got, want map[string][]byte) {
+	t.Helper()
+	for name, data := range want {
+		if g, ok := got[name]; !ok || !bytes.Equal(g, data) {
+			t.Errorf("%s: %s differs (there: %t)", what, name, ok)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("%s: %s is in one site only", what, name)
+		}
+	}
+	if len(want) == 0 {
+		t.Errorf("%s: no files to compare", what)
+	}
+}
+
 var hrefRE = regexp.MustCompile(`href="([^"]*)"`)
 
 // TestChapters builds the sample in chapters of 20 with 3 kept
@@ -62,30 +79,25 @@ func TestChapters(t *testing.T) {
 	files := siteFiles(t, b.path("site"))
 	chapters := (n + per - 1) / per
 
-	t.Run("each chapter is its slice of the ordering", func(t *testing.T) {
-		for _, anchor := range []int{0, 22, n / 2, n - 1} {
-			for kind, ref := range map[string]func(sample, int) []int{"similar": referenceSimilar, "different": referenceDifferent} {
-				want := ref(s, anchor)
+	t.Run("each chapter is its slice of the ordering, for every anchor", func(t *testing.T) {
+		for anchor := range n {
+			for _, kind := range []string{"similar", "different"} {
 				base := fmt.Sprintf("%s/%d", kind, anchor+1)
 				for c := 1; c <= kept; c++ {
-					page, ok := files[chapterName(base, c)]
+					name := chapterName(base, c)
+					page, ok := files[name]
 					if !ok {
-						t.Fatalf("%s is missing", chapterName(base, c))
+						t.Fatalf("%s is missing", name)
 					}
-					got, _ := entries(t, page)
-					for r, p := range got {
-						if w := want[(c-1)*per+r] + 1; p != w {
-							t.Fatalf("%s: entry %d is poem %d, the spec's ordering has %d at rank %d", chapterName(base, c), r+1, p, w, (c-1)*per+r+1)
-						}
-					}
-					if len(got) != per {
-						t.Errorf("%s has %d entries, want %d", chapterName(base, c), len(got), per)
+					checkOrdering(t, s, name, kind, anchor, (c-1)*per, page, false)
+					if got, _ := entries(t, page); len(got) != per {
+						t.Errorf("%s has %d entries, want %d", name, len(got), per)
 					}
 					if rank := fmt.Sprintf(" -> %*d. ", len(strconv.Itoa(n)), (c-1)*per+1); !bytes.Contains(page, []byte(rank)) {
-						t.Errorf("%s does not start at rank %d (ranks run on across chapters)", chapterName(base, c), (c-1)*per+1)
+						t.Errorf("%s does not start at rank %d (ranks run on across chapters)", name, (c-1)*per+1)
 					}
 					if say := fmt.Sprintf("chapter %d: poems %d to %d", c, (c-1)*per+1, c*per); !bytes.Contains(page, []byte(say)) {
-						t.Errorf("%s does not say %q", chapterName(base, c), say)
+						t.Errorf("%s does not say %q", name, say)
 					}
 				}
 				if _, ok := files[chapterName(base, kept+1)]; ok {
@@ -95,6 +107,14 @@ func TestChapters(t *testing.T) {
 		}
 		if want := 2*n*kept + chapters + 1; len(files) != want {
 			t.Errorf("the site has %d files, want %d", len(files), want)
+		}
+	})
+
+	t.Run("-j1 and -j8 build the -j2 site byte for byte", func(t *testing.T) {
+		for _, jobs := range []string{"-j1", "-j8"} {
+			other := newBuild(t)
+			other.mustMake(jobs, "all", "PER_PAGE=20", "CHAPTERS=3")
+			sameFiles(t, jobs+" and -j2", siteFiles(t, other.path("site")), files)
 		}
 	})
 
@@ -137,15 +157,7 @@ func TestChapters(t *testing.T) {
 	})
 
 	t.Run("valid HTML", func(t *testing.T) {
-		tidy, err := exec.LookPath("tidy")
-		if err != nil {
-			t.Skip("tidy is not installed (apt-get install tidy)")
-		}
-		for _, name := range []string{"similar/5-2.html", "different/206-3.html", "chronological-11.html", "index.html"} {
-			if out, err := exec.Command(tidy, "-q", "-e", b.path("site/"+name)).CombinedOutput(); err != nil {
-				t.Errorf("tidy -q -e %s: %v\n%s", name, err, out)
-			}
-		}
+		tidy(t, b.path("site"), "similar/5-2.html", "different/206-3.html", "chronological-11.html", "index.html")
 	})
 
 	t.Run("fewer chapters: the last kept is rewritten, the rest removed", func(t *testing.T) {
@@ -200,6 +212,63 @@ func TestChapters(t *testing.T) {
 		})
 		if bytes > 50e6 || bytes < 30e6 {
 			t.Errorf("the site is %d bytes with QUOTA=50M (CHAPTERS=%s chosen): over it, or far below", bytes, m[1])
+		}
+	})
+
+	t.Run("the hosts' budgets, through make size", func(t *testing.T) {
+		// The limits as the spec's table publishes them; the ones that
+		// count directories say "entries".
+		for _, h := range []struct{ host, limits string }{
+			{"neocities", "50.0 GB, 100000 entries, 100.0 MB a file"},
+			{"neocities-free", "1.0 GB, 15000 entries, 100.0 MB a file"},
+			{"github-pages", "1.0 GB"},
+			{"gitlab-pages", "1.0 GB, 200000 entries"},
+			{"cloudflare-pages", "20000 files, 26.2 MB a file"}, // 25 MiB
+		} {
+			said := b.mustMake("size", "PER_PAGE=20", "HOST="+h.host)
+			if want := fmt.Sprintf("CHAPTERS=%d of %d: the most chapters of 20 poems that fit HOST=%s: %s (", chapters, chapters, h.host, h.limits); !strings.Contains(said, want) {
+				t.Errorf("make size HOST=%s does not say %q:\n%s", h.host, want, said)
+			}
+		}
+		said, err := b.make("size", "PER_PAGE=20", "HOST=geocities")
+		if err == nil || !strings.Contains(said, "neocities-free") {
+			t.Errorf("make size HOST=geocities: %v, want a refusal naming the hosts:\n%s", err, said)
+		}
+	})
+
+	t.Run("MAX_FILE_SIZE below a whole page is refused, with nothing written", func(t *testing.T) {
+		whole := newBuild(t)
+		said, err := whole.make("-j2", "all", "MAX_FILE_SIZE=100k")
+		if err == nil {
+			t.Fatalf("make all MAX_FILE_SIZE=100k succeeded with whole pages:\n%s", said)
+		}
+		for _, w := range []string{"does not fit 100.0 kB a file", "100.0 kB allowed", "PER_PAGE="} {
+			if !strings.Contains(said, w) {
+				t.Errorf("the refusal does not say %q:\n%s", w, said)
+			}
+		}
+		if got := siteFiles(t, whole.path("site")); len(got) > 0 {
+			t.Errorf("the refused build wrote %d files in the site", len(got))
+		}
+	})
+
+	t.Run("the site as built is checked against its budget", func(t *testing.T) {
+		// A host's budget with a file size of its own (MAX_FILE_SIZE over
+		// HOST's) that the plan fits; then a page grown past it by hand,
+		// which no estimate sees, and a build that writes a page.
+		hosted := newBuild(t)
+		settings := []string{"PER_PAGE=20", "CHAPTERS=1", "HOST=neocities-free", "MAX_FILE_SIZE=200k"}
+		hosted.mustMake(append([]string{"-j2", "all"}, settings...)...)
+		grown := append(hosted.read("site/similar/1.html"), bytes.Repeat([]byte("<!-- grown -->\n"), 20000)...)
+		hosted.write("site/similar/1.html", grown)
+		hosted.remove("site/similar/2.html")
+		said, err := hosted.make(append([]string{"-j2", "all"}, settings...)...)
+		want := fmt.Sprintf("does not fit 1.0 GB, 15000 entries, 200.0 kB a file as built: a file of %.1f kB, 200.0 kB allowed", float64(len(grown))/1000)
+		if err == nil || !strings.Contains(said, want) {
+			t.Errorf("make all with a page over MAX_FILE_SIZE: %v, want an error saying %q:\n%s", err, want, said)
+		}
+		if _, err := os.Stat(hosted.path("site/similar/2.html")); err != nil {
+			t.Errorf("the page to build was not built: %v", err)
 		}
 	})
 

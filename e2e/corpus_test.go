@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pagegen/internal/filesig"
 )
 
 // TestCorpusRecord: an unchanged corpus is not read again, but no edit of an
@@ -17,9 +19,10 @@ func TestCorpusRecord(t *testing.T) {
 		t.Skip("builds the sample site twice")
 	}
 	b := newBuild(t)
-	// Files written in the last two seconds are read again every time (a
-	// write in the same clock tick would not show): let them age.
-	time.Sleep(2100 * time.Millisecond)
+	// Files changed (ctime, which no one can set back) within filesig.Racy
+	// of the reading are read again every time (a write in the same clock
+	// tick would not show): let them age past it.
+	time.Sleep(filesig.Racy + 100*time.Millisecond)
 	b.mustMake("corpus")
 	record, err := os.ReadFile(b.path("data/.corpus.bin.checked"))
 	if err != nil || !bytes.Contains(record, []byte("poems.json")) {
@@ -30,16 +33,18 @@ func TestCorpusRecord(t *testing.T) {
 	}
 
 	// One letter of a poem changed in place; same size, same date.
-	poems := b.path("poems.json")
-	fi, _ := os.Stat(poems)
-	text, _ := os.ReadFile(poems)
+	stamp := b.stat("poems.json")
+	text := b.read("poems.json")
 	i := bytes.Index(text, []byte("Blessed"))
 	if i < 0 {
 		t.Fatal("the sample has no Blessed")
 	}
 	text[i] = 'b'
 	b.write("poems.json", text)
-	os.Chtimes(poems, fi.ModTime(), fi.ModTime())
+	b.chtimes("poems.json", stamp.ModTime())
+	if after := b.stat("poems.json"); after.Size() != stamp.Size() || !after.ModTime().Equal(stamp.ModTime()) {
+		t.Fatalf("the edit changed poems.json's size or date: %d bytes, %v; was %d, %v", after.Size(), after.ModTime(), stamp.Size(), stamp.ModTime())
+	}
 	if out := b.mustMake("-j2", "all"); !strings.Contains(out, "packed 206 poems") {
 		t.Fatalf("an edit that kept the size and the date was not packed:\n%s", out)
 	}
@@ -54,9 +59,12 @@ func TestCorpusRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fi, _ = f.Stat()
-	f.WriteAt([]byte("XXXXXXXX"), fi.Size()/2)
-	f.Close()
+	if _, err := f.WriteAt([]byte("XXXXXXXX"), b.stat("data/corpus.bin").Size()/2); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	out := b.mustMake("-j2", "all")
 	if !strings.Contains(out, "corpus.bin is damaged") || !strings.Contains(out, "packing it again") {
 		t.Errorf("a damaged corpus was not packed again:\n%s", out)

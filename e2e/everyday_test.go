@@ -51,7 +51,7 @@ func TestGrowingCollection(t *testing.T) {
 		copySample(b)
 		b.keepPoems(func(i int) bool { return i < 75 })
 		b.mustMake("-j2", "all")
-		page := b.read("site/similar/1-8.html")
+		page := string(b.read("site/similar/1-8.html"))
 		if !strings.Contains(page, "chapter 8: poems 71 to 75") {
 			t.Errorf("after the collection grew to 75 poems, similar/1 does not run to them:\n%.600s", page)
 		}
@@ -63,7 +63,7 @@ func TestGrowingCollection(t *testing.T) {
 		copySample(b)
 		b.keepPoems(func(i int) bool { return i < 25 })
 		b.mustMake("-j2", "all")
-		if page := b.read("site/similar/1-3.html"); !strings.Contains(page, "chapter 3: poems 21 to 25") {
+		if page := string(b.read("site/similar/1-3.html")); !strings.Contains(page, "chapter 3: poems 21 to 25") {
 			t.Errorf("the site forgot PER_PAGE=10:\n%.600s", page)
 		}
 	})
@@ -90,19 +90,10 @@ func TestGrowingCollection(t *testing.T) {
 			t.Errorf("the refused build changed %v", ch)
 		}
 		b.mustMake("similar/12.html")
-		if page := b.read("site/similar/12.html"); !strings.Contains(page, "chapter 1: poems 1 to 10") {
+		if page := string(b.read("site/similar/12.html")); !strings.Contains(page, "chapter 1: poems 1 to 10") {
 			t.Errorf("after a refused build, make similar/12.html does not build the site's chapter:\n%.600s", page)
 		}
 	})
-}
-
-func (b *build) read(name string) string {
-	b.t.Helper()
-	data, err := os.ReadFile(b.path(name))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return string(data)
 }
 
 // editSample gives the sample's poems dates over two years (it has none:
@@ -242,7 +233,7 @@ func TestEdits(t *testing.T) {
 		said := b.mustMake(args...)
 		clean := newBuild(t)
 		for _, name := range []string{"poems.json", "embeddings.json", "color_embeddings.json"} {
-			clean.write(name, []byte(b.read(name)))
+			clean.write(name, b.read(name))
 		}
 		clean.mustMake(args...)
 		got, want := sums(t, b.path("site")), sums(t, clean.path("site"))

@@ -19,7 +19,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // envInt reads a count from the environment, def if it is not set.
@@ -39,8 +38,6 @@ func envInt(t *testing.T, name string, def int) int {
 // ref is a complete site built without any fault, shared by the tests.
 type ref struct {
 	dir   string
-	took  time.Duration                // make -j2 all
-	pack  time.Duration                // corpus-pack's part of it
 	pages map[string][sha256.Size]byte // site-relative name → checksum
 }
 
@@ -67,10 +64,8 @@ func reference(t *testing.T, args ...string) *ref {
 	}
 	b := &build{t: t, dir: dir}
 	copySample(b)
-	b.mustMake("tools") // time the build, not the go build
-	start := time.Now()
-	out := b.mustMake(append([]string{"-j2", "all"}, args...)...)
-	r := &ref{dir: dir, took: time.Since(start), pack: packTime(t, out), pages: sums(t, b.path("site"))}
+	b.mustMake(append([]string{"-j2", "all"}, args...)...)
+	r := &ref{dir: dir, pages: sums(t, b.path("site"))}
 	if refs.m == nil {
 		refs.m = map[string]*ref{}
 	}
@@ -79,17 +74,6 @@ func reference(t *testing.T, args ...string) *ref {
 }
 
 func (r *ref) path(name string) string { return filepath.Join(r.dir, name) }
-
-// packTime reads how long corpus-pack took from what it says.
-func packTime(t *testing.T, out string) time.Duration {
-	t.Helper()
-	m := regexp.MustCompile(`corpus-pack: packed .* in ([0-9.]+)s`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("corpus-pack did not say how long it took:\n%s", out)
-	}
-	secs, _ := strconv.ParseFloat(m[1], 64)
-	return time.Duration(secs * float64(time.Second))
-}
 
 // sums checksums every file under dir, by its slash-separated relative name,
 // but a site's records of its build (siteStamp, building).

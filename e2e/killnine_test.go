@@ -3,11 +3,14 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,15 +25,34 @@ import (
 // or whole, and at the end that the next make sweeps the leftovers and
 // finishes the site.
 //
+// A moment is a point of the build's progress, not a delay: the process
+// of a page picked at random, caught running, or corpus-pack at a random
+// point of its output. The build is paused there (pauseWhen), so the kill
+// lands. A process can still come and go between two looks; then the trial
+// is run again, with another moment, up to attempts times: a trial passes
+// only with a kill that landed.
+//
 // ROBUSTNESS_TRIALS is the number of trials on the sample site (default 5;
 // the packing trials are half as many, at least 2), ROBUSTNESS_SEED the seed
-// of the kill moments (default: the clock; logged, and noted in the table).
+// of the moments (default: the clock; logged, and noted in the table), which
+// replays the same moments.
 func TestKillNine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow: builds the sample site again and again")
 	}
 	tl := newTally(t)
 	trials := envInt(t, "ROBUSTNESS_TRIALS", 5)
+	seed := robustnessSeed(t)
+	tl.note("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	t.Run("site", func(t *testing.T) { killSite(t, tl, rng, trials) })
+	t.Run("packing", func(t *testing.T) { killPacking(t, tl, rng, max(2, trials/2)) })
+}
+
+// robustnessSeed is ROBUSTNESS_SEED, or one from the clock; the test
+// prints it either way, to replay a failure.
+func robustnessSeed(t *testing.T) uint64 {
+	t.Helper()
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("ROBUSTNESS_SEED"); s != "" {
 		var err error
@@ -38,11 +60,40 @@ func TestKillNine(t *testing.T) {
 			t.Fatalf("ROBUSTNESS_SEED=%q: want a number", s)
 		}
 	}
-	t.Logf("seed %d (ROBUSTNESS_SEED=%d picks the same moments again, as far as timing allows)", seed, seed)
-	tl.note("seed %d", seed)
-	rng := rand.New(rand.NewPCG(seed, 0x5eed))
-	t.Run("site", func(t *testing.T) { killSite(t, tl, rng, trials) })
-	t.Run("packing", func(t *testing.T) { killPacking(t, tl, rng, max(2, trials/2)) })
+	t.Logf("seed %d: ROBUSTNESS_SEED=%d replays these moments", seed, seed)
+	return seed
+}
+
+// attempts is how many times a trial whose kill missed is run again.
+const attempts = 5
+
+// retry runs trial until its kill lands, at most attempts times, and
+// fails the test if none did.
+func retry(t *testing.T, name string, trial func() (what string, landed bool)) {
+	t.Helper()
+	var missed []string
+	for range attempts {
+		what, landed := trial()
+		if landed {
+			return
+		}
+		missed = append(missed, what)
+	}
+	t.Errorf("%s: no kill landed in %d attempts: %s", name, attempts, strings.Join(missed, "; "))
+}
+
+// page is a similar or different page of the sample, by its poem.
+type page struct {
+	kind string
+	n    int
+}
+
+func (p page) String() string { return fmt.Sprintf("%s/%d.html", p.kind, p.n) }
+
+// writes reports whether process p writes page pg.
+func (p proc) writes(pg page) bool {
+	i := slices.Index(p.args, pg.kind)
+	return p.role() == "page" && i > 0 && i+1 < len(p.args) && p.args[i+1] == strconv.Itoa(pg.n)
 }
 
 // killSite kills parts of make -j2 all on the sample, one trial after another
@@ -56,39 +107,61 @@ func killSite(t *testing.T, tl *tally, rng *rand.Rand, trials int) {
 	modes := []string{"page", "group", "pack", "supervisor", "writer"}
 	for i := range trials {
 		mode := modes[i%len(modes)]
-		// Give the build work: a new corpus makes every page stale. The kill
-		// comes at a random moment of what is left to build.
-		left := float64(2*poems-b.pageCount()) / float64(2*poems)
-		if mode == "pack" || rng.IntN(2) == 0 || left == 0 {
-			os.Remove(b.path("data/corpus.bin"))
-			left = 1
-		}
-		delay := time.Duration(rng.Int64N(int64(0.9*left*float64(want.took)) + 1))
-		if mode == "pack" {
-			delay = time.Duration(rng.Int64N(int64(want.pack) + 1))
-		}
-		r := b.startRun(nil, "-j2", "all")
-		what, landed := inject(r, mode, delay, rng)
-		err := r.wait(t, 2*time.Minute)
-		t.Logf("trial %d (%s): %s; make: %v; %d pages now", i+1, mode, what, err, b.pageCount())
-		out := r.out.String()
-		tl.noTrace(t, fmt.Sprintf("trial %d", i+1), out)
-		if landed {
-			tl.fault()
-		}
-		// A make that exits 0 has built the whole site, whatever was killed (a
-		// process killed as it exited, a zombie, takes the SIGKILL and exits 0).
-		temps := checkSite(t, tl, want, b, err == nil)
-		checkCorpus(t, tl, b, b.path("data/corpus.bin"), wantCorpus)
-		if len(temps) > 0 {
-			leftTemps++
-			t.Logf("trial %d: temporary files left for the next make: %v", i+1, temps)
-		}
-		if len(temps) > 0 && (mode == "page" || mode == "writer" || mode == "pack") {
-			// The supervisor outlived the kill and holds the locks: nobody else
-			// writes here, so it could have swept what the killed process left.
-			t.Errorf("trial %d: %s left temporary files although the supervisor lived on: %v", i+1, what, temps)
-		}
+		retry(t, fmt.Sprintf("trial %d (%s)", i+1, mode), func() (string, bool) {
+			// Give the build work: the pages left to build, or, at random or
+			// when there are none, every page removed (a corpus packed again
+			// with the same contents leaves the pages as they are). The kill
+			// comes with one of them; for "pack", the corpus is packed again.
+			var todo []page
+			for _, kind := range []string{"similar", "different"} {
+				for n := 1; n <= poems; n++ {
+					if _, err := os.Stat(b.path(fmt.Sprintf("site/%s/%d.html", kind, n))); errors.Is(err, fs.ErrNotExist) {
+						todo = append(todo, page{kind, n})
+					}
+				}
+			}
+			if len(todo) == 0 || rng.IntN(2) == 0 {
+				todo = todo[:0]
+				for _, kind := range []string{"similar", "different"} {
+					for n := 1; n <= poems; n++ {
+						pg := page{kind, n}
+						if err := os.Remove(b.path("site/" + pg.String())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+							t.Fatal(err)
+						}
+						todo = append(todo, pg)
+					}
+				}
+			}
+			if mode == "pack" || rng.IntN(4) == 0 {
+				if err := os.Remove(b.path("data/corpus.bin")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					t.Fatal(err)
+				}
+			}
+			target := todo[rng.IntN(len(todo))]
+			r := b.startRun(nil, "-j2", "all")
+			what, landed := inject(r, mode, target, rng)
+			err := r.wait(t, hangLimit)
+			t.Logf("trial %d (%s): %s; make: %v; %d pages now", i+1, mode, what, err, b.pageCount())
+			out := r.out.String()
+			tl.noTrace(t, fmt.Sprintf("trial %d", i+1), out)
+			if landed {
+				tl.fault()
+			}
+			// A make that exits 0 has built the whole site, whatever was killed (a
+			// process killed as it exited, a zombie, takes the SIGKILL and exits 0).
+			temps := checkSite(t, tl, want, b, err == nil)
+			checkCorpus(t, tl, b, b.path("data/corpus.bin"), wantCorpus)
+			if len(temps) > 0 {
+				leftTemps++
+				t.Logf("trial %d: temporary files left for the next make: %v", i+1, temps)
+			}
+			if len(temps) > 0 && (mode == "page" || mode == "writer" || mode == "pack") {
+				// The supervisor outlived the kill and holds the locks: nobody else
+				// writes here, so it could have swept what the killed process left.
+				t.Errorf("trial %d: %s left temporary files although the supervisor lived on: %v", i+1, what, temps)
+			}
+			return what, landed
+		})
 	}
 	out := b.mustMake("-j2", "all")
 	tl.note("site: %d of %d trials left temporary files, swept by the next make", leftTemps, trials)
@@ -102,44 +175,56 @@ func killSite(t *testing.T, tl *tally, rng *rand.Rand, trials int) {
 	checkCorpus(t, tl, b, b.path("data/corpus.bin"), wantCorpus)
 }
 
-// inject kills per mode: "group" the whole build after delay; "supervisor"
-// or "page" a random such process running after delay; "writer" a page
-// process while it has its temporary file open; "pack" corpus-pack delay
-// after it started. It says what it did, and whether a kill landed.
-func inject(r *run, mode string, delay time.Duration, rng *rand.Rand) (string, bool) {
+// inject pauses the build at the moment of the mode and kills there. For
+// all but "pack" the moment comes once the target page is being written or
+// is written: then "group" kills the whole build, "supervisor" the
+// supervisor, "page" a page's process, each once it is running, "writer" a
+// page's process once it has its temporary file open. "pack" kills
+// corpus-pack once it runs, or (at random) once it has its temporary file
+// open. It says what it did, and whether the kill landed: false when the
+// moment did not come (the build ended, or the processes came and went
+// between two looks).
+func inject(r *run, mode string, target page, rng *rand.Rand) (string, bool) {
+	var victim proc
+	catch := func(role string, writing bool) bool {
+		for _, p := range alive(group(r.pgid)) {
+			if p.role() == role && (!writing || hasTemp(p.pid)) {
+				victim = p
+				return true
+			}
+		}
+		return false
+	}
+	reached := false
+	past := func() bool {
+		if !reached {
+			_, err := os.Stat(r.b.path("site/" + target.String()))
+			reached = err == nil || slices.ContainsFunc(alive(group(r.pgid)), func(p proc) bool { return p.writes(target) })
+		}
+		return reached
+	}
+	moment := "once " + target.String() + " was being written"
+	var cond func() bool
 	switch mode {
-	case "group":
-		if !r.sleep(delay) {
-			return "the build ended before the kill", false
-		}
-		return fmt.Sprintf("SIGKILL to the whole build after %v", delay.Round(time.Millisecond)),
-			syscall.Kill(-r.pgid, syscall.SIGKILL) == nil
 	case "pack":
-		p, ok := r.poll("pack", false, rng, time.Minute)
-		if !ok || !r.sleep(delay) {
-			return "corpus-pack did not run", false
-		}
-		if !kill(p) {
-			return fmt.Sprintf("corpus-pack ended before the kill %v after it started", delay.Round(time.Millisecond)), false
-		}
-		return fmt.Sprintf("SIGKILL to corpus-pack %v after it started", delay.Round(time.Millisecond)), true
+		writing := rng.IntN(2) == 0
+		moment = map[bool]string{false: "once it ran", true: "into writing the corpus"}[writing]
+		cond = func() bool { return catch("pack", writing) }
+	case "writer":
+		cond = func() bool { return past() && catch("page", true) }
+	case "page", "group":
+		cond = func() bool { return past() && catch("page", false) }
+	case "supervisor":
+		cond = func() bool { return past() && catch("supervisor", false) }
 	}
-	if !r.sleep(delay) {
-		return "the build ended before the kill", false
+	if !r.pauseWhen(hangLimit, cond) {
+		return fmt.Sprintf("missed: no %s to kill %s", mode, moment), false
 	}
-	role, writing := mode, false
-	if mode == "writer" {
-		role, writing = "page", true
+	defer r.resume()
+	if mode == "group" {
+		return "SIGKILL to the whole build " + moment, syscall.Kill(-r.pgid, syscall.SIGKILL) == nil
 	}
-	p, ok := r.poll(role, writing, rng, 10*time.Second)
-	if !ok && writing {
-		p, ok = r.poll(role, false, rng, 10*time.Second)
-		mode = "page (no writer caught)"
-	}
-	if !ok {
-		return fmt.Sprintf("no %s process to kill after %v", role, delay.Round(time.Millisecond)), false
-	}
-	return fmt.Sprintf("SIGKILL to %s %s after %v", mode, p, delay.Round(time.Millisecond)), kill(p)
+	return fmt.Sprintf("SIGKILL to %s %s %s", mode, victim, moment), kill(victim)
 }
 
 // synthInputs generates (once per test binary, with the real corpus-synth)
@@ -182,12 +267,13 @@ func synthBuild(t *testing.T, inputs string) *build {
 }
 
 // killPacking kills corpus-pack, or the whole build, while it packs a
-// collection of 3,000 poems of 256 dimensions.
+// collection of 3,000 poems of 256 dimensions: once it runs, or once its
+// temporary corpus has a random part of the corpus's bytes.
 func killPacking(t *testing.T, tl *tally, rng *rand.Rand, trials int) {
 	inputs := synthInputs(t)
 	pages := []string{"similar/1.html", "different/1.html"}
 	want := synthBuild(t, inputs)
-	packTook := packTime(t, want.mustMake("-j2", "corpus"))
+	want.mustMake("-j2", "corpus")
 	want.mustMake(append([]string{"-j2"}, pages...)...)
 	wantRef := &ref{dir: want.dir, pages: sums(t, want.path("site"))}
 	wantCorpus := corpusSize(t, wantRef)
@@ -195,48 +281,32 @@ func killPacking(t *testing.T, tl *tally, rng *rand.Rand, trials int) {
 	b := synthBuild(t, inputs)
 	leftTemps := 0
 	for i := range trials {
-		os.Remove(b.path("data/corpus.bin"))
-		r := b.startRun(nil, "-j2", "corpus")
 		whole := i%2 == 1
-		what, landed := "corpus-pack did not run", false
-		if p, ok := r.poll("pack", false, rng, time.Minute); ok {
-			var delay time.Duration
-			moment := "after it started"
+		retry(t, fmt.Sprintf("packing trial %d", i+1), func() (string, bool) {
+			if err := os.Remove(b.path("data/corpus.bin")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				t.Fatal(err)
+			}
+			r := b.startRun(nil, "-j2", "corpus")
+			part := -1.0 // once it runs
 			if rng.IntN(2) == 0 {
-				// While it writes: the temporary file is there, part written.
-				if _, ok := r.poll("pack", true, rng, 2*packTook+5*time.Second); ok {
-					moment = "into writing the corpus"
-				}
-				delay = time.Duration(rng.Int64N(int64(20 * time.Millisecond)))
-			} else {
-				delay = time.Duration(rng.Int64N(int64(packTook*9/10) + 1))
+				part = rng.Float64()
 			}
-			if r.sleep(delay) {
-				if whole {
-					landed = syscall.Kill(-r.pgid, syscall.SIGKILL) == nil
-					what = fmt.Sprintf("SIGKILL to the whole build %v %s", delay.Round(time.Millisecond), moment)
-				} else {
-					landed = kill(p)
-					what = fmt.Sprintf("SIGKILL to corpus-pack %v %s", delay.Round(time.Millisecond), moment)
-				}
+			what, landed := killPack(r, part, wantCorpus, whole)
+			err := r.wait(t, hangLimit)
+			t.Logf("packing trial %d: %s; make: %v; temporary files: %v", i+1, what, err, b.leftovers())
+			tl.noTrace(t, fmt.Sprintf("packing trial %d", i+1), r.out.String())
+			if landed {
+				tl.fault()
 			}
-			if !landed {
-				what = "corpus-pack ended before the kill"
+			if tmp := b.leftovers(); len(tmp) > 0 {
+				leftTemps++
 			}
-		}
-		err := r.wait(t, 2*time.Minute)
-		t.Logf("packing trial %d: %s; make: %v; temporary files: %v", i+1, what, err, b.leftovers())
-		tl.noTrace(t, fmt.Sprintf("packing trial %d", i+1), r.out.String())
-		if landed {
-			tl.fault()
-		}
-		if tmp := b.leftovers(); len(tmp) > 0 {
-			leftTemps++
-		}
-		if _, serr := os.Stat(b.path("data/corpus.bin")); err == nil && serr != nil {
-			tl.lose(t, "packing trial %d: make exited 0 without a corpus: %v", i+1, serr)
-		}
-		checkCorpus(t, tl, b, b.path("data/corpus.bin"), wantCorpus)
+			if _, serr := os.Stat(b.path("data/corpus.bin")); err == nil && serr != nil {
+				tl.lose(t, "packing trial %d: make exited 0 without a corpus: %v", i+1, serr)
+			}
+			checkCorpus(t, tl, b, b.path("data/corpus.bin"), wantCorpus)
+			return what, landed
+		})
 	}
 	out := b.mustMake("-j2", "corpus")
 	tl.note("packing: %d of %d trials left a temporary corpus, swept by the next make", leftTemps, trials)
@@ -253,4 +323,47 @@ func killPacking(t *testing.T, tl *tally, rng *rand.Rand, trials int) {
 	}
 	b.mustMake(append([]string{"-j2"}, pages...)...)
 	checkSite(t, tl, wantRef, b, true)
+}
+
+// killPack pauses the build once corpus-pack runs (part < 0), or once its
+// temporary corpus holds at least part of size bytes, and kills
+// corpus-pack there, or with whole the whole build. It says what it did,
+// and whether the kill landed.
+func killPack(r *run, part float64, size int64, whole bool) (string, bool) {
+	moment := "once it ran"
+	if part >= 0 {
+		moment = fmt.Sprintf("with %.0f%% of the corpus written", 100*part)
+	}
+	var pack proc
+	cond := func() bool {
+		for _, p := range alive(group(r.pgid)) {
+			if p.role() == "pack" && (part < 0 || tempSize(p.pid) >= int64(part*float64(size))) {
+				pack = p
+				return true
+			}
+		}
+		return false
+	}
+	if !r.pauseWhen(hangLimit, cond) {
+		return "missed: corpus-pack ended before the moment " + moment, false
+	}
+	defer r.resume()
+	if whole {
+		return "SIGKILL to the whole build, corpus-pack " + moment, syscall.Kill(-r.pgid, syscall.SIGKILL) == nil
+	}
+	return "SIGKILL to corpus-pack " + moment, kill(pack)
+}
+
+// tempSize is the size of the temporary file the process has open, -1
+// without one.
+func tempSize(pid int) int64 {
+	size := int64(-1)
+	hasOpen(pid, func(path string) bool {
+		if fi, err := os.Stat(path); err == nil && isTemp(filepath.Base(path)) {
+			size = fi.Size()
+			return true
+		}
+		return false
+	})
+	return size
 }

@@ -144,6 +144,78 @@ func (r *run) until(timeout time.Duration, cond func() bool) bool {
 	return true
 }
 
+// pauseWhen looks for cond while every process of the run is stopped
+// (SIGSTOP to its group), letting them go on between two looks, and leaves
+// them stopped once cond holds: what cond saw is still so when the test
+// acts on it (a signal, a kill, a second make), however busy the machine.
+// It reports false, with the run going on, when the run ended first or cond
+// did not hold within limit. resume lets a paused run go on.
+func (r *run) pauseWhen(limit time.Duration, cond func() bool) bool {
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); {
+		if !r.stopAll() {
+			return false
+		}
+		if cond() {
+			return true
+		}
+		r.resume()
+		if !r.sleep(time.Millisecond) {
+			return false
+		}
+	}
+	return false
+}
+
+// stopAll stops every process of the run and waits until each has stopped
+// or is in an uninterruptible wait ("D"): there it ends the system call it
+// is in, if it can, and stops then, having done nothing more. (A make that
+// vforks waits so for its child, which, stopped before its exec, never
+// lets it stop.) It reports false if no process is left, or one did not
+// settle within hangLimit.
+func (r *run) stopAll() bool {
+	if syscall.Kill(-r.pgid, syscall.SIGSTOP) != nil {
+		return false
+	}
+	settled := func(p proc) bool { return p.state == "T" || p.state == "t" || p.state == "D" }
+	for deadline := time.Now().Add(hangLimit); time.Now().Before(deadline); time.Sleep(100 * time.Microsecond) {
+		ps := alive(group(r.pgid))
+		if len(ps) == 0 {
+			return false
+		}
+		if !slices.ContainsFunc(ps, func(p proc) bool { return !settled(p) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// resume lets every process of the run go on (SIGCONT): after pauseWhen,
+// and after a signal sent to a paused run, which its processes then take.
+func (r *run) resume() { syscall.Kill(-r.pgid, syscall.SIGCONT) }
+
+// waitsOnPipe reports whether a process of the run with the role waits
+// for a writer of the named pipe at path: blocked opening it (Linux's
+// wait_for_partner), or holding it open (opened without blocking, it polls
+// for the writer).
+func (r *run) waitsOnPipe(role, path string) bool {
+	for _, p := range alive(group(r.pgid)) {
+		if p.role() != role {
+			continue
+		}
+		if hasOpen(p.pid, func(name string) bool { return name == path }) {
+			return true
+		}
+		tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", p.pid))
+		for _, task := range tasks {
+			wchan, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/wchan", p.pid, task.Name()))
+			if string(wchan) == "wait_for_partner" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // proc is a process, from /proc.
 type proc struct {
 	pid   int
@@ -210,10 +282,16 @@ func alive(ps []proc) []proc {
 
 // hasTemp reports whether the process has a temporary file open.
 func hasTemp(pid int) bool {
+	return hasOpen(pid, func(name string) bool { return isTemp(filepath.Base(name)) })
+}
+
+// hasOpen reports whether the process has a file open whose path is, per
+// match, the one looked for.
+func hasOpen(pid int, match func(path string) bool) bool {
 	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
 	for _, fd := range fds {
 		link, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
-		if err == nil && isTemp(filepath.Base(link)) {
+		if err == nil && match(link) {
 			return true
 		}
 	}
@@ -234,6 +312,11 @@ func (r *run) find(role string, writing bool, rng *rand.Rand) (proc, bool) {
 		return proc{}, false
 	}
 	return found[rng.IntN(len(found))], true
+}
+
+// has reports whether a process of the run has the role.
+func (r *run) has(role string) bool {
+	return slices.ContainsFunc(alive(group(r.pgid)), func(p proc) bool { return p.role() == role })
 }
 
 // poll waits for a process that find finds, looking every millisecond.

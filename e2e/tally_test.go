@@ -4,8 +4,9 @@ package e2e
 // fault test keeps a tally of what it tried and found, and with
 // ROBUSTNESS_TABLE=1 TestMain prints the tallies side by side once the tests
 // have run. The run fails if a page or file was lost or corrupted, if a Go
-// panic reached the user, if a build hung, or if a test of the table that
-// -run asks for did not run.
+// panic reached the user, if a build hung, if a case of the table was
+// skipped (a fault class not tried is not robust), or if a test of the
+// table that -run asks for did not run.
 
 import (
 	"flag"
@@ -51,6 +52,7 @@ var tableRows = []struct {
 	{"lost or corrupted", true, func(tl *tally) int { return tl.lost }},
 	{"panics", true, func(tl *tally) int { return tl.panics }},
 	{"hung", true, func(tl *tally) int { return tl.hung }},
+	{"cases skipped", true, func(tl *tally) int { return tl.skipped }},
 }
 
 // tallies holds the tallies of the tests that ran, by test name.
@@ -98,7 +100,16 @@ func (tl *tally) add(p *int, n int) {
 func (tl *tally) input()         { tl.add(&tl.inputs, 1) }
 func (tl *tally) fault()         { tl.add(&tl.faults, 1) }
 func (tl *tally) checkedN(n int) { tl.add(&tl.checked, n) }
-func (tl *tally) skip()          { tl.add(&tl.skipped, 1) }
+
+// skip skips the test, a case of the table, and counts it with its reason:
+// the table shows it, and the robustness check fails.
+func (tl *tally) skip(t *testing.T, format string, args ...any) {
+	t.Helper()
+	tl.add(&tl.skipped, 1)
+	why := fmt.Sprintf(format, args...)
+	tl.note("%s skipped: %s", t.Name(), why)
+	t.Skip(why)
+}
 
 func (tl *tally) note(format string, args ...any) {
 	tl.mu.Lock()
@@ -166,7 +177,7 @@ func printTable(w io.Writer, code int) bool {
 	totals := make([]int, len(tableRows))
 	var took time.Duration
 	var notes []string
-	failed, notRun, skipped := 0, 0, 0
+	failed, notRun := 0, 0
 	for _, c := range tableColumns {
 		header = append(header, c.label)
 		tl, ran := tallies.byTest[c.test]
@@ -185,7 +196,6 @@ func printTable(w io.Writer, code int) bool {
 		}
 		cells[len(tableRows)] = append(cells[len(tableRows)], fmt.Sprintf("%.1f", tl.took.Seconds()))
 		took += tl.took
-		skipped += tl.skipped
 		if tl.failed {
 			failed++
 		}
@@ -204,9 +214,6 @@ func printTable(w io.Writer, code int) bool {
 	fmt.Fprintln(w)
 	for _, n := range notes {
 		fmt.Fprintln(w, n)
-	}
-	if skipped > 0 {
-		fmt.Fprintf(w, "skipped: %d (see the go test output)\n", skipped)
 	}
 	why := []string{fmt.Sprintf("go test exit %d", code), fmt.Sprintf("%d tests failed", failed), fmt.Sprintf("%d not run", notRun)}
 	ok := code == 0 && failed == 0 && notRun == 0
@@ -253,5 +260,45 @@ func writeMarkdown(w io.Writer, header []string, rows [][]string) {
 	fmt.Fprintln(w, rule)
 	for _, row := range rows {
 		line(row)
+	}
+}
+
+// TestPrintTable: a fault class skipped shows in the table and fails the
+// robustness check; the same table without it passes.
+func TestPrintTable(t *testing.T) {
+	tallies.Lock()
+	saved := tallies.byTest
+	tallies.Unlock()
+	t.Cleanup(func() {
+		tallies.Lock()
+		tallies.byTest = saved
+		tallies.Unlock()
+	})
+	for _, tt := range []struct {
+		name    string
+		skipped int
+		ok      bool
+		verdict string
+	}{
+		{"nothing skipped", 0, true, "check-robustness: ok"},
+		{"the disk-full cases skipped", 3, false, "check-robustness: FAILED (go test exit 0, 0 tests failed, 0 not run, 0 lost or corrupted, 0 panics, 0 hung, 3 cases skipped)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			// Every column ran (whatever -run asks for), disk full with its skips.
+			tallies.Lock()
+			tallies.byTest = map[string]*tally{}
+			for _, c := range tableColumns {
+				tallies.byTest[c.test] = &tally{inputs: 1, faults: 1, checked: 1}
+			}
+			tallies.byTest["TestDiskFull"].skipped = tt.skipped
+			tallies.Unlock()
+			var out strings.Builder
+			if ok := printTable(&out, 0); ok != tt.ok || !strings.Contains(out.String(), tt.verdict+"\n") {
+				t.Errorf("printTable = %t, want %t and %q:\n%s", ok, tt.ok, tt.verdict, out.String())
+			}
+			if row := regexp.MustCompile(`(?m)^\| cases skipped \(must be 0\) +\| +0 \| +0 \| +(\d+) \|`).FindStringSubmatch(out.String()); row == nil || row[1] != strconv.Itoa(tt.skipped) {
+				t.Errorf("the table's row of cases skipped does not show %d under disk full:\n%s", tt.skipped, out.String())
+			}
+		})
 	}
 }

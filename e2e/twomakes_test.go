@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +16,10 @@ import (
 
 // TestConcurrentMakes runs two makes at once on the same corpus and site:
 // the second waits for the first, says so, and the site ends up exactly a
-// clean build with the settings of the one that ran last, never a mix.
+// clean build with the settings of the one that ran last, never a mix. The
+// first is paused while it holds its locks until the second says that it
+// waits (a first that finished before the second started would test
+// nothing).
 func TestConcurrentMakes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow: builds the sample site several times")
@@ -24,25 +29,30 @@ func TestConcurrentMakes(t *testing.T) {
 	wantCorpus := corpusSize(t, want)
 	b := newBuild(t)
 	b.mustMake("tools") // so that neither make spends its time in go build
-
-	t.Run("same settings, started together", func(t *testing.T) {
-		r1, r2 := b.startRun(nil, "-j2", "all"), b.startRun(nil, "-j2", "all")
-		tl.fault()
-		tl.fault()
-		waited := 0
-		for i, r := range []*run{r1, r2} {
-			err := r.wait(t, 2*time.Minute)
+	// ends waits for the makes, checks what they said, and counts the faults.
+	ends := func(runs ...*run) {
+		t.Helper()
+		for i, r := range runs {
+			tl.fault()
+			err := r.wait(t, hangLimit)
 			out := r.out.String()
 			tl.noTrace(t, fmt.Sprintf("make %d", i+1), out)
 			if err != nil {
 				t.Errorf("make %d: %v\n%s", i+1, err, out)
 			}
-			if strings.Contains(out, "waiting for it to finish") {
-				waited++
-			}
 		}
-		if waited != 1 {
-			t.Errorf("%d of the two makes said they were waiting for the other, want 1:\n%s\n---\n%s", waited, r1.out.String(), r2.out.String())
+	}
+
+	t.Run("same settings, started together", func(t *testing.T) {
+		r1, r2 := b.startRun(nil, "-j2", "all"), b.startRun(nil, "-j2", "all")
+		// Whichever took the locks first is held until the other waits.
+		first := pauseFirst(t, []*run{r1, r2}, (*run).holdsLock)
+		second := map[*run]*run{r1: r2, r2: r1}[first]
+		waits(t, second)
+		first.resume()
+		ends(r1, r2)
+		if out := first.out.String(); strings.Contains(out, "waiting for it to finish") {
+			t.Errorf("the make that took the locks first says it waited:\n%s", out)
 		}
 		if temps := checkSite(t, tl, want, b, true); len(temps) > 0 {
 			tl.lose(t, "temporary files left: %v", temps)
@@ -54,21 +64,8 @@ func TestConcurrentMakes(t *testing.T) {
 		// The first rebuilds every page without colours; the second, with
 		// colours, starts while the first writes pages, so it runs last.
 		first := b.startRun(nil, "-j2", "all", "COLOR_EMBEDDINGS=")
-		if _, ok := first.poll("page", false, rand.New(rand.NewPCG(1, 2)), time.Minute); !ok {
-			first.wait(t, time.Minute)
-			t.Fatalf("the first make wrote no page:\n%s", first.out.String())
-		}
-		second := b.startRun(nil, "-j2", "all")
-		tl.fault()
-		tl.fault()
-		for i, r := range []*run{first, second} {
-			err := r.wait(t, 2*time.Minute)
-			out := r.out.String()
-			tl.noTrace(t, fmt.Sprintf("make %d", i+1), out)
-			if err != nil {
-				t.Errorf("make %d: %v\n%s", i+1, err, out)
-			}
-		}
+		second := whileWriting(t, first, "-j2", "all")
+		ends(first, second)
 		if out := first.out.String(); !strings.Contains(out, "every poem is gray") {
 			t.Errorf("the first make did not pack without colours:\n%s", out)
 		}
@@ -88,20 +85,11 @@ func TestConcurrentMakes(t *testing.T) {
 		gray := reference(t, "COLOR_EMBEDDINGS=")
 		other := "CORPUS=" + b.path("other/corpus.bin")
 		b.mustMake("corpus", other, "COLOR_EMBEDDINGS=")
-		os.RemoveAll(b.path("site/different"))
+		if err := os.RemoveAll(b.path("site/different")); err != nil {
+			t.Fatal(err)
+		}
 		first := b.startRun(nil, "-j2", "all")
-		if _, ok := first.poll("page", false, rand.New(rand.NewPCG(5, 6)), time.Minute); !ok {
-			first.wait(t, time.Minute)
-			t.Fatalf("the first make wrote no page:\n%s", first.out.String())
-		}
-		second := b.startRun(nil, "-j2", "all", other, "COLOR_EMBEDDINGS=")
-		tl.fault()
-		tl.fault()
-		for i, r := range []*run{first, second} {
-			if err := r.wait(t, 2*time.Minute); err != nil {
-				t.Errorf("make %d: %v\n%s", i+1, err, r.out.String())
-			}
-		}
+		ends(first, whileWriting(t, first, "-j2", "all", other, "COLOR_EMBEDDINGS="))
 		if temps := checkSite(t, tl, gray, b, true); len(temps) > 0 {
 			tl.lose(t, "temporary files left: %v", temps)
 		}
@@ -112,36 +100,91 @@ func TestConcurrentMakes(t *testing.T) {
 		// second must still wait for them, not build beside them. (The
 		// different pages go first, so that the first has pages to write:
 		// the site may already be what it builds.)
-		rng := rand.New(rand.NewPCG(3, 4))
 		if err := os.RemoveAll(b.path("site/different")); err != nil {
 			t.Fatal(err)
 		}
 		first := b.startRun(nil, "-j2", "all", "COLOR_EMBEDDINGS=")
-		if _, ok := first.poll("page", false, rng, time.Minute); !ok {
-			first.wait(t, time.Minute)
+		var sup proc
+		if !first.pauseWhen(hangLimit, func() bool {
+			var ok bool
+			sup, ok = first.find("supervisor", false, rand.New(rand.NewPCG(3, 4)))
+			return ok && first.has("page")
+		}) {
 			t.Fatalf("the first make wrote no page:\n%s", first.out.String())
 		}
-		sup, ok := first.find("supervisor", false, rng)
-		if !ok || !kill(sup) {
+		if !kill(sup) {
 			t.Fatalf("no supervisor to kill")
 		}
 		second := b.startRun(nil, "-j2", "all")
+		waits(t, second)
+		first.resume()
 		tl.fault()
-		tl.fault()
-		first.wait(t, 2*time.Minute)
+		first.wait(t, hangLimit)
 		tl.noTrace(t, "the first make", first.out.String())
-		err := second.wait(t, 2*time.Minute)
-		out := second.out.String()
-		tl.noTrace(t, "the second make", out)
-		if err != nil {
-			t.Errorf("the second make: %v\n%s", err, out)
-		}
-		if !strings.Contains(out, "waiting for it to finish") {
-			t.Errorf("the second make does not say it waits for the first's pages:\n%s", out)
-		}
+		ends(second)
 		if temps := checkSite(t, tl, want, b, true); len(temps) > 0 {
 			tl.lose(t, "temporary files left: %v", temps)
 		}
 		checkCorpus(t, tl, b, b.path("data/corpus.bin"), wantCorpus)
 	})
+}
+
+// whileWriting pauses first once it writes a page, starts a second make
+// with args, and lets the first go on once the second waits for it.
+func whileWriting(t *testing.T, first *run, args ...string) *run {
+	t.Helper()
+	if !first.pauseWhen(hangLimit, func() bool { return first.has("page") }) {
+		t.Fatalf("the first make wrote no page:\n%s", first.out.String())
+	}
+	second := first.b.startRun(nil, args...)
+	waits(t, second)
+	first.resume()
+	return second
+}
+
+// waits checks that r says it waits for another build.
+func waits(t *testing.T, r *run) {
+	t.Helper()
+	if !r.until(hangLimit, func() bool { return strings.Contains(r.out.String(), "waiting for it to finish") }) {
+		t.Fatalf("the second make does not wait for the first:\n%s", r.out.String())
+	}
+}
+
+// pauseFirst pauses runs, again and again, until cond holds for one of
+// them, which it returns paused, the others going on.
+func pauseFirst(t *testing.T, runs []*run, cond func(*run) bool) *run {
+	t.Helper()
+	for deadline := time.Now().Add(hangLimit); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		var found *run
+		for _, r := range runs {
+			if r.stopAll() && found == nil && cond(r) {
+				found = r
+			}
+		}
+		for _, r := range runs {
+			if r != found {
+				r.resume()
+			}
+		}
+		if found != nil {
+			return found
+		}
+	}
+	t.Fatalf("none of the makes came to hold its locks")
+	return nil
+}
+
+// holdsLock reports whether a process of the run holds a lock (flock) on a
+// file, as a build holds its directories'.
+func (r *run) holdsLock() bool {
+	locks, _ := os.ReadFile("/proc/locks")
+	ps := alive(group(r.pgid))
+	// "1: FLOCK  ADVISORY  WRITE 4242 08:01:1234 0 EOF"
+	for _, line := range strings.Split(string(locks), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 4 && f[1] == "FLOCK" && slices.ContainsFunc(ps, func(p proc) bool { return strconv.Itoa(p.pid) == f[4] }) {
+			return true
+		}
+	}
+	return false
 }

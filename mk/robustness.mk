@@ -2,9 +2,9 @@
 # kill -9 at random moments, a full disk, two makes at once, the user's files,
 # builds that must not hang) with more trials than make test gives them, then
 # a table of what they tried and found, which the tests print themselves
-# (e2e/tally_test.go). It fails when a test fails or does not run, when a page
-# or file was lost or corrupted, when a Go panic reached a user, or when a
-# build hung.
+# (e2e/tally_test.go). It fails when a test fails or does not run, when a
+# case was skipped, when a page or file was lost or corrupted, when a Go panic
+# reached a user, or when a build hung.
 #
 # ROBUSTNESS_TRIALS  kill -9 trials on the sample site (the packing trials are half as many)
 # ROBUSTNESS_POEMS   size of the large collection of tiny poems (20,000: a 1.6 GB Gram matrix)

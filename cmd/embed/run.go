@@ -72,7 +72,7 @@ func embedPoems(ctx context.Context, cli *CLI) error {
 	if err != nil {
 		return err
 	}
-	cachePath := filepath.Join(filepath.Dir(cli.Embeddings), "."+filepath.Base(cli.Embeddings)+".cache")
+	cachePath := embedcache.PathFor(cli.Embeddings)
 	cache, err := embedcache.Open(cachePath, server.Model)
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"syscall"
 
 	"pagegen/internal/atomicfile"
@@ -43,6 +44,12 @@ type Cache struct {
 }
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// PathFor is the cache of the embeddings file at embeddings: a hidden file
+// beside it.
+func PathFor(embeddings string) string {
+	return filepath.Join(filepath.Dir(embeddings), "."+filepath.Base(embeddings)+".cache")
+}
 
 // Open opens the cache at path, creating it if need be, and reads model's
 // vectors from it. The caller keeps other writers away (a lock).
@@ -72,23 +79,9 @@ func (c *Cache) load() error {
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", c.path, err)
 	}
-	end := len(header)
-	switch {
-	case len(data) < len(header) && bytes.HasPrefix([]byte(header), data):
-		// New, or cut short while its header was written.
-		end = 0
-	case !bytes.HasPrefix(data, []byte(header)):
-		version, _, _ := bytes.Cut(data[len(Mark):], []byte("\n"))
-		return fmt.Errorf("%s is a cache of another version of pagegen (%q): move it away to embed every text again", c.path, version)
-	default:
-		for end < len(data) {
-			n, ok := c.record(data[end:])
-			if !ok {
-				c.Torn = true
-				break
-			}
-			end += n
-		}
+	end, err := c.records(data)
+	if err != nil {
+		return err
 	}
 	if end != len(data) || end == 0 {
 		if err := c.f.Truncate(int64(end)); err != nil {
@@ -102,6 +95,44 @@ func (c *Cache) load() error {
 		return c.write([]byte(header))
 	}
 	return nil
+}
+
+// records reads the records of data, a whole cache file, and returns where
+// the last whole one ends: 0 for a file that is new or was cut short in its
+// header. It sets Torn when a record was cut short.
+func (c *Cache) records(data []byte) (end int, err error) {
+	switch {
+	case len(data) < len(header) && bytes.HasPrefix([]byte(header), data):
+		// New, or cut short while its header was written.
+		return 0, nil
+	case !bytes.HasPrefix(data, []byte(header)):
+		version, _, _ := bytes.Cut(data[min(len(Mark), len(data)):], []byte("\n"))
+		return 0, fmt.Errorf("%s is a cache of another version of pagegen (%q): move it away to embed every text again", c.path, version)
+	}
+	for end = len(header); end < len(data); {
+		n, ok := c.record(data[end:])
+		if !ok {
+			c.Torn = true
+			break
+		}
+		end += n
+	}
+	return end, nil
+}
+
+// Count is how many texts the cache file at path holds vectors of for
+// model, read without writing to it: a watcher's look at a file that a run
+// appends to (a record being written does not count yet).
+func Count(path, model string) (int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("reading the cache: %w", err)
+	}
+	c := &Cache{path: path, model: model, vecs: map[[sha256.Size]byte][]float32{}}
+	if _, err := c.records(data); err != nil {
+		return 0, err
+	}
+	return len(c.vecs), nil
 }
 
 // record reads the record at the start of b: its size, and false when it

@@ -150,3 +150,51 @@ func TestNotOurs(t *testing.T) {
 		}
 	}
 }
+
+// TestCount: Count sees the whole records of one model, leaves out one
+// being written, and changes nothing.
+func TestCount(t *testing.T) {
+	path := PathFor(filepath.Join(t.TempDir(), "embeddings.json"))
+	if filepath.Base(path) != ".embeddings.json.cache" {
+		t.Errorf("PathFor(embeddings.json) = %s", path)
+	}
+	if _, err := Count(path, "m"); err == nil {
+		t.Error("Count of a cache not made yet succeeded")
+	}
+	c := open(t, path, "m")
+	add(t, c, "one", "two")
+	add(t, c, "two", "three") // "two" again: one text
+	add(t, open(t, filepath.Join(filepath.Dir(path), "other"), "m"), "four")
+	c.Close()
+	o := open(t, path, "other model")
+	add(t, o, "one")
+	o.Close()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, model string
+		data        []byte
+		want        int
+	}{
+		{"new", "m", []byte(header[:5]), 0},
+		{"whole", "m", data, 3},
+		{"another model's", "other model", data, 1},
+		{"a model it lacks", "x", data, 0},
+		{"a record being written", "other model", data[:len(data)-3], 0},
+		{"after a record being written", "m", data[:len(data)-3], 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := os.WriteFile(path, tt.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := Count(path, tt.model); err != nil || n != tt.want {
+				t.Errorf("Count = %d, %v; want %d", n, err, tt.want)
+			}
+			if after, err := os.ReadFile(path); err != nil || !slices.Equal(after, tt.data) {
+				t.Errorf("Count changed the file (%v)", err)
+			}
+		})
+	}
+}

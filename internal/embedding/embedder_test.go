@@ -1,6 +1,7 @@
 package embedding
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -192,11 +193,12 @@ func TestFaults(t *testing.T) {
 			reason  string
 			retries int // -1: any
 			minWait time.Duration
+			timeout time.Duration // a reply's; 0: one no reply of the fake server comes near, even on a busy machine
 		}{
 			{name: "429 with Retry-After", fault: embedtest.Status(1, 429, "Retry-After: 7", `{"error": "rate limited"}`), retries: 1, minWait: 7 * time.Second},
 			{name: "503 with a date in Retry-After", fault: embedtest.Status(1, 503, "Retry-After: "+time.Now().Add(20*time.Second).UTC().Format(http.TimeFormat), ""), retries: 1, minWait: 15 * time.Second},
 			{name: "500s", fault: embedtest.Status(2, 500, "", "boom"), retries: 2},
-			{name: "a reply slower than the timeout", fault: slow, retries: 1},
+			{name: "a reply slower than the timeout", fault: slow, retries: 1, timeout: 2 * time.Second},
 			{name: "truncated JSON", fault: truncated(api), retries: 1},
 			{name: "an empty reply", fault: embedtest.Status(1, 200, "", ""), retries: 1},
 			{name: "a connection reset in the middle of a batch", fault: reset, retries: 1},
@@ -217,7 +219,7 @@ func TestFaults(t *testing.T) {
 				srv := newFakeServer(t, api, tt.fault)
 				kept := map[string][]float32{}
 				e, sl := newEmbedder(t, srv, "", kept)
-				e.Timeout = 200 * time.Millisecond
+				e.Timeout = cmp.Or(tt.timeout, time.Minute)
 				vecs, errs, err := e.Embed(context.Background(), in)
 				if err != nil {
 					t.Fatal(err)

@@ -2,19 +2,19 @@
 
 package gram
 
-import "simd/archsimd"
+import (
+	"simd/archsimd"
+
+	"pagegen/internal/kernels"
+)
 
 // Vector kernels keep Dot's eight lanes (element k in lane k%8) and its
 // reduction, so they return the same bits as the portable code. Products of
 // float32 values are exact in float64, so a fused multiply-add rounds exactly
 // as a multiply then an add.
 func init() {
-	switch {
-	case archsimd.X86.AVX512():
-		dots = dotsAVX512
-	case archsimd.X86.AVX2() && archsimd.X86.FMA():
-		dots = dotsAVX2
-	}
+	Kernels.Add("avx512", dotsAVX512, kernels.Lacks(archsimd.X86.AVX512(), "AVX-512 (F, CD, BW, DQ, VL)"))
+	Kernels.Add("avx2", dotsAVX2, kernels.Lacks(archsimd.X86.AVX2() && archsimd.X86.FMA(), "AVX2 and FMA"))
 }
 
 func dotsAVX512(a []float64, bs [][]float64, out []float64) {

@@ -10,6 +10,7 @@ import (
 	"math"
 	"runtime"
 
+	"pagegen/internal/kernels"
 	"pagegen/internal/workers"
 )
 
@@ -54,8 +55,13 @@ func reduce(s *[Lanes]float64) float64 {
 	return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]))
 }
 
-// dots sets out[j] = dot64(a, bs[j]); vector code replaces it where the CPU allows.
-var dots = dotsGeneric
+// dots sets out[j] = dot64(a, bs[j]); vector code replaces it where the CPU
+// allows (Kernels).
+var dots func(a []float64, bs [][]float64, out []float64)
+
+// Kernels are dots' kernels in this build: with GOEXPERIMENT=simd on amd64,
+// "avx512" and "avx2" before the "portable" code, each the same to the bit.
+var Kernels = kernels.New(&dots, dotsGeneric)
 
 func dotsGeneric(a []float64, bs [][]float64, out []float64) {
 	for j, b := range bs {

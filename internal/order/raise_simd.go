@@ -5,12 +5,12 @@ package order
 import (
 	"math"
 	"simd/archsimd"
+
+	"pagegen/internal/kernels"
 )
 
 func init() {
-	if archsimd.X86.AVX512() {
-		raise = raiseAVX512
-	}
+	Kernels.Add("avx512", raiseAVX512, kernels.Lacks(archsimd.X86.AVX512(), "AVX-512 (F, CD, BW, DQ, VL)"))
 }
 
 // raiseAVX512 is raiseGeneric eight scores at a time: a multiply then an add

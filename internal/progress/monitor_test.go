@@ -38,9 +38,13 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// hangLimit bounds each wait for what must come (an event, a line of
+// output), so that a test that would hang fails: it tells a hang, not speed.
+const hangLimit = time.Minute
+
 // waitFor waits until the output contains sub.
 func (s *syncBuffer) waitFor(sub string) error {
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(hangLimit); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 		if strings.Contains(s.String(), sub) {
 			return nil
 		}
@@ -399,8 +403,8 @@ func TestWatchTerminal(t *testing.T) {
 				r.Send(Event{Kind: Done, Page: names[2], Bytes: 1 << 20})
 				r.Send(Event{Kind: Fail, Page: names[3], Err: "bad"})
 				// Print until the block shows the running pages.
-				for i := 0; !strings.Contains(out.String(), "building: "); i++ {
-					if i == 1000 {
+				for i, deadline := 0, time.Now().Add(hangLimit); !strings.Contains(out.String(), "building: "); i++ {
+					if time.Now().After(deadline) {
 						return errors.New("the live block never showed the running pages")
 					}
 					if err := say(w, "line %d", i); err != nil {

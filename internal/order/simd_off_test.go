@@ -1,0 +1,6 @@
+//go:build !(goexperiment.simd && amd64)
+
+package order
+
+// simdBuild says that this build has the vector kernels.
+const simdBuild = false
