@@ -3,9 +3,9 @@ package embedding
 import (
 	"math/rand/v2"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"pagegen/internal/retryafter"
 )
 
 // kind says what may come of a failed request if it is sent again.
@@ -45,19 +45,7 @@ const maxRetryAfter = 10 * time.Minute
 
 // retryAfter is the wait a reply's Retry-After asks for (seconds, or an
 // HTTP date), 0 when it asks for none.
-func retryAfter(h http.Header) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		d = time.Duration(min(secs, maxRetryAfter.Seconds()) * float64(time.Second))
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = time.Until(t)
-	}
-	return min(max(d, 0), maxRetryAfter)
-}
+func retryAfter(h http.Header) time.Duration { return retryafter.Of(h, maxRetryAfter) }
 
 // Backoff is the pause before a retry: doubling from base with each retry
 // up to most, half of it random (jitter), so that requests that failed
