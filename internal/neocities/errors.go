@@ -9,7 +9,7 @@ import (
 
 	"github.com/bytedance/sonic"
 
-	"pagegen/internal/retryafter"
+	"pagegen/internal/retry"
 	"pagegen/internal/servertext"
 )
 
@@ -95,7 +95,7 @@ func (c *Client) replyError(resp *http.Response, body []byte) *Error {
 	}
 	switch {
 	case code == http.StatusTooManyRequests:
-		e.Kind, e.RetryAfter = RateLimited, retryafter.Of(resp.Header, maxRetryAfter)
+		e.Kind, e.RetryAfter = RateLimited, retry.After(resp.Header, maxRetryAfter)
 	case code == http.StatusOK, code == http.StatusRequestEntityTooLarge, code == http.StatusRequestTimeout, code >= 500:
 		// A 200 that is not the API's success is a proxy's page, or a
 		// reply cut short: the request may pass, smaller.
