@@ -59,7 +59,8 @@ type Request struct {
 	Names    []string
 	Bytes    int64 // the body's length as sent (Content-Length)
 	Status   int
-	At       time.Time
+	Fault    bool      // answered by a fault, not the API
+	At, End  time.Time // when it came, and when its handling ended
 }
 
 // New starts a server for a site with key, closed when the test ends.
@@ -165,7 +166,7 @@ func (s *Server) Count(endpoint string) int {
 func (s *Server) Stored() [][]string {
 	var batches [][]string
 	for _, r := range s.Log() {
-		if r.Endpoint == "upload" && r.Status == http.StatusOK {
+		if r.Endpoint == "upload" && r.Status == http.StatusOK && !r.Fault {
 			batches = append(batches, r.Names)
 		}
 	}
@@ -176,7 +177,7 @@ func (s *Server) Stored() [][]string {
 func (s *Server) Deleted() []string {
 	var names []string
 	for _, r := range s.Log() {
-		if r.Endpoint == "delete" && r.Status == http.StatusOK {
+		if r.Endpoint == "delete" && r.Status == http.StatusOK && !r.Fault {
 			names = append(names, r.Names...)
 		}
 	}
@@ -232,11 +233,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		s.mu.Lock()
 		s.inFlight--
-		rec.Status = sw.status
+		rec.Status, rec.End = sw.status, time.Now()
 		s.log = append(s.log, *rec)
 		s.mu.Unlock()
 	}()
 	if fault != nil && fault(sw, r) {
+		rec.Fault = true
 		return
 	}
 	if maxBody > 0 && r.ContentLength > maxBody {
