@@ -87,24 +87,28 @@ type Result struct {
 
 // Summary is the report at the end of a deploy.
 func (r Result) Summary(p *Plan) string {
-	var b strings.Builder
+	var parts []string
 	if r.Sent == 0 && r.Removed == 0 {
-		fmt.Fprintf(&b, "the site on Neocities is up to date: %s unchanged", plural.Of(p.Same, "file"))
+		parts = append(parts, fmt.Sprintf("the site on Neocities is up to date: %s unchanged", plural.Of(p.Same, "file")))
 	} else {
-		fmt.Fprintf(&b, "sent %s (%s) in %s", plural.Of(r.Sent, "file"), bytesize.Format(r.SentBytes), r.Elapsed.Round(10*time.Millisecond))
+		s := fmt.Sprintf("sent %s (%s) in %s", plural.Of(r.Sent, "file"), bytesize.Format(r.SentBytes), r.Elapsed.Round(10*time.Millisecond))
 		if secs := r.Elapsed.Seconds(); r.SentBytes > 0 && secs > 0 {
-			fmt.Fprintf(&b, ", %.1f MB/s", float64(r.SentBytes)/1e6/secs)
+			s += fmt.Sprintf(", %.1f MB/s", float64(r.SentBytes)/1e6/secs)
 		}
-		fmt.Fprintf(&b, ", in %s", plural.Of(r.Requests, "request"))
+		s += fmt.Sprintf(", in %s", plural.Of(r.Requests, "request"))
 		if r.Retries > 0 {
-			fmt.Fprintf(&b, " (%d sent again)", r.Retries)
+			s += fmt.Sprintf(" (%d sent again)", r.Retries)
 		}
-		fmt.Fprintf(&b, "; removed %s the site no longer has; %d unchanged", plural.Of(r.Removed, "page"), p.Same)
+		parts = append(parts, s)
+		if r.Removed > 0 {
+			parts = append(parts, fmt.Sprintf("removed %s the site no longer has", plural.Of(r.Removed, "page")))
+		}
+		parts = append(parts, fmt.Sprintf("%d unchanged", p.Same))
 	}
 	if len(p.Others) > 0 {
-		fmt.Fprintf(&b, "; %s of yours left as they are", plural.Of(len(p.Others), "other file"))
+		parts = append(parts, fmt.Sprintf("%s of yours left as %s", plural.Of(len(p.Others), "other file"), map[bool]string{true: "it is", false: "they are"}[len(p.Others) == 1]))
 	}
-	return b.String()
+	return strings.Join(parts, "; ")
 }
 
 // ErrFailed is the error of a deploy that sent some files and not others:
@@ -116,9 +120,8 @@ var ErrFailed = errors.New("some files were not sent")
 // host lists every file sent with its SHA-1, and only then the removal of
 // the site's pages that it no longer has. A failure stops it before the
 // next step: nothing is removed unless every file is in place.
-func (d *Deploy) Publish(ctx context.Context, p *Plan) (Result, error) {
+func (d *Deploy) Publish(ctx context.Context, p *Plan) (r Result, err error) {
 	start := time.Now()
-	var r Result
 	defer func() {
 		r.Requests, r.Retries, r.Elapsed = d.Progress.Requests(), d.Progress.Retries(), time.Since(start)
 	}()

@@ -145,6 +145,20 @@ func TestFirstDeployAndAgain(t *testing.T) {
 	if want := []string{"poems/different/1-3.html", "poems/similar/999.html"}; !slices.Equal(p.Prune, want) {
 		t.Errorf("to remove: %v, want %v", p.Prune, want)
 	}
+	var report strings.Builder
+	p.Report(&report, "poet.neocities.org/poems", budget.Budget{MaxFiles: 10})
+	for _, want := range []string{
+		"pagegen: the plan for poet.neocities.org/poems:\n",
+		fmt.Sprintf("  new:         %d files (", len(site)),
+		"  to remove:   2 pages, e.g. poems/different/1-3.html, poems/similar/999.html\n",
+		fmt.Sprintf("  left alone:  %d other files (", len(poetFiles)),
+		fmt.Sprintf("  afterwards:  %d files and ", len(site)+len(poetFiles)),
+		": does NOT fit 10 files\n",
+	} {
+		if !strings.Contains(report.String(), want) {
+			t.Errorf("the plan does not say %q:\n%s", want, report.String())
+		}
+	}
 	if p.New[len(p.New)-1].Name != "index.html" {
 		t.Errorf("index.html is sent before the pages it leads to: %s last", p.New[len(p.New)-1].Name)
 	}
@@ -156,8 +170,11 @@ func TestFirstDeployAndAgain(t *testing.T) {
 	if len(s.DeletedDirs()) > 0 || !slices.Contains(s.Dirs(), "poems/similar/888.html") {
 		t.Errorf("a folder was deleted: %v", s.DeletedDirs())
 	}
-	if r.Sent != len(site) || r.Removed != 2 {
+	if r.Sent != len(site) || r.Removed != 2 || r.Requests < 2 || r.Elapsed <= 0 {
 		t.Errorf("result: %+v", r)
+	}
+	if got := r.Summary(p); !strings.HasPrefix(got, fmt.Sprintf("sent %d files (", len(site))) || !strings.Contains(got, "; removed 2 pages the site no longer has; 0 unchanged; 7 other files of yours left as they are") {
+		t.Errorf("summary: %s", got)
 	}
 	if most := s.MostInFlight(); most > testControl.Jobs {
 		t.Errorf("%d requests at once, more than %d", most, testControl.Jobs)

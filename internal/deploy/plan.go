@@ -144,11 +144,11 @@ func (p *Plan) Fit(b budget.Budget) error {
 // Report writes the plan for people: counts, bytes and a few names of each kind.
 func (p *Plan) Report(w io.Writer, where string, b budget.Budget) {
 	fmt.Fprintf(w, "pagegen: the plan for %s:\n", where)
-	line := func(what string, n int, bytes int64, names []string) {
+	line := func(what, noun string, n int, bytes int64, names []string) {
 		if n == 0 {
 			return
 		}
-		fmt.Fprintf(w, "  %-12s %s", what, plural.Of(n, "file"))
+		fmt.Fprintf(w, "  %-12s %s", what, plural.Of(n, noun))
 		if bytes >= 0 {
 			fmt.Fprintf(w, " (%s)", bytesize.Format(bytes))
 		}
@@ -157,18 +157,17 @@ func (p *Plan) Report(w io.Writer, where string, b budget.Budget) {
 		}
 		fmt.Fprintln(w)
 	}
-	line("new:", len(p.New), sum(p.New), few(p.New, func(l Local) string { return l.Name }))
-	line("changed:", len(p.Changed), sum(p.Changed), few(p.Changed, func(l Local) string { return l.Name }))
-	line("unchanged:", p.Same, p.SameBytes, nil)
-	line("to remove:", len(p.Prune), -1, few(p.Prune, func(s string) string { return s }))
+	name := func(l Local) string { return l.Name }
+	line("new:", "file", len(p.New), sum(p.New), few(p.New, name))
+	line("changed:", "file", len(p.Changed), sum(p.Changed), few(p.Changed, name))
+	line("unchanged:", "file", p.Same, p.SameBytes, nil)
+	line("to remove:", "page", len(p.Prune), -1, few(p.Prune, func(s string) string { return s }))
 	var others int64
 	for _, f := range p.Others {
 		others += f.Size
 	}
-	line("left alone:", len(p.Others), others, few(p.Others, func(f neocities.File) string { return f.Path }))
-	if len(p.Skipped) > 0 {
-		fmt.Fprintf(w, "  %-12s %s, not sent: %s\n", "skipped:", plural.Of(len(p.Skipped), "file"), strings.Join(few(p.Skipped, func(s string) string { return s }), ", "))
-	}
+	line("left alone:", "other file", len(p.Others), others, few(p.Others, func(f neocities.File) string { return f.Path }))
+	line("skipped:", "file", len(p.Skipped), -1, few(p.Skipped, func(s string) string { return s }))
 	verdict := ""
 	if b.Limited() {
 		verdict = ": fits " + b.String()
