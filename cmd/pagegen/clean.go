@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"pagegen/internal/atomicfile"
+	"pagegen/internal/deploy"
 	"pagegen/internal/filesig"
 	"pagegen/internal/lock"
 	"pagegen/internal/packed"
@@ -58,6 +59,7 @@ func (c *CleanCmd) Run(cli *CLI, ctx context.Context) error {
 		{packed.RecordPath(cli.Corpus), filesig.Mark},
 		{packed.MissingListPath(cli.Corpus), packed.MissingMark},
 		{c.Makefile, site.MakefileMark},
+		{deploy.HashesPath(cli.Corpus), deploy.HashesMark},
 	} {
 		if f.path == "" {
 			continue
