@@ -60,8 +60,10 @@ func (d *Deploy) Plan(ctx context.Context) (*Plan, error) {
 	err = hash(ctx, local, todo, max(d.Control.Jobs, 2), func(n int64) { d.Progress.add(1, n) })
 	// What was hashed is kept even when the deploy stops here or later:
 	// the next one need not read it again.
-	if serr := h.save(local); err == nil {
-		err = serr
+	if !h.unchanged(local, todo) {
+		if serr := h.save(local); err == nil {
+			err = serr
+		}
 	}
 	if err != nil {
 		return nil, err

@@ -74,7 +74,7 @@ func sha1Hex(data string) string {
 
 // newDeploy deploys the site in dir to folder remote of s's site, as the
 // site's layout of pages would: a page name it does not have is stale.
-func newDeploy(t *testing.T, s *neocitiestest.Server, dir, remote string, pages map[string]string, k string) *Deploy {
+func newDeploy(t testing.TB, s *neocitiestest.Server, dir, remote string, pages map[string]string, k string) *Deploy {
 	t.Helper()
 	c, err := neocities.New(s.URL, k, testControl.Jobs)
 	if err != nil {

@@ -305,25 +305,37 @@ func apiError(w http.ResponseWriter, status int, errorType, message string) {
 // updated is a time as the API writes it (RFC 2822).
 func updated(t time.Time) string { return t.UTC().Format("Mon, 02 Jan 2006 15:04:05 -0000") }
 
+// entry is a file or folder as the list gives it.
+type entry struct {
+	Path        string `json:"path"`
+	IsDirectory bool   `json:"is_directory"`
+	Size        *int64 `json:"size,omitempty"`
+	UpdatedAt   string `json:"updated_at"`
+	SHA1        string `json:"sha1_hash,omitempty"`
+}
+
 // list is GET /api/list: the whole site, or with ?path= one folder's entries.
 func (s *Server) list(w http.ResponseWriter, r *http.Request, rec *Request) {
 	dir := scrub(r.URL.Query().Get("path"))
-	s.mu.Lock()
-	entries := make([]map[string]any, 0, len(s.files)+len(s.dirs))
 	in := func(p string) bool { return dir == "" || path.Dir(p) == dir }
+	now := updated(time.Now())
+	s.mu.Lock()
+	entries := make([]entry, 0, len(s.files)+len(s.dirs))
 	for d := range s.dirs {
 		if in(d) {
-			entries = append(entries, map[string]any{"path": d, "is_directory": true, "updated_at": updated(time.Now())})
+			entries = append(entries, entry{Path: d, IsDirectory: true, UpdatedAt: now})
 		}
 	}
 	for p, f := range s.files {
 		if in(p) {
-			entries = append(entries, map[string]any{"path": p, "is_directory": false, "size": f.Size, "updated_at": updated(f.Updated), "sha1_hash": f.SHA1})
+			entries = append(entries, entry{Path: p, Size: &f.Size, UpdatedAt: updated(f.Updated), SHA1: f.SHA1})
 		}
 	}
 	s.mu.Unlock()
-	slices.SortFunc(entries, func(a, b map[string]any) int { return strings.Compare(a["path"].(string), b["path"].(string)) })
-	success(w, map[string]any{"files": entries})
+	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.Path, b.Path) })
+	b, _ := json.Marshal(map[string]any{"result": "success", "files": entries})
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(b)
 }
 
 // info is GET /api/info.
