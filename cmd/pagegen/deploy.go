@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -108,15 +109,19 @@ func (c *DeployCmd) deploy(ctx context.Context, d *deploy.Deploy, b budget.Budge
 	if err != nil {
 		return stopped(ctx, fmt.Errorf("asking Neocities for the site's name: %w", err))
 	}
-	where := info.Sitename + ".neocities.org/" + strings.TrimSuffix(d.Dir+"/", "/")
-	if d.Dir == "" {
-		where = info.Sitename + ".neocities.org"
+	where := cmp.Or(info.Domain, info.Sitename+".neocities.org")
+	if d.Dir != "" {
+		where += "/" + d.Dir
 	}
 	show := c.progress(&d.Progress)
 	p, err := d.Plan(ctx)
 	show()
+	if ctx.Err() != nil {
+		say("interrupted before anything was sent; the files hashed so far are known to the next make deploy")
+		return exit.ErrInterrupted
+	}
 	if err != nil {
-		return stopped(ctx, err)
+		return err
 	}
 	p.Report(os.Stdout, where, b)
 	if all := len(p.New) + len(p.Changed) + p.Same; p.Hashed == all {

@@ -82,8 +82,9 @@ type batches struct {
 	tries       map[int]int
 	failed      []Failure
 	stop        error
-	passedFiles int   // items the server took
-	passedBytes int64 // and their size
+	cancel      func() // ends the requests in flight
+	passedFiles int    // items the server took
+	passedBytes int64  // and their size
 }
 
 // group is items to send again: alone, they were refused together and
@@ -95,7 +96,11 @@ type group struct {
 
 // run sends the items, and returns those that failed; err stops it all:
 // ctx's end, or a failure no request can get past.
-func (b *batches) run(ctx context.Context) ([]Failure, error) {
+func (b *batches) run(parent context.Context) ([]Failure, error) {
+	// A failure that stops the run ends the requests in flight too.
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	b.cancel = cancel
 	b.cond = sync.NewCond(&b.mu)
 	b.limBytes, b.limFiles = max(b.Bytes, 1), max(b.Files, 1)
 	b.lastSuccess = time.Now()
@@ -112,10 +117,18 @@ func (b *batches) run(ctx context.Context) ([]Failure, error) {
 	}
 	wg.Wait()
 	slices.SortFunc(b.failed, func(x, y Failure) int { return compareNames(x.Name, y.Name) })
-	if ctx.Err() != nil {
-		return b.failed, ctx.Err()
+	if b.stop == nil && parent.Err() != nil {
+		return b.failed, parent.Err()
 	}
 	return b.failed, b.stop
+}
+
+// halt stops the run with err, ending the requests in flight.
+func (b *batches) halt(err error) {
+	if b.stop == nil {
+		b.stop = err
+		b.cancel()
+	}
 }
 
 // work sends batches until there are none left, or the run stops.
@@ -211,7 +224,7 @@ func (b *batches) outcome(ctx context.Context, batch []int, alone bool, err erro
 	}
 	var e *neocities.Error
 	if !errors.As(err, &e) {
-		b.stop = err // a file of the site that cannot be read
+		b.halt(err) // a file of the site that cannot be read
 		return
 	}
 	b.inRow = 0
@@ -219,7 +232,7 @@ func (b *batches) outcome(ctx context.Context, batch []int, alone bool, err erro
 	case neocities.RateLimited:
 		b.again(group{batch, alone})
 		if b.waits++; b.waits > b.MostWaits {
-			b.stop = fmt.Errorf("the server asked to wait %d times in a row (the last: %v): stopped; run make deploy again later to carry on", b.waits, e)
+			b.halt(fmt.Errorf("the server asked to wait %d times in a row (the last: %v): stopped; run make deploy again later to carry on", b.waits, e))
 			return
 		}
 		wait := e.RetryAfter
@@ -251,7 +264,7 @@ func (b *batches) outcome(ctx context.Context, batch []int, alone bool, err erro
 		}
 		b.progress.retried(e.Error())
 		if since := time.Since(b.lastSuccess); since > b.GiveUp {
-			b.stop = fmt.Errorf("no request has passed for %s (the last: %v): stopped; run make deploy again when the server works again", since.Round(time.Second), e)
+			b.halt(fmt.Errorf("no request has passed for %s (the last: %v): stopped; run make deploy again when the server works again", since.Round(time.Second), e))
 		}
 	case neocities.Refused:
 		if len(batch) == 1 {
@@ -262,7 +275,7 @@ func (b *batches) outcome(ctx context.Context, batch []int, alone bool, err erro
 		half := len(batch) / 2
 		b.again(group{batch[:half], true}, group{batch[half:], true})
 	default:
-		b.stop = e
+		b.halt(e)
 	}
 }
 
