@@ -150,7 +150,7 @@ func TestFirstDeployAndAgain(t *testing.T) {
 	for _, want := range []string{
 		"pagegen: the plan for poet.neocities.org/poems:\n",
 		fmt.Sprintf("  new:         %d files (", len(site)),
-		"  to remove:   2 pages, e.g. poems/different/1-3.html, poems/similar/999.html\n",
+		"  to remove:   2 pages: poems/different/1-3.html, poems/similar/999.html\n",
 		fmt.Sprintf("  left alone:  %d other files (", len(poetFiles)),
 		fmt.Sprintf("  afterwards:  %d files and ", len(site)+len(poetFiles)),
 		": does NOT fit 10 files\n",

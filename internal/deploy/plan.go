@@ -152,7 +152,10 @@ func (p *Plan) Report(w io.Writer, where string, b budget.Budget) {
 		if bytes >= 0 {
 			fmt.Fprintf(w, " (%s)", bytesize.Format(bytes))
 		}
-		if len(names) > 0 {
+		switch {
+		case len(names) == n:
+			fmt.Fprintf(w, ": %s", strings.Join(names, ", "))
+		case len(names) > 0:
 			fmt.Fprintf(w, ", e.g. %s", strings.Join(names, ", "))
 		}
 		fmt.Fprintln(w)
