@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 import (
@@ -7,14 +9,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"pagegen/internal/neocities/neocitiestest"
 )
@@ -22,13 +28,18 @@ import (
 // deployKey is the stand-in site's API key: it must appear in no output and no file.
 const deployKey = "e2e-neocities-key-7f3a9c1d5b"
 
+// deployEnv is the environment of a make deploy with env added: no key
+// of the machine's own, and no config file of the CLI's.
+func (b *build) deployEnv(env []string) []string {
+	return append([]string{"NEOCITIES_API_KEY=", "HOME=" + b.path("home"), "XDG_CONFIG_HOME="}, env...)
+}
+
 // deployMake runs make with extra environment (the key) and returns what
 // it said and its exit status.
 func (b *build) deployMake(env []string, args ...string) (string, int) {
 	b.t.Helper()
 	cmd := b.command(args...)
-	// No key of the machine's own, and no config file of the CLI's.
-	cmd.Env = append(os.Environ(), append([]string{"NEOCITIES_API_KEY=", "HOME=" + b.path("home"), "XDG_CONFIG_HOME="}, env...)...)
+	cmd.Env = append(os.Environ(), b.deployEnv(env)...)
 	out, err := cmd.CombinedOutput()
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) {
@@ -52,6 +63,15 @@ func published(t *testing.T, dir string) map[string]string {
 		sums[name] = hex.EncodeToString(h[:])
 	}
 	return sums
+}
+
+// stored is the names the host stored, in all.
+func stored(s *neocitiestest.Server) []string {
+	var names []string
+	for _, batch := range s.Stored() {
+		names = append(names, batch...)
+	}
+	return names
 }
 
 func sha1Hex(data string) string {
@@ -172,6 +192,48 @@ func TestDeploy(t *testing.T) {
 		if live[name] != sha1Hex(data) {
 			t.Errorf("%s, the poet's, was changed or removed", name)
 		}
+	}
+
+	// Ctrl+C while files are on their way to another site: make deploy
+	// stops at once, removes nothing, and the next sends only the rest.
+	other := neocitiestest.New(t, deployKey)
+	other.Put("similar/9999.html", []byte("a page the site no longer has"))
+	other.SetFault(neocitiestest.On("upload", func(w http.ResponseWriter, r *http.Request) bool {
+		if len(other.Stored()) < 2 {
+			return false
+		}
+		io.Copy(io.Discard, r.Body)
+		<-r.Context().Done() // no reply: the uploads hang until Ctrl+C
+		return true
+	}))
+	otherVars := append(slices.Clone(vars[:len(vars)-2]), "NEOCITIES_URL="+other.URL)
+	run := b.startRun(b.deployEnv(env), otherVars...)
+	if !run.until(2*time.Minute, func() bool { return len(other.Stored()) >= 2 && other.Count("upload") > 2 }) {
+		t.Fatalf("make deploy did not get to its third upload:\n%s", run.out.String())
+	}
+	run.signal(syscall.SIGINT)
+	start := time.Now()
+	err = run.wait(t, 10*time.Second)
+	out = run.out.String()
+	outputs = append(outputs, out)
+	if err == nil || time.Since(start) > 3*time.Second || !strings.Contains(out, "interrupted: ") || !strings.Contains(out, "Run make deploy again") {
+		t.Errorf("make deploy stopped by Ctrl+C (%v, in %s):\n%s", err, time.Since(start), out)
+	}
+	first := stored(other)
+	if other.Count("delete") > 0 || len(first) == 0 || len(first) == len(site) {
+		t.Errorf("after Ctrl+C: %d of %d files stored, %d deletions", len(first), len(site), other.Count("delete"))
+	}
+	other.SetFault(nil)
+	out, code = b.deployMake(env, otherVars...)
+	outputs = append(outputs, out)
+	if code != 0 {
+		t.Fatalf("make deploy after Ctrl+C: exit %d\n%s", code, out)
+	}
+	if again := stored(other)[len(first):]; len(again)+len(first) != len(site) || slices.ContainsFunc(again, func(n string) bool { return slices.Contains(first, n) }) {
+		t.Errorf("after Ctrl+C, the next deploy sent %d files, %d had been: want only the rest", len(again), len(first))
+	}
+	if other.Files()["similar/9999.html"] != "" {
+		t.Error("the stale page was not removed once every file was sent")
 	}
 
 	// A wrong key stops at once, naming where the key comes from.
