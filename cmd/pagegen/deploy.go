@@ -94,13 +94,26 @@ func (c *DeployCmd) Run(cli *CLI, ctx context.Context) error {
 		}
 		d := &deploy.Deploy{Client: client, Site: c.Out, Dir: dir, Hashes: deploy.HashesPath(cli.Corpus), Control: control,
 			Stale: func(name string) bool { return site.IsPageName(name) && !p.Has(name) }}
-		err = c.deploy(ctx, d, b)
-		var e *neocities.Error
-		if errors.As(err, &e) && e.Kind == neocities.Unauthorized {
-			return fmt.Errorf("Neocities refused the API key from %s (%v): %s", from, e, neocities.KeyHelp)
-		}
-		return err
+		return explain(c.deploy(ctx, d, b), from, client)
 	})
+}
+
+// explain adds to a failure that stopped a deploy what to do about it:
+// where the key comes from, when Neocities refused it.
+func explain(err error, keyFrom string, client *neocities.Client) error {
+	var e *neocities.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	switch e.Kind {
+	case neocities.Unauthorized:
+		return fmt.Errorf("Neocities refused the API key from %s (%v): %s", keyFrom, e, neocities.KeyHelp)
+	case neocities.Full:
+		return fmt.Errorf("%w. The site on Neocities has no room for these files: make deploy DRY_RUN=1 shows what it would hold, against HOST's limits (HOST=neocities-free for a free site)", err)
+	case neocities.Unreachable:
+		return fmt.Errorf("%w: is NEOCITIES_URL=%s right, and the network up?", err, client)
+	}
+	return err
 }
 
 // deploy plans and publishes the site with d within budget b.

@@ -113,9 +113,9 @@ func (r Result) Summary(p *Plan) string {
 	return strings.Join(parts, "; ")
 }
 
-// ErrFailed is the error of a deploy that sent some files and not others:
-// the failures are listed in its message.
-var ErrFailed = errors.New("some files were not sent")
+// ErrFailed is the error of a deploy that the server refused some files
+// of (or their removal): they are listed in its message.
+var ErrFailed = errors.New("the deploy is not complete")
 
 // Publish carries out the plan: the new files, then the changed ones (so
 // that a changed page never links to one not there yet), a check that the
