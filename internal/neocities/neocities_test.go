@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -237,5 +240,35 @@ func TestFindKey(t *testing.T) {
 	os.WriteFile(config, []byte(`{"API_KEY": 12345678}`), 0o600)
 	if _, _, err := neocities.FindKey(getenv); err == nil || strings.Contains(err.Error(), "12345678") {
 		t.Errorf("a config file that is not the CLI's: %v", err)
+	}
+}
+
+// The stand-in lists one folder, without going down, with ?path=, as the API does.
+func TestStandInListsOneFolder(t *testing.T) {
+	s := neocitiestest.New(t, key)
+	for _, name := range []string{"index.html", "poems/index.html", "poems/similar/1.html"} {
+		s.Put(name, []byte(name))
+	}
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/api/list?path=poems", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var reply struct {
+		Result string
+		Files  []neocities.File
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&reply); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range reply.Files {
+		got = append(got, fmt.Sprintf("%s %v %s", f.Path, f.IsDirectory, f.SHA1))
+	}
+	want := []string{"poems/index.html false " + sum("poems/index.html"), "poems/similar true "}
+	if reply.Result != "success" || !slices.Equal(got, want) {
+		t.Errorf("list?path=poems: %q %q, want %q", reply.Result, got, want)
 	}
 }
