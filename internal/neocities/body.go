@@ -2,7 +2,6 @@ package neocities
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -70,13 +69,6 @@ type localError struct{ err error }
 
 func (e *localError) Error() string { return e.err.Error() }
 func (e *localError) Unwrap() error { return e.err }
-
-// IsLocal reports whether err is a file of this machine that could not be
-// read, not a failure of the server's.
-func IsLocal(err error) bool {
-	var l *localError
-	return errors.As(err, &l)
-}
 
 // fileReader reads a file of size bytes, opened at its first read and
 // closed at its end, so that a batch of hundreds of files holds one open.

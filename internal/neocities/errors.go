@@ -49,6 +49,7 @@ type Error struct {
 	RetryAfter time.Duration
 }
 
+// Error says what failed: the status, the API's error_type and its message.
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.Status != 0 {

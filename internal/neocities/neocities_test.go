@@ -272,3 +272,18 @@ func TestStandInListsOneFolder(t *testing.T) {
 		t.Errorf("list?path=poems: %q %q, want %q", reply.Result, got, want)
 	}
 }
+
+// A file of the site that cannot be read is said as such, not as the server's failure.
+func TestUploadUnreadableFile(t *testing.T) {
+	s := neocitiestest.New(t, key)
+	ups := local(t, map[string]string{"a.html": "aaa", "b.html": "bbb"})
+	os.Remove(ups[1].Local)
+	err := client(t, s, key).Upload(context.Background(), ups)
+	var e *neocities.Error
+	if err == nil || errors.As(err, &e) || !strings.Contains(err.Error(), ups[1].Local) {
+		t.Errorf("Upload of a file gone: %v, want a local error naming it", err)
+	}
+	if len(s.Files()) != 0 {
+		t.Errorf("stored %v", s.Files())
+	}
+}
