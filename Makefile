@@ -4,6 +4,7 @@
 include mk/config.mk
 include mk/tools.mk
 include mk/build.mk
+include mk/deploy.mk
 include mk/dev.mk
 include mk/bench.mk
 include mk/robustness.mk

@@ -14,7 +14,11 @@ import (
 // the orderings as a page computes them (Layout.Ordering), whole and capped,
 // and a read of the whole Gram matrix, the floor under the walk.
 func (b *bench) orderings() error {
-	runs, err := b.goBench("./internal/site", "^Benchmark(Ordering|GramRead)$")
+	corpus, err := filepath.Abs(b.corpus) // the test runs in its package's folder
+	if err != nil {
+		return err
+	}
+	runs, err := b.goBench("./internal/site", "^Benchmark(Ordering|GramRead)$", b.cli.Samples, b.cli.Runs, "PAGEGEN_BENCH_CORPUS="+corpus)
 	if err != nil {
 		return err
 	}
@@ -45,23 +49,19 @@ func (b *bench) orderings() error {
 	return nil
 }
 
-// goBench runs the Go benchmarks of pkg that match pattern on the bench's
-// corpus, each for --samples iterations, --runs times, and returns their
-// ns/op by name (without "Benchmark" and the GOMAXPROCS suffix).
-func (b *bench) goBench(pkg, pattern string) (map[string][]time.Duration, error) {
-	corpus, err := filepath.Abs(b.corpus) // the test runs in its package's folder
-	if err != nil {
-		return nil, err
-	}
+// goBench runs the Go benchmarks of pkg that match pattern, each for
+// iterations, runs times, with env added to the environment, and returns
+// their ns/op by name (without "Benchmark" and the GOMAXPROCS suffix).
+func (b *bench) goBench(pkg, pattern string, iterations, runs int, env ...string) (map[string][]time.Duration, error) {
 	cmd := b.command(b.cli.Go, "test", "-run", "^$", "-bench", pattern,
-		"-benchtime", fmt.Sprintf("%dx", b.cli.Samples), "-count", strconv.Itoa(b.cli.Runs), pkg)
-	cmd.Env = append(os.Environ(), "PAGEGEN_BENCH_CORPUS="+corpus)
+		"-benchtime", fmt.Sprintf("%dx", iterations), "-count", strconv.Itoa(runs), "-timeout", "60m", pkg)
+	cmd.Env = append(os.Environ(), env...)
 	out, err := b.runCmd(cmd)
 	if err != nil {
 		return nil, err
 	}
 	suffix := "-" + strconv.Itoa(runtime.GOMAXPROCS(0))
-	runs := map[string][]time.Duration{}
+	results := map[string][]time.Duration{}
 	for line := range strings.Lines(out) {
 		f := strings.Fields(line)
 		if len(f) < 4 || f[3] != "ns/op" || !strings.HasPrefix(f[0], "Benchmark") {
@@ -72,9 +72,9 @@ func (b *bench) goBench(pkg, pattern string) (map[string][]time.Duration, error)
 			return nil, fmt.Errorf("go test printed %q: %w", line, err)
 		}
 		name := strings.TrimSuffix(strings.TrimPrefix(f[0], "Benchmark"), suffix)
-		runs[name] = append(runs[name], time.Duration(ns))
+		results[name] = append(results[name], time.Duration(ns))
 	}
-	return runs, nil
+	return results, nil
 }
 
 func benchResult(runs map[string][]time.Duration, name string) ([]time.Duration, error) {

@@ -88,6 +88,7 @@ func run(ctx context.Context, cli *CLI) error {
 		{"throughput", "make -j2 throughput", b.throughput},
 		{"publish", "the site for Neocities", b.publish},
 		{"up-to-date", "make with pages up to date", b.upToDate},
+		{"deploy", "make deploy's plan and upload (go test -bench)", b.deploy},
 	}
 	progressf("synthetic corpus (load average %s)", loadAverage())
 	if err := b.synthesize(); err != nil {

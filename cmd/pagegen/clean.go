@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"pagegen/internal/atomicfile"
+	"pagegen/internal/deploy"
 	"pagegen/internal/filesig"
 	"pagegen/internal/lock"
 	"pagegen/internal/orderings"
@@ -60,6 +61,7 @@ func (c *CleanCmd) Run(cli *CLI, ctx context.Context) error {
 		{packed.MissingListPath(cli.Corpus), packed.MissingMark},
 		{orderings.Path(cli.Corpus), orderings.Magic},
 		{c.Makefile, site.MakefileMark},
+		{deploy.HashesPath(cli.Corpus), deploy.HashesMark},
 	} {
 		if f.path == "" {
 			continue

@@ -28,6 +28,7 @@ type CLI struct {
 	Index         IndexCmd         `cmd:"" help:"Write the index page."`
 	Build         BuildCmd         `cmd:"" help:"Build make's goals: pack the corpus if need be, lay out the site within its budget, and run make for the stale pages with live progress, one build at a time, stopping cleanly on Ctrl+C; or show the plan (size)."`
 	Clean         CleanCmd         `cmd:"" help:"Remove the site and the build's files beside the corpus: only files the build made."`
+	Deploy        DeployCmd        `cmd:"" help:"Publish the built site to Neocities through its API (make deploy): only what changed, then the site's own pages it no longer has removed."`
 }
 
 func main() {

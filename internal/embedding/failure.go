@@ -1,11 +1,10 @@
 package embedding
 
 import (
-	"math/rand/v2"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"pagegen/internal/retry"
 )
 
 // kind says what may come of a failed request if it is sent again.
@@ -45,19 +44,7 @@ const maxRetryAfter = 10 * time.Minute
 
 // retryAfter is the wait a reply's Retry-After asks for (seconds, or an
 // HTTP date), 0 when it asks for none.
-func retryAfter(h http.Header) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		d = time.Duration(min(secs, maxRetryAfter.Seconds()) * float64(time.Second))
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = time.Until(t)
-	}
-	return min(max(d, 0), maxRetryAfter)
-}
+func retryAfter(h http.Header) time.Duration { return retry.After(h, maxRetryAfter) }
 
 // Backoff is the pause before a retry: doubling from base with each retry
 // up to most, half of it random (jitter), so that requests that failed
@@ -69,10 +56,5 @@ type Backoff struct {
 
 // pause is the wait before retry number n (from 1) of a request that failed with f.
 func (b Backoff) pause(n int, f *failure) time.Duration {
-	d := b.Most
-	if n < 32 && b.Base<<(n-1) < b.Most {
-		d = b.Base << (n - 1)
-	}
-	d = d/2 + rand.N(d/2+1)
-	return max(d, f.retryAfter)
+	return max(retry.Backoff(b).Pause(n), f.retryAfter)
 }

@@ -17,6 +17,8 @@ import (
 	"sync"
 
 	"github.com/bytedance/sonic"
+
+	"pagegen/internal/servertext"
 )
 
 // API is an embedding server's protocol.
@@ -224,23 +226,4 @@ func serverReason(body []byte) string {
 // clean makes a server's words fit for a message and a file: the key never
 // shown (a server may echo it), control characters and runs of white space
 // made single spaces, and the length bounded.
-func (s *Server) clean(text string) string {
-	if s.key != "" {
-		text = strings.ReplaceAll(text, s.key, "[the key]")
-	}
-	text = strings.Join(strings.Fields(strings.Map(func(r rune) rune {
-		if r < 0x20 || r >= 0x7f && r < 0xa0 || r == 0x200e || r == 0x200f || r == 0x2028 || r == 0x2029 || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
-			return ' '
-		}
-		return r
-	}, text)), " ")
-	const most = 300
-	if len(text) > most {
-		cut := most
-		for cut > 0 && text[cut]&0xc0 == 0x80 { // not inside a UTF-8 sequence
-			cut--
-		}
-		text = text[:cut] + "…"
-	}
-	return text
-}
+func (s *Server) clean(text string) string { return servertext.Clean(text, s.key) }

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+
+	"pagegen/internal/budget"
+	"pagegen/internal/bytesize"
+	"pagegen/internal/deploy"
+	"pagegen/internal/exit"
+	"pagegen/internal/lock"
+	"pagegen/internal/neocities"
+	"pagegen/internal/packed"
+	"pagegen/internal/plural"
+	"pagegen/internal/progress"
+	"pagegen/internal/site"
+)
+
+// DeployCmd publishes the site to Neocities (make deploy, after make all).
+// The key is not on its command line, which every user of the machine can
+// read: it comes from NEOCITIES_API_KEY, or the official CLI's config file.
+type DeployCmd struct {
+	Out        string        `required:"" help:"Site directory (OUT)."`
+	URL        string        `default:"https://neocities.org" help:"The Neocities API's base (NEOCITIES_URL)."`
+	Dir        string        `help:"The folder of the Neocities site that the site goes to (DEPLOY_DIR); empty: its root."`
+	DryRun     bool          `help:"Show the plan, and send and remove nothing (DRY_RUN=1)."`
+	Interval   time.Duration `default:"10s" env:"PROGRESS_INTERVAL" help:"Time between progress lines when the output is not a terminal."`
+	Jobs       int           `default:"3" hidden:"" help:"Requests at once."`
+	BatchBytes string        `default:"16MiB" hidden:"" help:"Bytes a request holds at most."`
+	BatchFiles int           `default:"200" hidden:"" help:"Files a request holds at most."`
+	Timeout    time.Duration `default:"2m" hidden:"" help:"How long a request waits for its reply (more for its bytes)."`
+	SiteFlags
+	BudgetFlags
+}
+
+// Run plans the deploy, checks it against the host's budget, and unless
+// asked for the plan alone, carries it out.
+func (c *DeployCmd) Run(cli *CLI, ctx context.Context) error {
+	if keyOnMakeCommandLine(os.Getenv("MAKEFLAGS")) {
+		return exit.UsageError(fmt.Errorf("%s was given on make's command line, where every user of the machine can read it: export it in the environment instead (export %s=...), or keep it in the official neocities CLI's config file", neocities.KeyEnv, neocities.KeyEnv))
+	}
+	dir, err := deploy.CleanDir(c.Dir)
+	if err != nil {
+		return exit.UsageError(err)
+	}
+	control := deploy.DefaultControl
+	control.Jobs, control.Files = max(c.Jobs, 1), max(c.BatchFiles, 1)
+	if control.Bytes, err = budget.ParseSize(c.BatchBytes); err != nil {
+		return exit.UsageError(fmt.Errorf("--batch-bytes=%s: %w", c.BatchBytes, err))
+	}
+	key, from, err := neocities.FindKey(os.Getenv)
+	if err != nil {
+		return exit.UsageError(err)
+	}
+	client, err := neocities.New(c.URL, key, control.Jobs)
+	if err != nil {
+		return exit.UsageError(err)
+	}
+	client.Timeout = c.Timeout
+	if _, err := os.Stat(filepath.Join(c.Out, site.StampName)); err != nil {
+		return fmt.Errorf("OUT=%s holds no site pagegen built: make deploy builds it first (make all alone builds it without publishing)", c.Out)
+	}
+	if err := site.CheckOut(c.Out); err != nil {
+		return err
+	}
+	// No build writes the site while it is read and sent, nor the hash
+	// cache beside the corpus.
+	locks, err := lock.Dirs(ctx, waiting, filepath.Dir(cli.Corpus), c.Out)
+	if err != nil {
+		return err
+	}
+	defer locks.Release()
+	return withCorpus(cli.Corpus, func(corpus *packed.Corpus) error {
+		p, err := fit(corpus, c.SiteFlags, c.BudgetFlags, c.Out)
+		if err != nil {
+			return err
+		}
+		if stale, err := p.Outdated(p.Seqs(), c.Out); err != nil {
+			return err
+		} else if n := p.FileCount(stale); n > 0 {
+			return fmt.Errorf("the site in %s is not up to date (%s to build): make deploy builds it before publishing it; run that, not pagegen deploy alone", c.Out, plural.Of(n, "page"))
+		}
+		b := p.Budget
+		if !b.Limited() {
+			b, _ = budget.Parse(budget.Settings{Host: "neocities"}) // the most any Neocities site takes
+		}
+		d := &deploy.Deploy{Client: client, Site: c.Out, Dir: dir, Hashes: deploy.HashesPath(cli.Corpus), Control: control,
+			Stale: func(name string) bool { return site.IsPageName(name) && !p.Has(name) }}
+		return explain(c.deploy(ctx, d, b), from, client)
+	})
+}
+
+// explain adds to a failure that stopped a deploy what to do about it:
+// where the key comes from, when Neocities refused it.
+func explain(err error, keyFrom string, client *neocities.Client) error {
+	var e *neocities.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	switch e.Kind {
+	case neocities.Unauthorized:
+		return fmt.Errorf("Neocities refused the API key from %s (%v): %s", keyFrom, e, neocities.KeyHelp)
+	case neocities.Full:
+		return fmt.Errorf("%w. The site on Neocities has no room for these files: make deploy DRY_RUN=1 shows what it would hold, against HOST's limits (HOST=neocities-free for a free site)", err)
+	case neocities.Unreachable:
+		return fmt.Errorf("%w: is NEOCITIES_URL=%s right, and the network up?", err, client)
+	}
+	return err
+}
+
+// deploy plans and publishes the site with d within budget b.
+func (c *DeployCmd) deploy(ctx context.Context, d *deploy.Deploy, b budget.Budget) error {
+	info, err := d.Client.Info(ctx)
+	if err != nil {
+		return stopped(ctx, fmt.Errorf("asking Neocities for the site's name: %w", err))
+	}
+	where := cmp.Or(info.Domain, info.Sitename+".neocities.org")
+	if d.Dir != "" {
+		where += "/" + d.Dir
+	}
+	show := c.progress(&d.Progress)
+	p, err := d.Plan(ctx)
+	show()
+	if ctx.Err() != nil {
+		say("interrupted before anything was sent; the files hashed so far are known to the next make deploy")
+		return exit.ErrInterrupted
+	}
+	if err != nil {
+		return err
+	}
+	p.Report(os.Stdout, where, b)
+	if all := len(p.New) + len(p.Changed) + p.Same; p.Hashed == all {
+		say("read and hashed the site's %s (%s)", plural.Of(all, "file"), bytesize.Format(p.HashedBytes))
+	} else if p.Hashed > 0 {
+		say("read and hashed %s (%s), new or changed since they were last hashed; the other %d were known", plural.Of(p.Hashed, "file"), bytesize.Format(p.HashedBytes), all-p.Hashed)
+	}
+	if err := p.Fit(b); err != nil {
+		return err
+	}
+	if c.DryRun {
+		say("DRY_RUN=1: nothing was sent or removed")
+		return nil
+	}
+	if !p.Sends() {
+		say("%s", deploy.Result{}.Summary(p))
+		return nil
+	}
+	show = c.progress(&d.Progress)
+	r, err := d.Publish(ctx, p)
+	show()
+	if ctx.Err() != nil {
+		say("interrupted: %s of %s sent, each whole; nothing was removed. Run make deploy again to send the rest.", plural.Of(r.Sent, "file"), plural.Of(len(p.New)+len(p.Changed), "file"))
+		return exit.ErrInterrupted
+	}
+	if err != nil {
+		return err
+	}
+	say("%s", r.Summary(p))
+	return nil
+}
+
+// progress shows the deploy's progress until the returned stop is called.
+func (c *DeployCmd) progress(p *deploy.Progress) (stop func()) {
+	return progress.Line(os.Stdout, isatty.IsTerminal(os.Stdout.Fd()), progress.TermWidth(), c.Interval, "pagegen: ", p.Line)
+}
+
+// stopped is err, or the interruption when ctx ended.
+func stopped(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return exit.ErrInterrupted
+	}
+	return err
+}
+
+// keyOnMakeCommandLine reports whether make was given the key as a
+// variable on its command line (make deploy NEOCITIES_API_KEY=...), which
+// GNU make passes in MAKEFLAGS after " -- ".
+func keyOnMakeCommandLine(makeflags string) bool {
+	_, vars, ok := strings.Cut(makeflags, " -- ")
+	if !ok && strings.HasPrefix(makeflags, "-- ") {
+		vars, ok = makeflags[3:], true
+	}
+	for _, f := range strings.Fields(vars) {
+		if v, set := strings.CutPrefix(f, neocities.KeyEnv+"="); set && v != "" {
+			return ok
+		}
+	}
+	return false
+}
