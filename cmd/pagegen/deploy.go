@@ -18,6 +18,7 @@ import (
 	"pagegen/internal/exit"
 	"pagegen/internal/lock"
 	"pagegen/internal/neocities"
+	"pagegen/internal/orderings"
 	"pagegen/internal/packed"
 	"pagegen/internal/plural"
 	"pagegen/internal/progress"
@@ -83,9 +84,9 @@ func (c *DeployCmd) Run(cli *CLI, ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if stale, err := p.Outdated(p.Seqs(), c.Out); err != nil {
+		if dec, err := p.Decide(ctx, c.Out, orderings.Path(cli.Corpus), p.Seqs()); err != nil {
 			return err
-		} else if n := p.FileCount(stale); n > 0 {
+		} else if n := p.FileCount(dec.Run); n > 0 {
 			return fmt.Errorf("the site in %s is not up to date (%s to build): make deploy builds it before publishing it; run that, not pagegen deploy alone", c.Out, plural.Of(n, "page"))
 		}
 		b := p.Budget
