@@ -1,13 +1,12 @@
 package neocities
 
 import (
+	"encoding/json"
 	"fmt"
 	"mime"
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/bytedance/sonic"
 
 	"pagegen/internal/retry"
 	"pagegen/internal/servertext"
@@ -83,8 +82,8 @@ type reply struct {
 func (c *Client) replyError(resp *http.Response, body []byte) *Error {
 	code := resp.StatusCode
 	var r reply
-	api := isJSON(resp.Header) && sonic.Unmarshal(body, &r) == nil && r.Result != ""
-	if !api && (code == http.StatusOK || code == http.StatusBadRequest) && sonic.Unmarshal(body, &r) == nil && r.Result != "" {
+	api := isJSON(resp.Header) && json.Unmarshal(body, &r) == nil && r.Result != ""
+	if !api && (code == http.StatusOK || code == http.StatusBadRequest) && json.Unmarshal(body, &r) == nil && r.Result != "" {
 		api = true // the API's JSON under another content type
 	}
 	if code == http.StatusOK && api && r.Result == "success" {

@@ -1,14 +1,13 @@
 package neocities
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/bytedance/sonic"
 )
 
 // KeyEnv is the environment variable that holds the API key.
@@ -47,7 +46,7 @@ func FindKey(getenv func(string) string) (key, from string, err error) {
 		Key string `json:"API_KEY"`
 	}
 	// The file's words are not repeated: it holds a key.
-	if sonic.Unmarshal(data, &config) != nil {
+	if json.Unmarshal(data, &config) != nil {
 		return "", "", fmt.Errorf("%s is not the neocities CLI's config file (JSON with API_KEY): set %s instead. %s", path, KeyEnv, KeyHelp)
 	}
 	if key := strings.TrimSpace(config.Key); key != "" {

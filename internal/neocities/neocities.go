@@ -5,11 +5,16 @@
 // (GET /api/info), with the key as a bearer token. It makes one request per
 // call, within a time limit, and classes every failure by what the caller
 // can do about it (see Kind); retrying is the caller's.
+//
+// Its JSON is read with encoding/json, not sonic: the package is linked into
+// pagegen, and sonic's initialisation (it assembles its decoders at start)
+// would double the cost of every one of the thousands of page processes.
 package neocities
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,8 +24,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/bytedance/sonic"
 )
 
 // DefaultURL is the API's base.
@@ -120,7 +123,7 @@ func (c *Client) List(ctx context.Context) ([]File, error) {
 	var reply struct {
 		Files *[]File `json:"files"`
 	}
-	if err := sonic.Unmarshal(body, &reply); err != nil || reply.Files == nil {
+	if err := json.Unmarshal(body, &reply); err != nil || reply.Files == nil {
 		return nil, &Error{Kind: Overloaded, Status: http.StatusOK, Message: "the list of files is not the API's (no files in it)"}
 	}
 	files := *reply.Files
@@ -153,7 +156,7 @@ func (c *Client) Info(ctx context.Context) (Info, error) {
 			Domain *string `json:"domain"` // null without one
 		} `json:"info"`
 	}
-	if err := sonic.Unmarshal(body, &reply); err != nil || reply.Info == nil {
+	if err := json.Unmarshal(body, &reply); err != nil || reply.Info == nil {
 		return Info{}, &Error{Kind: Overloaded, Status: http.StatusOK, Message: "the site's information is not the API's"}
 	}
 	info := reply.Info.Info
