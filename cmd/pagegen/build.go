@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -208,6 +209,9 @@ func (b *BuildCmd) build(ctx context.Context, p site.Plan, locks lock.Locks) err
 	if err := b.restamp(p); err != nil {
 		return err
 	}
+	if err := b.layOut(ctx, d); err != nil {
+		return err
+	}
 	if err := d.Commit(b.Out, orderings.Path(p.Corpus().Path())); err != nil {
 		return err
 	}
@@ -270,6 +274,26 @@ func (b *BuildCmd) decide(ctx context.Context, p site.Plan, record string) (seqs
 		say("%s: every ordering of the goals is run", d.Why)
 	}
 	return seqs, d, nil
+}
+
+// layOut lays out the orderings the build runs that the record lacks,
+// showing how far it got.
+func (b *BuildCmd) layOut(ctx context.Context, d site.Decision) error {
+	var done, total atomic.Int64
+	start := time.Now()
+	stop := progress.Line(os.Stdout, isatty.IsTerminal(os.Stdout.Fd()), progress.TermWidth(), b.Interval, "pagegen: ", func() (string, float64) {
+		n, all := done.Load(), total.Load()
+		return fmt.Sprintf("laying out the orderings: %s of %s", plural.Count(int(n)), plural.Count(int(all))), float64(n) / float64(max(all, 1))
+	})
+	err := d.LayOut(ctx, func(n, all int) { done.Store(int64(n)); total.Store(int64(all)) })
+	stop()
+	if ctx.Err() != nil {
+		return exit.ErrInterrupted
+	}
+	if n := done.Load(); n > 0 && err == nil {
+		say("laid out %s in %s", plural.Of(int(n), "ordering"), time.Since(start).Round(10*time.Millisecond))
+	}
+	return err
 }
 
 // restamp writes the site's stamp when the plan says something new, and

@@ -180,6 +180,13 @@ func TestDecideEdits(t *testing.T) {
 						t.Fatalf("step %d, %s: %s runs and did not change", step, what, q)
 					}
 				}
+				// As a build does, the orderings laid out before make, or
+				// (every other step) by their page processes.
+				if step%2 == 0 {
+					if err := d.LayOut(context.Background(), nil); err != nil {
+						t.Fatal(err)
+					}
+				}
 				commit(t, p, d, out, record)
 				for _, q := range d.Run {
 					if _, err := p.Write(context.Background(), out, record, q); err != nil {
