@@ -43,6 +43,10 @@ func main() {
 // run runs the command that args name, until it ends or ctx does; its error
 // gives the exit status (exit.Code).
 func run(ctx context.Context, args []string) error {
+	if corpus, q, f, ok := pageArgs(args); ok {
+		go exitAfterSignal(ctx)
+		return f.write(ctx, corpus, q)
+	}
 	var cli CLI
 	kctx, err := exit.Parse(&cli, args, kong.Description("Render pages of a poetry collection ordered by meaning."),
 		kong.BindTo(ctx, (*context.Context)(nil)))
