@@ -78,7 +78,7 @@ func (b *bench) pages() error {
 				},
 				func() error {
 					start := time.Now()
-					w, err := l.Write(b.ctx, loopDir, "", q)
+					w, err := l.Write(b.ctx, loopDir, "", q, nil)
 					r.loop = append(r.loop, time.Since(start))
 					r.bytes += w.Bytes
 					return err
@@ -89,7 +89,7 @@ func (b *bench) pages() error {
 					if err != nil {
 						return err
 					}
-					_, err = whole(fresh).Write(b.ctx, freshDir, "", q)
+					_, err = whole(fresh).Write(b.ctx, freshDir, "", q, nil)
 					fresh.Close()
 					r.fresh = append(r.fresh, time.Since(start))
 					return err

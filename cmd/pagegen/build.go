@@ -318,7 +318,7 @@ func (b *BuildCmd) runPages(ctx context.Context, p site.Plan, d site.Decision, s
 	if err := site.BeginBuild(b.Out); err != nil {
 		return progress.Stats{}, err
 	}
-	if err := writePagesMK(p, d.Run, b.PagesMK); err != nil {
+	if err := writePagesMK(p, d, b.PagesMK); err != nil {
 		return progress.Stats{}, err
 	}
 	m := &progress.Monitor{Out: os.Stdout, TTY: isatty.IsTerminal(os.Stdout.Fd()), Width: progress.TermWidth(), Interval: b.Interval,
@@ -350,12 +350,12 @@ func (b *BuildCmd) runPages(ctx context.Context, p site.Plan, d site.Decision, s
 
 // writePagesMK writes the make fragment of the stale sequences for the inner
 // make, only when it changes, and never over a file that is not one.
-func writePagesMK(p site.Plan, stale []site.Seq, path string) error {
+func writePagesMK(p site.Plan, d site.Decision, path string) error {
 	if err := checkPagesMK(path); err != nil {
 		return err
 	}
 	var mk strings.Builder
-	if err := p.Makefile(&mk, stale); err != nil {
+	if err := p.Makefile(&mk, d.Run, d.Chapters); err != nil {
 		return err
 	}
 	_, err := atomicfile.Update(path, [][]byte{[]byte(mk.String())})

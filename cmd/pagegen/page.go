@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
+	"strings"
 
 	"pagegen/internal/exit"
 	"pagegen/internal/orderings"
@@ -15,6 +18,7 @@ import (
 type SeqFlags struct {
 	Out string `required:"" help:"Site directory (OUT)."`
 	SiteFlags
+	Write string `hidden:"" placeholder:"'C1 C2...'" help:"Only these chapters may have changed since the build wrote them; the others are dated anew (the build's hint)."`
 }
 
 // SimilarCmd writes similar/N.html and its chapters.
@@ -81,9 +85,27 @@ func (f *SeqFlags) writeSeq(ctx context.Context, corpus string, q site.Seq) (sit
 	if err != nil {
 		return site.Written{}, err
 	}
-	w, err := l.Write(ctx, f.Out, orderings.Path(corpus), q)
+	only, err := chapterList(f.Write)
+	if err != nil {
+		return site.Written{}, exit.UsageError(err)
+	}
+	w, err := l.Write(ctx, f.Out, orderings.Path(corpus), q, only)
 	if errors.Is(err, site.ErrStopped) {
 		return w, exit.ErrInterrupted
 	}
 	return w, err
+}
+
+// chapterList reads a list of chapter numbers, such as --write '2 3'; nil
+// for none.
+func chapterList(s string) ([]int, error) {
+	var list []int
+	for _, f := range strings.Fields(s) {
+		c, err := strconv.Atoi(f)
+		if err != nil || c < 1 {
+			return nil, fmt.Errorf("--write %q: give chapter numbers from 1, such as '2 3'", s)
+		}
+		list = append(list, c)
+	}
+	return list, nil
 }

@@ -18,6 +18,8 @@ func TestPageArgs(t *testing.T) {
 		{[]string{"--corpus", "c.bin", "different", "7", "--out", "pages", "--per-page", "0", "--chapters", "0"}, true, site.Seq{Kind: site.Different, N: 7}},
 		{[]string{"--corpus", "c.bin", "chronological", "--out", "pages", "--per-page", "10", "--chapters", "3"}, true, site.Seq{Kind: site.Chrono}},
 		{[]string{"--corpus", "c.bin", "index", "--out", "pages", "--per-page", "0", "--chapters", "0"}, true, site.Seq{Kind: site.Index}},
+		{[]string{"--corpus", "c.bin", "similar", "3", "--out", "pages", "--per-page", "10", "--chapters", "6", "--write", "2 5"}, true, site.Seq{Kind: site.Similar, N: 3}},
+		{[]string{"--corpus", "c.bin", "similar", "3", "--out", "pages", "--per-page", "10", "--chapters", "6", "--write"}, false, site.Seq{}},
 		// Left to kong: its help, its messages, and any other order.
 		{[]string{"similar", "12", "--out", "pages"}, false, site.Seq{}},
 		{[]string{"--corpus", "c.bin", "similar", "12", "--out", "pages", "--per-page", "100"}, false, site.Seq{}},

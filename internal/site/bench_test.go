@@ -131,7 +131,7 @@ func BenchmarkWrite(b *testing.B) {
 		b.Run(k.Name(), func(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				q := site.Seq{Kind: site.Kind(k), N: c.N(anchor(c, i))}
-				if _, err := l.Write(context.Background(), out, "", q); err != nil {
+				if _, err := l.Write(context.Background(), out, "", q, nil); err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()

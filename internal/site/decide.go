@@ -46,6 +46,13 @@ type Decision struct {
 	p      Plan
 	stale  []Seq             // every stale sequence of the site, goals or not
 	record *orderings.Record // the record to write; nil when the one there holds
+	// What an edit changed, for the chapters it changes: the orderings
+	// written before, as the record had them (by kind and anchor index, in
+	// this corpus's indices, -1 for a poem gone), the poems now shown
+	// otherwise, and the stale orderings whose files were all written.
+	prev    [2][]orderings.Ordering
+	reshown []bool
+	written map[Seq]bool
 }
 
 // Edit counts what changed in the collection between two builds: poems
@@ -72,7 +79,7 @@ func (p Plan) Decide(ctx context.Context, out, record string, goals []Seq) (Deci
 		if err != nil {
 			return d, err
 		}
-		if stale, d.record, d.Edit, err = p.delta(ctx, rec); err != nil {
+		if stale, d.record, d.Edit, err = p.delta(ctx, rec, &d); err != nil {
 			return d, err
 		}
 	case whole:
@@ -95,6 +102,14 @@ func (p Plan) Decide(ctx context.Context, out, record string, goals []Seq) (Deci
 		}
 	}
 	d.stale = stale
+	if d.prev[0] != nil && !restamp {
+		d.written = map[Seq]bool{}
+		for _, q := range stale {
+			if (q.Kind == Similar || q.Kind == Different) && p.written(q, out, stamp) {
+				d.written[q] = true
+			}
+		}
+	}
 	for _, q := range goals {
 		if !isStale[q] && (restamp || !p.written(q, out, stamp)) {
 			d.Run = append(d.Run, q)
@@ -223,7 +238,7 @@ func (p Plan) newRecord() *orderings.Record {
 // record lacks. It makes the record of the new corpus: the orderings that
 // do not change, whether their pages do or not, are kept; the others are
 // left to their page processes.
-func (p Plan) delta(ctx context.Context, rec *orderings.Record) ([]Seq, *orderings.Record, Edit, error) {
+func (p Plan) delta(ctx context.Context, rec *orderings.Record, d *Decision) ([]Seq, *orderings.Record, Edit, error) {
 	c := p.c
 	n, on := c.Len(), len(rec.Poems)
 	var e Edit
@@ -278,12 +293,20 @@ func (p Plan) delta(ctx context.Context, rec *orderings.Record) ([]Seq, *orderin
 		return stale, r, e, nil
 	}
 	g := p.gram()
-	to := make([]int32, on) // from the record's indices to the corpus's
+	to := make([]int32, on) // from the record's indices to the corpus's, -1 for a poem gone
+	for i := range to {
+		to[i] = -1
+	}
 	for i, oi := range from {
 		if oi >= 0 {
 			to[oi] = int32(i)
 		}
 	}
+	d.reshown = make([]bool, n)
+	for i, oi := range from {
+		d.reshown[i] = oi >= 0 && reshown[oi]
+	}
+	d.prev = [2][]orderings.Ordering{make([]orderings.Ordering, n), make([]orderings.Ordering, n)}
 	// kept: the ordering of the poem at index a is the record's, the same
 	// poems in the same order (no new poem enters it); shown: so are its
 	// pages' bytes.
@@ -301,12 +324,16 @@ func (p Plan) delta(ctx context.Context, rec *orderings.Record) ([]Seq, *orderin
 		}
 		for k := range rec.Kept {
 			o := rec.Kept[k][oa]
-			if o.Seq == nil || slices.ContainsFunc(o.Seq, func(oi int32) bool { return gone[oi] }) {
+			if o.Seq == nil {
 				continue
 			}
 			seq := make([]int32, len(o.Seq))
 			for j, oi := range o.Seq {
 				seq[j] = to[oi]
+			}
+			d.prev[k][a] = orderings.Ordering{Seq: seq}
+			if slices.Contains(seq, -1) {
+				continue // it showed a poem gone
 			}
 			enters := func(x int) bool { return order.Enters(g, seq, x) }
 			if orderings.Kind(k) == orderings.Walk {
@@ -365,6 +392,45 @@ func (d Decision) LayOut(ctx context.Context, report func(done, total int)) erro
 		}
 		return nil
 	})
+}
+
+// Chapters is the chapters of q that d may change: those that show a poem
+// shown otherwise, and all from the first entry where its ordering changed;
+// the others hold the same bytes as before, and need only be dated anew. It
+// is nil, for all of them, when d does not know what q's files hold (they
+// were not all written since the record), or when q's anchor, in every
+// chapter's head, is shown otherwise. Call it after LayOut.
+func (d Decision) Chapters(q Seq) []int {
+	if !d.written[q] {
+		return nil
+	}
+	a, _ := d.p.c.Index(q.N)
+	now, was := d.record.Kept[q.Kind][a].Seq, d.prev[q.Kind][a].Seq
+	if now == nil || was == nil || d.reshown[a] {
+		return nil
+	}
+	marked := make([]bool, d.p.Chapters(q))
+	for j := range now {
+		if j >= len(was) || now[j] != was[j] { // and every entry after it
+			for c := j / d.p.per; c < len(marked); c++ {
+				marked[c] = true
+			}
+			break
+		}
+		if d.reshown[now[j]] {
+			marked[j/d.p.per] = true
+		}
+	}
+	var chapters []int
+	for c, m := range marked {
+		if m {
+			chapters = append(chapters, c+1)
+		}
+	}
+	if len(chapters) == 0 {
+		return nil
+	}
+	return chapters
 }
 
 // Commit prepares the site in out for make to run d: it dates the stale

@@ -17,8 +17,9 @@ const MakefileMark = "# The files of the site, from the packed corpus and the se
 // lists only the sequences it writes (the stale ones): make then reads and
 // checks as many rules as there are pages to write, not the whole site.
 // mk/site.mk defines what the rules call: OUT, PAGE_DEPS, and write_seq
-// (kind, poem number).
-func (l Layout) Makefile(w io.Writer, seqs []Seq) error {
+// (kind, poem number, and the chapters that may change, when only some may:
+// chapters(q), which may be nil).
+func (l Layout) Makefile(w io.Writer, seqs []Seq, chapters func(Seq) []int) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	bw.WriteString(MakefileMark)
 	r := l.Resolved()
@@ -41,7 +42,11 @@ func (l Layout) Makefile(w io.Writer, seqs []Seq) error {
 		for _, name := range l.Files(q) {
 			fmt.Fprintf(bw, "$(OUT)/%s ", name)
 		}
-		fmt.Fprintf(bw, "&: $(PAGE_DEPS) ; $(call write_seq,%s,%d)\n", kindGoal(q.Kind), q.N)
+		var some []int
+		if chapters != nil {
+			some = chapters(q)
+		}
+		fmt.Fprintf(bw, "&: $(PAGE_DEPS) ; $(call write_seq,%s,%d,%s)\n", kindGoal(q.Kind), q.N, strings.Trim(fmt.Sprint(some), "[]"))
 	}
 	return bw.Flush()
 }

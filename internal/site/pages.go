@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"pagegen/internal/atomicfile"
@@ -73,8 +74,9 @@ var ErrStopped = errors.New("stopped")
 // the site's stamp, as make wants. An ordering is taken from the record of
 // the site's orderings at record when it is there (the build keeps those an
 // edit leaves as they were), else laid out, and recorded once its pages are
-// written; record "" is none.
-func (l Layout) Write(ctx context.Context, out, record string, q Seq) (Written, error) {
+// written; record "" is none. When only is not nil, the build knows that the
+// other chapters already hold their bytes: they are dated anew, not read.
+func (l Layout) Write(ctx context.Context, out, record string, q Seq, only []int) (Written, error) {
 	var w Written
 	anchor, ok := l.c.Index(q.N)
 	if (q.Kind == Similar || q.Kind == Different) && !ok {
@@ -96,11 +98,15 @@ func (l Layout) Write(ctx context.Context, out, record string, q Seq) (Written, 
 		if ctx.Err() != nil {
 			return w, ErrStopped
 		}
-		pieces := chapters(ch)
 		path := filepath.Join(out, l.Name(q, ch))
-		wrote, err := atomicfile.Update(path, pieces)
-		if err != nil {
-			return w, err
+		var pieces [][]byte
+		var wrote bool
+		if only == nil || slices.Contains(only, ch) || !exists(path) {
+			pieces = chapters(ch)
+			var err error
+			if wrote, err = atomicfile.Update(path, pieces); err != nil {
+				return w, err
+			}
 		}
 		w.Files++
 		if !wrote {
@@ -119,4 +125,10 @@ func (l Layout) Write(ctx context.Context, out, record string, q Seq) (Written, 
 		return w, slot.Fill(o)
 	}
 	return w, nil
+}
+
+// exists reports whether a regular file is at path.
+func exists(path string) bool {
+	fi, err := os.Lstat(path)
+	return err == nil && fi.Mode().IsRegular()
 }

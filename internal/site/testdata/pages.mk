@@ -6,11 +6,11 @@ DIFFERENT_FILES := $(OUT)/different/2.html $(OUT)/different/5.html $(OUT)/differ
 CHRONO_FILES := $(OUT)/chronological.html $(OUT)/chronological-2.html
 INDEX_FILES := $(OUT)/index.html
 chronological.html chronological-2.html: %: $(OUT)/% ;
-$(OUT)/similar/2.html &: $(PAGE_DEPS) ; $(call write_seq,similar,2)
-$(OUT)/similar/5.html &: $(PAGE_DEPS) ; $(call write_seq,similar,5)
-$(OUT)/similar/8.html &: $(PAGE_DEPS) ; $(call write_seq,similar,8)
-$(OUT)/different/2.html &: $(PAGE_DEPS) ; $(call write_seq,different,2)
-$(OUT)/different/5.html &: $(PAGE_DEPS) ; $(call write_seq,different,5)
-$(OUT)/different/8.html &: $(PAGE_DEPS) ; $(call write_seq,different,8)
-$(OUT)/chronological.html $(OUT)/chronological-2.html &: $(PAGE_DEPS) ; $(call write_seq,chronological,0)
-$(OUT)/index.html &: $(PAGE_DEPS) ; $(call write_seq,index,0)
+$(OUT)/similar/2.html &: $(PAGE_DEPS) ; $(call write_seq,similar,2,)
+$(OUT)/similar/5.html &: $(PAGE_DEPS) ; $(call write_seq,similar,5,)
+$(OUT)/similar/8.html &: $(PAGE_DEPS) ; $(call write_seq,similar,8,)
+$(OUT)/different/2.html &: $(PAGE_DEPS) ; $(call write_seq,different,2,)
+$(OUT)/different/5.html &: $(PAGE_DEPS) ; $(call write_seq,different,5,2)
+$(OUT)/different/8.html &: $(PAGE_DEPS) ; $(call write_seq,different,8,)
+$(OUT)/chronological.html $(OUT)/chronological-2.html &: $(PAGE_DEPS) ; $(call write_seq,chronological,0,)
+$(OUT)/index.html &: $(PAGE_DEPS) ; $(call write_seq,index,0,)
