@@ -55,17 +55,19 @@ func reduce(s *[Lanes]float64) float64 {
 	return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]))
 }
 
-// dots sets out[j] = dot64(a, bs[j]); vector code replaces it where the CPU
-// allows (Kernels).
-var dots func(a []float64, bs [][]float64, out []float64)
+// dots sets out[i*len(bs)+j] = dot64(as[i], bs[j]): a block of the matrix.
+// Vector code replaces it where the CPU allows (Kernels).
+var dots func(as, bs [][]float64, out []float64)
 
 // Kernels are dots' kernels in this build: with GOEXPERIMENT=simd on amd64,
 // "avx512" and "avx2" before the "portable" code, each the same to the bit.
 var Kernels = kernels.New(&dots, dotsGeneric)
 
-func dotsGeneric(a []float64, bs [][]float64, out []float64) {
-	for j, b := range bs {
-		out[j] = dot64(a, b)
+func dotsGeneric(as, bs [][]float64, out []float64) {
+	for i, a := range as {
+		for j, b := range bs {
+			out[i*len(bs)+j] = dot64(a, b)
+		}
 	}
 }
 
@@ -92,8 +94,9 @@ func cosine(dot, na, nb float64) float64 {
 }
 
 // tile is the side of the square blocks the matrix is computed in, so that
-// both blocks' vectors stay in cache while their dot products are taken.
-const tile = 32
+// both blocks' vectors stay in cache while their dot products are taken: a
+// multiple of the vector code's 4×6 blocks.
+const tile = 48
 
 // Matrix returns the n×n cosine Gram matrix of vecs, row-major, as float32.
 // It is symmetric: each pair is computed once and mirrored.
@@ -111,14 +114,16 @@ func Matrix(vecs [][]float32, norms []float64) []float32 {
 		}
 	}
 	workers.Run(len(jobs), runtime.GOMAXPROCS(0), func(k int) error {
-		var out [tile]float64
+		var out [tile * tile]float64
 		i0, j0 := jobs[k].bi*tile, jobs[k].bj*tile
-		for i := i0; i < min(i0+tile, n); i++ {
-			js := max(j0, i)
-			je := min(j0+tile, n)
-			dots(wide[i], wide[js:je], out[:])
-			for j := js; j < je; j++ {
-				c := float32(cosine(out[j-js], norms[i], norms[j]))
+		ie, je := min(i0+tile, n), min(j0+tile, n)
+		// A whole block, diagonal ones too: their lower half is a few
+		// products more, and keeps the kernel's blocks square.
+		dots(wide[i0:ie], wide[j0:je], out[:])
+		m := je - j0
+		for i := i0; i < ie; i++ {
+			for j := max(j0, i); j < je; j++ {
+				c := float32(cosine(out[(i-i0)*m+j-j0], norms[i], norms[j]))
 				g[i*n+j], g[j*n+i] = c, c
 			}
 		}
@@ -164,7 +169,7 @@ func Update(vecs [][]float32, norms []float64, old []float32, oldN int, from []i
 		var out [tile]float64
 		for j0 := 0; j0 < n; j0 += tile {
 			je := min(j0+tile, n)
-			dots(wide[a], wide[j0:je], out[:])
+			dots(wide[a:a+1], wide[j0:je], out[:])
 			for j := j0; j < je; j++ {
 				c := float32(cosine(out[j-j0], norms[a], norms[j]))
 				g[a*n+j] = c

@@ -65,10 +65,14 @@ func kernelCorpus() ([][]float32, []float64) {
 // without vector code (GOEXPERIMENT=).
 func TestKernels(t *testing.T) {
 	as, bss := kernelInputs()
+	// Blocks of rows: the vector and the rows themselves, 2 to 14 rows
+	// against 1 to 13 columns, around the 4×4 blocks of the vector code.
+	blocks := make([][][]float64, len(as))
 	want := make([][]float64, len(as))
 	for i := range as {
-		want[i] = make([]float64, len(bss[i]))
-		dotsGeneric(as[i], bss[i], want[i])
+		blocks[i] = append([][]float64{as[i]}, bss[i]...)
+		want[i] = make([]float64, len(blocks[i])*len(bss[i]))
+		dotsGeneric(blocks[i], bss[i], want[i])
 	}
 	vecs, norms := kernelCorpus()
 	restore, err := Kernels.Use("portable")
@@ -88,11 +92,11 @@ func TestKernels(t *testing.T) {
 			}
 			defer restore()
 			for i := range as {
-				got := make([]float64, len(bss[i]))
-				dots(as[i], bss[i], got)
+				got := make([]float64, len(want[i]))
+				dots(blocks[i], bss[i], got)
 				for j := range got {
 					if math.Float64bits(got[j]) != math.Float64bits(want[i][j]) {
-						t.Fatalf("d=%d, row %d of %d: %v, the portable code %v", len(as[i]), j, len(bss[i]), got[j], want[i][j])
+						t.Fatalf("d=%d, %d×%d block, product %d: %v, the portable code %v", len(as[i]), len(blocks[i]), len(bss[i]), j, got[j], want[i][j])
 					}
 				}
 			}
