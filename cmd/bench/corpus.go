@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"pagegen/internal/synth"
@@ -91,6 +92,51 @@ func (b *bench) packCorpus() error {
 		}
 		b.t.add("… its own split", "read %.2fs, Gram %.2fs, render %.2fs, rest (start, hash, write, fsync) %.2fs",
 			read, gram, render, wall.Seconds()-read-gram-render)
+		b.numpyGram(time.Duration(gram * float64(time.Second)))
 	}
 	return nil
+}
+
+// numpyScript times numpy's float64 X @ X.T for an n×d matrix of float32
+// values (the best of three), and names the OpenBLAS kernel it ran.
+const numpyScript = `
+import sys, time, numpy as np
+from threadpoolctl import threadpool_info
+n, d = int(sys.argv[1]), int(sys.argv[2])
+X = np.random.default_rng(1).standard_normal((n, d)).astype(np.float32).astype(np.float64)
+X[:8] @ X[:8].T
+best = min((lambda t: (X @ X.T, time.perf_counter() - t)[1])(time.perf_counter()) for _ in range(3))
+kernels = ",".join(str(i.get("architecture")) for i in threadpool_info() if i.get("internal_api") == "openblas")
+print("%.6f %s" % (best, kernels))
+`
+
+// numpyGram sets corpus-pack's Gram matrix against numpy's float64
+// X @ X.T (OpenBLAS dgemm) of the same shape, in the same run. Debian's
+// OpenBLAS does not know the newest CPUs and falls back to a slow kernel:
+// OPENBLAS_CORETYPE=Haswell picks its AVX2 one, and threadpoolctl says
+// which ran. numpy computes the whole product; corpus-pack, each pair once
+// and every one summed in a fixed order, so that pages are the same on
+// every machine.
+func (b *bench) numpyGram(gram time.Duration) {
+	// Debian's python3, with Debian's numpy: not one of a version manager's.
+	python := "/usr/bin/python3"
+	if _, err := os.Stat(python); err != nil {
+		python = "python3"
+	}
+	cmd := b.command(python, "-c", numpyScript, strconv.Itoa(b.cli.Poems), strconv.Itoa(b.cli.Dim))
+	cmd.Env = append(os.Environ(), "OPENBLAS_CORETYPE=Haswell")
+	out, err := b.runCmd(cmd)
+	var secs float64
+	var kernel string
+	if err == nil {
+		_, err = fmt.Sscanf(out, "%f %s", &secs, &kernel)
+	}
+	if err != nil {
+		b.t.add("numpy's float64 `X @ X.T`", "not measured (%v): apt-get install python3-numpy libopenblas0-pthread python3-threadpoolctl", strings.TrimSpace(lastLines(err.Error(), 1)))
+		return
+	}
+	numpy := time.Duration(secs * float64(time.Second))
+	b.t.add(fmt.Sprintf("numpy's float64 `X @ X.T`, %d×%d (OpenBLAS, kernel %s, OPENBLAS_CORETYPE=Haswell)", b.cli.Poems, b.cli.Dim, kernel), "%s", dur(numpy))
+	ratio := gram.Seconds() / secs
+	b.t.check("corpus-pack's Gram matrix / numpy's", fmt.Sprintf("%s / %s = **%.2f**", dur(gram), dur(numpy), ratio), "≤ 2", ratio <= 2)
 }
