@@ -40,6 +40,7 @@ func TestHangs(t *testing.T) {
 		{"corpus-pack reading /dev/zero", false, readZero},
 		{"SIGINT to a make waiting for another's lock, then to the other", false, stopWaiting},
 		{"SIGTERM to pagegen opening a pipe for its corpus", false, stopPagegen},
+		{"a FIFO where the build keeps a file of its own", false, fifoForOwnFile},
 		{"SIGINT while pages are written, then a make that finishes", true, stopWritingPages},
 		{"a corpus dated an hour ahead", true, corpusAhead},
 		{"a page dated an hour ahead, then its poem changed", true, pageAhead},
@@ -233,4 +234,41 @@ func ahead(t *testing.T, tl *tally, path string) {
 		t.Fatal(err)
 	}
 	tl.fault()
+}
+
+// fifoForOwnFile: a FIFO where the build keeps a file of its own (the
+// site's stamp and build record, the corpus's record and list of poems left
+// out, the make fragment, the record of the orderings) is never opened to
+// wait for a writer: the build ends by itself, refusing the file, naming
+// it, when it would write it, and leaves the FIFO where it is.
+func fifoForOwnFile(t *testing.T, tl *tally) {
+	b := newBuild(t)
+	finishes(t, tl, b, "-j2", "corpus")
+	for _, name := range []string{"site/.pagegen-site", "site/.pagegen-building", "data/.corpus.bin.checked",
+		"data/missing-embeddings.txt", "data/pages.mk", "data/orderings.bin"} {
+		t.Run(name, func(t *testing.T) {
+			path := b.path(name)
+			os.MkdirAll(filepath.Dir(path), 0o755)
+			if err := os.Rename(path, path+".aside"); err == nil {
+				defer os.Rename(path+".aside", path)
+			}
+			if err := syscall.Mkfifo(path, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			defer os.Remove(path)
+			tl.fault()
+			r := b.startRun(nil, "-j2", "all")
+			if !ends(t, tl, r, "make all with a FIFO for "+name) {
+				return
+			}
+			out := r.out.String()
+			if r.err != nil && !strings.Contains(out, path) {
+				t.Errorf("the build failed without naming %s:\n%s", path, out)
+			}
+			tl.checkedN(1)
+			if fi, err := os.Lstat(path); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+				tl.lose(t, "the FIFO %s was replaced or removed (%v)", name, err)
+			}
+		})
+	}
 }

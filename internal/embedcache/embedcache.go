@@ -22,6 +22,7 @@ import (
 	"syscall"
 
 	"pagegen/internal/atomicfile"
+	"pagegen/internal/quote"
 )
 
 // Mark begins every cache file: a file that does not is not the build's,
@@ -60,9 +61,14 @@ func Open(path, model string) (*Cache, error) {
 	if err := atomicfile.CheckOurs(path, []byte(Mark)); err != nil {
 		return nil, fmt.Errorf("%w: move it away, or give EMBEDDINGS another folder (the cache of the vectors goes beside it)", err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
+	// Not through a link, nor blocking on a FIFO put there since the check.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o666)
 	if err != nil {
 		return nil, fmt.Errorf("opening the cache: %w", err)
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("opening the cache: %s is not a regular file: move it away", quote.Name(path))
 	}
 	c := &Cache{path: path, model: model, f: f, vecs: map[[sha256.Size]byte][]float32{}}
 	if err := c.load(); err != nil {
@@ -124,7 +130,12 @@ func (c *Cache) records(data []byte) (end int, err error) {
 // model, read without writing to it: a watcher's look at a file that a run
 // appends to (a record being written does not count yet).
 func Count(path, model string) (int, error) {
-	data, err := os.ReadFile(path)
+	f, err := atomicfile.OpenRegular(path, false)
+	if err != nil {
+		return 0, fmt.Errorf("reading the cache: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
 	if err != nil {
 		return 0, fmt.Errorf("reading the cache: %w", err)
 	}

@@ -53,7 +53,10 @@ func CheckOut(out string, keep ...string) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("OUT=%s is a file, not a folder: give the site a folder of its own, e.g. OUT=pages", out)
 	}
-	return checkOurs(out)
+	if err := checkOurs(out); err != nil {
+		return err
+	}
+	return checkRecords(out)
 }
 
 // checkOurs refuses a folder that holds files but is not a site pagegen made.

@@ -1,13 +1,17 @@
 package site
 
 import (
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
+	"pagegen/internal/atomicfile"
 	"pagegen/internal/budget"
+	"pagegen/internal/quote"
 	"pagegen/internal/render"
 )
 
@@ -121,15 +125,42 @@ func LastBuilt(out string) (r Request, kept int, ok bool) {
 	return r, kept, true
 }
 
-// readSmall reads a small file of the build's (a stamp), refusing anything
-// else at its path: a folder, a FIFO (which would block), a huge file.
-func readSmall(path string) ([]byte, error) {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return nil, err
+// readSmall reads a small file of the build's in the site (the stamp, the
+// record of a build), refusing anything else at its path: a folder, a FIFO
+// (which would block), a link, a huge file.
+func readSmall(path string) ([]byte, error) { return atomicfile.ReadSmall(path, recordMost) }
+
+// recordMost bounds what is read of the site's stamp and build record: each
+// is a few hundred bytes.
+const recordMost = 4 << 10
+
+// records are the site's own files in its folder and the marks they begin
+// with (an older build's record began otherwise).
+var records = []struct {
+	name  string
+	marks []string
+}{
+	{StampName, []string{stampHead}},
+	{BuildingName, []string{"pagegen builds", "a pagegen build "}},
+}
+
+// checkRecords refuses a site whose stamp or build record is not one the
+// build wrote: a pipe (a build would wait on it for ever), a link, a huge
+// file, or one without its mark. The build would replace it.
+func checkRecords(out string) error {
+	for _, r := range records {
+		path := filepath.Join(out, r.name)
+		b, err := readSmall(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		// A file cut short in its first bytes is still the build's.
+		if !slices.ContainsFunc(r.marks, func(m string) bool { return strings.HasPrefix(string(b), m) || strings.HasPrefix(m, string(b)) }) {
+			return fmt.Errorf("%s does not hold what the build writes there: %w", quote.Name(path), atomicfile.ErrNotRegular)
+		}
 	}
-	if !fi.Mode().IsRegular() || fi.Size() > 64<<10 {
-		return nil, fmt.Errorf("%s is not a file the build wrote (%s, %d bytes): move it away", path, fi.Mode().Type(), fi.Size())
-	}
-	return os.ReadFile(path)
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -669,6 +670,41 @@ func TestCheckOut(t *testing.T) {
 			out := plant(t, tc.files)
 			if err := site.CheckOut(out); (err == nil) != tc.ok {
 				t.Errorf("CheckOut = %v, want ok %v", err, tc.ok)
+			}
+		})
+	}
+	// The site's own records, refused when they are not: without blocking
+	// on a FIFO, or reading a huge file.
+	for _, tc := range []struct {
+		name, file string
+		make       func(path string) error
+		want       string
+	}{
+		{"a FIFO for a stamp", site.StampName, func(p string) error { return syscall.Mkfifo(p, 0o600) }, "is a pipe"},
+		{"a FIFO for a build's record", site.BuildingName, func(p string) error { return syscall.Mkfifo(p, 0o600) }, "is a pipe"},
+		{"a stamp of 100 GB", site.StampName, func(p string) error {
+			if err := os.WriteFile(p, []byte("pagegen site\n"), 0o644); err != nil {
+				return err
+			}
+			return os.Truncate(p, 100<<30)
+		}, "107374182400 bytes"},
+		{"a stamp that is not one", site.StampName, func(p string) error { return os.WriteFile(p, []byte("my notes\n"), 0o644) }, "does not hold what the build writes there"},
+		{"a stamp that links elsewhere", site.StampName, func(p string) error { return os.Symlink("/etc/passwd", p) }, "is a symbolic link"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := plant(t, []string{"index.html"})
+			if err := tc.make(filepath.Join(out, tc.file)); err != nil {
+				t.Fatal(err)
+			}
+			errc := make(chan error, 1)
+			go func() { errc <- site.CheckOut(out) }()
+			select {
+			case err := <-errc:
+				if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "move it away") {
+					t.Errorf("CheckOut = %v, want %q and what to do", err, tc.want)
+				}
+			case <-time.After(time.Minute):
+				t.Fatal("CheckOut did not return: it waits on the FIFO")
 			}
 		})
 	}
