@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestUserFilesUntouched points the build at files and folders that are not
@@ -64,6 +65,15 @@ func TestUserFilesUntouched(t *testing.T) {
 		{"POEMS has a new line", nil,
 			func(b *build) []string { return []string{"all", "POEMS=" + b.path("poems\n.json")} },
 			"has a new line"},
+		// A name from the disk is shown, not played to the terminal.
+		{"OUT holds a name with escape sequences", func(b *build) {
+			b.write("mysite/\x1b]0;pwned\x07\x1b[2J.html", []byte("mine"))
+		}, func(b *build) []string { return []string{"all", "OUT=" + b.path("mysite")} },
+			`"\x1b]0;pwned\a\x1b[2J.html"`},
+		{"make clean of a folder with a name with escape sequences", func(b *build) {
+			b.write("mysite/\u202eevil.html", []byte("mine"))
+		}, func(b *build) []string { return []string{"clean", "OUT=" + b.path("mysite")} },
+			`"\u202eevil.html"`},
 		// The build writes a few files beside the corpus; never over the user's.
 		{"a pages.mk of the user's beside the corpus", func(b *build) { b.write("data/pages.mk", []byte("all: ; echo mine")) },
 			func(b *build) []string { return []string{"all"} },
@@ -93,6 +103,10 @@ func TestUserFilesUntouched(t *testing.T) {
 			}
 			if !strings.Contains(out, tc.want) {
 				t.Errorf("the refusal does not say %q:\n%s", tc.want, out)
+			}
+			if i := strings.IndexAny(out, "\x1b\x07\u202e"); i >= 0 {
+				r, _ := utf8.DecodeRuneInString(out[i:])
+				t.Errorf("the output plays a control character to the terminal (%q):\n%q", r, out)
 			}
 			after := sums(t, b.dir)
 			tl.checkedN(len(before))

@@ -13,6 +13,7 @@ import (
 	"pagegen/internal/orderings"
 	"pagegen/internal/packed"
 	"pagegen/internal/plural"
+	"pagegen/internal/quote"
 	"pagegen/internal/site"
 )
 
@@ -43,7 +44,7 @@ func (c *CleanCmd) Run(cli *CLI, ctx context.Context) error {
 		k := map[string]site.Kind{"similar": site.Similar, "different": site.Different}[c.Only]
 		n, err := site.CleanKind(c.Out, k)
 		if n > 0 {
-			fmt.Printf("pagegen: removed the %s pages in %s (%s)\n", c.Only, c.Out, plural.Of(n, "file"))
+			fmt.Printf("pagegen: removed the %s pages in %s (%s)\n", c.Only, quote.Name(c.Out), plural.Of(n, "file"))
 		}
 		return err
 	}
@@ -52,7 +53,7 @@ func (c *CleanCmd) Run(cli *CLI, ctx context.Context) error {
 		return err
 	}
 	if n > 0 {
-		fmt.Printf("pagegen: removed the site in %s (%s)\n", c.Out, plural.Of(n, "file"))
+		fmt.Printf("pagegen: removed the site in %s (%s)\n", quote.Name(c.Out), plural.Of(n, "file"))
 	}
 	for _, f := range []struct{ path, mark string }{
 		{cli.Corpus, packed.Magic},
@@ -65,11 +66,11 @@ func (c *CleanCmd) Run(cli *CLI, ctx context.Context) error {
 			continue
 		}
 		if err := atomicfile.CheckOurs(f.path, []byte(f.mark)); err != nil {
-			fmt.Printf("pagegen: %v: it is left as it is\n", err)
+			fmt.Printf("pagegen: %s: it is left as it is\n", quote.Lines(err.Error()))
 			continue
 		}
 		if err := os.Remove(f.path); err == nil {
-			fmt.Printf("pagegen: removed %s\n", f.path)
+			fmt.Printf("pagegen: removed %s\n", quote.Name(f.path))
 		} else if !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("cleaning: %w", err)
 		}

@@ -218,7 +218,7 @@ func Sweep(dir string) (int, error) {
 			n++
 		case unix.ENOENT, unix.EISDIR:
 		default:
-			return n, fmt.Errorf("removing the leftover %s: %w", filepath.Join(dir, t), err)
+			return n, fmt.Errorf("removing the leftover %s: %w", quote.Name(filepath.Join(dir, t)), err)
 		}
 	}
 	return n, nil

@@ -23,7 +23,14 @@ func Name(s string) string {
 // character, an escape, a bidirectional override, invalid UTF-8) written
 // as Go escapes it, and the rest as it is: for a line of text, such as a
 // page process's error, that is shown as it is when it can be.
-func Text(s string) string {
+func Text(s string) string { return escape(s, "") }
+
+// Lines is Text for a message of lines: its new lines and tabs are kept.
+func Lines(s string) string { return escape(s, "\n\t") }
+
+// escape is s with each character that would not print as itself, but
+// those of keep, written as Go escapes it.
+func escape(s, keep string) string {
 	if printable(s) {
 		return s
 	}
@@ -34,7 +41,7 @@ func Text(s string) string {
 			b.WriteString(q[1 : len(q)-1])
 			continue
 		}
-		if shown(r) {
+		if shown(r) || strings.ContainsRune(keep, r) {
 			b.WriteRune(r)
 			continue
 		}

@@ -33,3 +33,11 @@ func TestText(t *testing.T) {
 		}
 	}
 }
+
+func TestLines(t *testing.T) {
+	in := "corpus-pack: 2 poems:\n  3 notes/\x1b]0;owned\x07x\n\tfix them"
+	want := "corpus-pack: 2 poems:\n  3 notes/\\x1b]0;owned\\ax\n\tfix them"
+	if got := Lines(in); got != want {
+		t.Errorf("Lines(%q) = %q, want %q", in, got, want)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"pagegen/internal/atomicfile"
+	"pagegen/internal/quote"
 )
 
 // legacyStamp marked the sites of earlier versions of pagegen.
@@ -22,10 +23,10 @@ const legacyStamp = ".pagegen-corpus"
 func CheckOut(out string, keep ...string) error {
 	abs, err := realPath(out)
 	if err != nil {
-		return fmt.Errorf("OUT=%s: %w", out, err)
+		return fmt.Errorf("OUT=%s: %w", quote.Name(out), err)
 	}
 	if abs == string(filepath.Separator) {
-		return fmt.Errorf("OUT=%s is the root of the file system: give the site a folder of its own, e.g. OUT=pages", out)
+		return fmt.Errorf("OUT=%s is the root of the file system: give the site a folder of its own, e.g. OUT=pages", quote.Name(out))
 	}
 	for _, k := range keep {
 		ka, err := realPath(k)
@@ -34,9 +35,9 @@ func CheckOut(out string, keep ...string) error {
 		}
 		switch {
 		case ka == abs:
-			return fmt.Errorf("OUT=%s is a folder the build reads or keeps its own files in (%s): give the site a folder of its own, e.g. OUT=pages", out, k)
+			return fmt.Errorf("OUT=%s is a folder the build reads or keeps its own files in (%s): give the site a folder of its own, e.g. OUT=pages", quote.Name(out), k)
 		case strings.HasPrefix(ka, abs+string(filepath.Separator)):
-			return fmt.Errorf("OUT=%s holds %s, a folder the build reads or keeps its own files in: give the site a folder of its own, e.g. OUT=pages", out, k)
+			return fmt.Errorf("OUT=%s holds %s, a folder the build reads or keeps its own files in: give the site a folder of its own, e.g. OUT=pages", quote.Name(out), k)
 		}
 	}
 	fi, err := os.Lstat(out)
@@ -44,14 +45,14 @@ func CheckOut(out string, keep ...string) error {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil
 	case err != nil:
-		return fmt.Errorf("OUT=%s: %w", out, err)
+		return fmt.Errorf("OUT=%s: %w", quote.Name(out), err)
 	case fi.Mode()&fs.ModeSymlink != 0:
 		if fi, err = os.Stat(out); err != nil {
-			return fmt.Errorf("OUT=%s is a symbolic link to nowhere (%w): make the folder it names, or give OUT another path", out, err)
+			return fmt.Errorf("OUT=%s is a symbolic link to nowhere (%w): make the folder it names, or give OUT another path", quote.Name(out), err)
 		}
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("OUT=%s is a file, not a folder: give the site a folder of its own, e.g. OUT=pages", out)
+		return fmt.Errorf("OUT=%s is a file, not a folder: give the site a folder of its own, e.g. OUT=pages", quote.Name(out))
 	}
 	if err := checkOurs(out); err != nil {
 		return err
@@ -63,7 +64,7 @@ func CheckOut(out string, keep ...string) error {
 func checkOurs(out string) error {
 	entries, err := os.ReadDir(out)
 	if err != nil {
-		return fmt.Errorf("OUT=%s: %w", out, err)
+		return fmt.Errorf("OUT=%s: %w", quote.Name(out), err)
 	}
 	// A build's temporary files are its own (another build may be starting).
 	entries = slices.DeleteFunc(entries, func(e fs.DirEntry) bool { return atomicfile.IsTemp(e.Name()) })
@@ -74,12 +75,12 @@ func checkOurs(out string) error {
 	}
 	var names []string
 	for _, e := range entries[:min(3, len(entries))] {
-		names = append(names, e.Name())
+		names = append(names, quote.Name(e.Name()))
 	}
 	if len(entries) > 3 {
 		names = append(names, "…")
 	}
-	return fmt.Errorf("OUT=%s is not empty (it holds %s) and is not a site pagegen made (it has no %s), and the build never writes over files it did not make: give OUT a new or empty folder", out, strings.Join(names, ", "), StampName)
+	return fmt.Errorf("OUT=%s is not empty (it holds %s) and is not a site pagegen made (it has no %s), and the build never writes over files it did not make: give OUT a new or empty folder", quote.Name(out), strings.Join(names, ", "), StampName)
 }
 
 // Clean removes the site in out: its pages, its stamp and its leftovers, and

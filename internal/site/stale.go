@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"pagegen/internal/atomicfile"
+	"pagegen/internal/quote"
 	"pagegen/internal/render"
 )
 
@@ -33,7 +34,7 @@ func (l Layout) Prune(out string) (int, error) {
 			return nil
 		}
 		if err := os.Remove(filepath.Join(out, name)); err != nil {
-			return fmt.Errorf("removing %s, which the site no longer has: %w", name, err)
+			return fmt.Errorf("removing %s, which the site no longer has: %w", quote.Name(name), err)
 		}
 		removed++
 		return nil
