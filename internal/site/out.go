@@ -19,7 +19,8 @@ const legacyStamp = ".pagegen-corpus"
 // CheckOut refuses a site folder that the build could damage: one that holds
 // files but is not marked as a pagegen site (by its stamp), or that is, or
 // holds, a folder the build reads from or keeps its own files in (the
-// inputs', the packed corpus's, the repository) or the root.
+// inputs', the packed corpus's, the repository) or the root; and one that
+// another user could change under the build (see checkFolders).
 func CheckOut(out string, keep ...string) error {
 	abs, err := realPath(out)
 	if err != nil {
@@ -43,7 +44,7 @@ func CheckOut(out string, keep ...string) error {
 	fi, err := os.Lstat(out)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil
+		return checkAbove(out)
 	case err != nil:
 		return fmt.Errorf("OUT=%s: %w", quote.Name(out), err)
 	case fi.Mode()&fs.ModeSymlink != 0:
@@ -53,6 +54,9 @@ func CheckOut(out string, keep ...string) error {
 	}
 	if !fi.IsDir() {
 		return fmt.Errorf("OUT=%s is a file, not a folder: give the site a folder of its own, e.g. OUT=pages", quote.Name(out))
+	}
+	if err := checkFolders(out); err != nil {
+		return err
 	}
 	if err := checkOurs(out); err != nil {
 		return err
@@ -106,6 +110,9 @@ func CleanKind(out string, k Kind) (int, error) {
 func clean(out string, dirs []string, whole bool) (int, error) {
 	if _, err := os.Stat(out); errors.Is(err, fs.ErrNotExist) {
 		return 0, nil
+	}
+	if err := checkFolders(out); err != nil {
+		return 0, fmt.Errorf("%w; it is left as it is", err)
 	}
 	if err := checkOurs(out); err != nil {
 		return 0, fmt.Errorf("%w; it is left as it is", err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -104,8 +103,7 @@ func (l Layout) Write(ctx context.Context, out, record string, q Seq) (Written, 
 		}
 		w.Files++
 		if !wrote {
-			now := time.Now()
-			if err := os.Chtimes(path, now, now); err != nil {
+			if err := setTime(path, time.Now()); err != nil {
 				return w, fmt.Errorf("marking %s as up to date: %w", path, err)
 			}
 			w.Same++

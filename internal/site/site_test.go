@@ -434,6 +434,24 @@ func TestDecideWritten(t *testing.T) {
 	if d := decide(t, p, out, record, seqs); !slices.Equal(d.Run, []site.Seq{q, {Kind: site.Chrono}}) {
 		t.Errorf("stale: %v; want different/5 (a chapter older than the stamp) and the chronology (a chapter gone)", d.Run)
 	}
+	// A link for a page, to a file newer than the stamp, is not a page
+	// written: the build replaces it, and never dates what it leads to.
+	target := filepath.Join(t.TempDir(), "mine.html")
+	os.WriteFile(target, []byte("mine"), 0o644)
+	os.Chtimes(target, now, now)
+	link := site.Seq{Kind: site.Similar, N: 2}
+	os.Remove(filepath.Join(out, p.Name(link, 1)))
+	if err := os.Symlink(target, filepath.Join(out, p.Name(link, 1))); err != nil {
+		t.Fatal(err)
+	}
+	d = decide(t, p, out, record, seqs)
+	if !slices.Contains(d.Run, link) {
+		t.Errorf("stale: %v; want similar/2, a link", d.Run)
+	}
+	commit(t, p, d, out, record)
+	if fi, err := os.Stat(target); err != nil || !fi.ModTime().Equal(now) {
+		t.Errorf("the file a page's link leads to was dated (%v)", err)
+	}
 	other := plan(t, c, site.Settings{PerPage: 2, Chapters: 1})
 	if other.Stamp() == p.Stamp() {
 		t.Error("the stamp does not change with CHAPTERS")
@@ -807,4 +825,102 @@ func TestClean(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCheckFolders: a site whose folders another user could change under
+// the build is refused, by CheckOut and by a clean, and the folder a link
+// leads to is left as it was. Some cases need root (to give a file to
+// another user); the machine and CI run the tests as root.
+func TestCheckFolders(t *testing.T) {
+	const nobody = 65534
+	root := os.Geteuid() == 0
+	for _, tc := range []struct {
+		name     string
+		asRoot   bool
+		setup    func(t *testing.T, out string) // out holds a stamp and index.html
+		want     string
+		inParent bool // the site is in a folder of the test's making, at out/../
+	}{
+		{"a folder of the user's", false, func(t *testing.T, out string) {}, "", false},
+		{"similar is a link to a private folder", false, func(t *testing.T, out string) {
+			private := t.TempDir()
+			os.WriteFile(filepath.Join(private, "7.html"), []byte("mine"), 0o600)
+			if err := os.Symlink(private, filepath.Join(out, "similar")); err != nil {
+				t.Fatal(err)
+			}
+		}, "is a symbolic link: the build never follows a link inside the site", false},
+		{"different is a file", false, func(t *testing.T, out string) {
+			os.WriteFile(filepath.Join(out, "different"), nil, 0o644)
+		}, "is a file where the site has a folder", false},
+		{"OUT writable by every user", false, func(t *testing.T, out string) { os.Chmod(out, 0o777) }, "may be written by every user", false},
+		{"similar writable by every user", false, func(t *testing.T, out string) {
+			os.Mkdir(filepath.Join(out, "similar"), 0o755)
+			os.Chmod(filepath.Join(out, "similar"), 0o757)
+		}, "may be written by every user", false},
+		{"OUT in a folder every user may write to", false, func(t *testing.T, out string) {
+			os.Chmod(filepath.Dir(out), 0o777)
+		}, "which every user may write to", true},
+		{"OUT in a sticky folder every user may write to (as /tmp)", false, func(t *testing.T, out string) {
+			os.Chmod(filepath.Dir(out), 0o777|os.ModeSticky)
+		}, "", true},
+		{"OUT of another user", true, func(t *testing.T, out string) { os.Chown(out, nobody, nobody) }, "belongs to another user", false},
+		{"similar of another user", true, func(t *testing.T, out string) {
+			os.Mkdir(filepath.Join(out, "similar"), 0o755)
+			os.Chown(filepath.Join(out, "similar"), nobody, nobody)
+		}, "belongs to another user", false},
+		{"OUT writable by another group", true, func(t *testing.T, out string) {
+			os.Chown(out, os.Geteuid(), nobody)
+			os.Chmod(out, 0o775)
+		}, "may be written by the group", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.asRoot && !root {
+				t.Skip("needs root, to give a folder to another user")
+			}
+			out := plant(t, []string{site.StampName, "index.html"})
+			if tc.inParent {
+				out = filepath.Join(t.TempDir(), "shared", "site")
+				os.MkdirAll(out, 0o755)
+				os.WriteFile(filepath.Join(out, site.StampName), nil, 0o644)
+			}
+			tc.setup(t, out)
+			before := left(t, out)
+			for what, check := range map[string]func() error{
+				"CheckOut": func() error { return site.CheckOut(out) },
+				"Clean":    func() error { _, err := site.Clean(out); return err },
+				"CleanKind": func() error {
+					_, err := site.CleanKind(out, site.Similar)
+					return err
+				},
+			} {
+				err := check()
+				switch {
+				case tc.want == "" && err != nil && what == "CheckOut":
+					t.Errorf("%s = %v, want it accepted", what, err)
+				case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+					t.Errorf("%s = %v, want %q", what, err, tc.want)
+				case tc.want != "" && !slices.Equal(left(t, out), before):
+					t.Errorf("%s changed the site: %q, was %q", what, left(t, out), before)
+				}
+			}
+		})
+	}
+	// A link made by another user for OUT is not followed, even to a
+	// folder of the user's.
+	t.Run("OUT a link of another user's", func(t *testing.T) {
+		if !root {
+			t.Skip("needs root, to give a link to another user")
+		}
+		mine := plant(t, []string{site.StampName})
+		link := filepath.Join(t.TempDir(), "site")
+		if err := os.Symlink(mine, link); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Lchown(link, nobody, nobody); err != nil {
+			t.Fatal(err)
+		}
+		if err := site.CheckOut(link); err == nil || !strings.Contains(err.Error(), "is a symbolic link made by another user") {
+			t.Errorf("CheckOut = %v", err)
+		}
+	})
 }

@@ -1,0 +1,145 @@
+//go:build linux
+
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// nobody is the other local user of these tests: uid and gid 65534.
+const nobody = 65534
+
+// TestAnotherLocalUser: another user of the machine, who shares a folder
+// such as /tmp with the poet, tries to have the poet's build write or
+// remove files where they choose, to block it, or to read its secrets.
+// Each case is an input and a fault; the poet's files compared are checked,
+// and one changed, removed or written is lost. The other user's commands
+// run as uid 65534, which needs root (as the machine and CI run the tests).
+func TestAnotherLocalUser(t *testing.T) {
+	tl := newTally(t)
+	if os.Geteuid() != 0 {
+		tl.skip(t, "needs root, to run commands as another user (uid %d)", nobody)
+	}
+	for _, c := range []struct {
+		name string
+		test func(t *testing.T, tl *tally)
+	}{
+		{"a site folder of theirs whose similar/ leads to a private folder", theirSiteLinked},
+		{"a site folder of the poet's that every user may write to", worldWritableSite},
+		{"the site folder made by them before the poet's build", siteMadeFirst},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tl.input()
+			tl.fault()
+			c.test(t, tl)
+		})
+	}
+}
+
+// shared is a folder every user may write to, sticky, as /tmp is: the
+// place the poet and the other user share.
+func shared(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "pagegen-shared-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o777|os.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// asNobody runs a command as the other user, failing the test if it fails.
+func asNobody(t *testing.T, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody, Groups: []uint32{}}}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("as uid %d: %s %s: %v\n%s", nobody, name, strings.Join(args, " "), err, out)
+	}
+}
+
+// private is a folder of the poet's that only they may read, with pages
+// of their own in it.
+func private(t *testing.T, b *build) string {
+	t.Helper()
+	dir := b.path("private")
+	b.write("private/7.html", []byte("the poet's own page"))
+	b.write("private/1234.html", []byte("another"))
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// refusedUntouched runs make with args, which must fail saying want, and
+// checks that the poet's folder dir is as it was.
+func refusedUntouched(t *testing.T, tl *tally, b *build, dir, want string, args ...string) {
+	t.Helper()
+	before := sums(t, dir)
+	out, err := b.make(append([]string{"-j2"}, args...)...)
+	tl.noTrace(t, "make", out)
+	if err == nil {
+		t.Errorf("make %s succeeded:\n%s", strings.Join(args, " "), out)
+	} else if !strings.Contains(out, want) {
+		t.Errorf("make %s does not say %q:\n%s", strings.Join(args, " "), want, out)
+	}
+	after := sums(t, dir)
+	tl.checkedN(len(before))
+	for name, sum := range before {
+		if got, ok := after[name]; !ok || got != sum {
+			tl.lose(t, "%s, in the poet's folder, was changed or removed by make %s", name, strings.Join(args, " "))
+		}
+	}
+	for name := range after {
+		if _, ok := before[name]; !ok {
+			tl.lose(t, "%s was written in the poet's folder by make %s", name, strings.Join(args, " "))
+		}
+	}
+}
+
+// theirSiteLinked: the other user makes a site folder, with a stamp, in
+// the shared place, its similar/ a link to a private folder of the poet's;
+// the poet's build, clean-similar and clean are pointed at it.
+func theirSiteLinked(t *testing.T, tl *tally) {
+	b := newBuild(t)
+	mine := private(t, b)
+	site := filepath.Join(shared(t), "site")
+	asNobody(t, "sh", "-c", `mkdir "$1" && printf 'pagegen site\n' > "$1/.pagegen-site" && ln -s "$2" "$1/similar"`, "sh", site, mine)
+	for _, goal := range []string{"all", "clean-similar", "clean"} {
+		refusedUntouched(t, tl, b, mine, "belongs to another user", goal, "OUT="+site)
+	}
+}
+
+// worldWritableSite: the poet's site folder may be written by every user
+// (made under umask 0); the other user puts a link for similar/ in it.
+func worldWritableSite(t *testing.T, tl *tally) {
+	b := newBuild(t)
+	mine := private(t, b)
+	site := filepath.Join(shared(t), "site")
+	b.mustMake("-j2", "index", "OUT="+site)
+	if err := os.Chmod(site, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	asNobody(t, "ln", "-s", mine, filepath.Join(site, "similar"))
+	for _, goal := range []string{"all", "clean-similar", "clean"} {
+		refusedUntouched(t, tl, b, mine, "may be written by every user", goal, "OUT="+site)
+	}
+}
+
+// siteMadeFirst: the other user makes the folder the poet's site is to go
+// to in the shared place, before the poet's first build.
+func siteMadeFirst(t *testing.T, tl *tally) {
+	b := newBuild(t)
+	mine := private(t, b)
+	site := filepath.Join(shared(t), "site")
+	asNobody(t, "sh", "-c", `mkdir -m 777 "$1" && ln -s "$2" "$1/similar"`, "sh", site, mine)
+	refusedUntouched(t, tl, b, mine, "belongs to another user", "all", "OUT="+site)
+}
