@@ -3,12 +3,14 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // nobody is the other local user of these tests: uid and gid 65534.
@@ -32,6 +34,7 @@ func TestAnotherLocalUser(t *testing.T) {
 		{"a site folder of theirs whose similar/ leads to a private folder", theirSiteLinked},
 		{"a site folder of the poet's that every user may write to", worldWritableSite},
 		{"the site folder made by them before the poet's build", siteMadeFirst},
+		{"their locks on the poet's folders", lockedByThem},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tl.input()
@@ -56,13 +59,29 @@ func shared(t *testing.T) string {
 	return dir
 }
 
+// nobodyCmd is a command run as the other user.
+func nobodyCmd(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody, Groups: []uint32{}}}
+	return cmd
+}
+
 // asNobody runs a command as the other user, failing the test if it fails.
 func asNobody(t *testing.T, name string, args ...string) {
 	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody, Groups: []uint32{}}}
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := nobodyCmd(name, args...).CombinedOutput(); err != nil {
 		t.Fatalf("as uid %d: %s %s: %v\n%s", nobody, name, strings.Join(args, " "), err, out)
+	}
+}
+
+// readable lets every user into the build's folder, as a poet's home and
+// repository usually are: the test's temporary folders are the test's alone.
+func readable(t *testing.T, b *build) {
+	t.Helper()
+	for _, d := range []string{b.dir, filepath.Dir(b.dir)} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -142,4 +161,48 @@ func siteMadeFirst(t *testing.T, tl *tally) {
 	site := filepath.Join(shared(t), "site")
 	asNobody(t, "sh", "-c", `mkdir -m 777 "$1" && ln -s "$2" "$1/similar"`, "sh", site, mine)
 	refusedUntouched(t, tl, b, mine, "belongs to another user", "all", "OUT="+site)
+}
+
+// lockedByThem: the other user, who may read the poet's folders, holds
+// locks on them (flock -s data), and tries to take the build's own lock
+// files. The poet's build must neither wait for them nor fail.
+func lockedByThem(t *testing.T, tl *tally) {
+	want := reference(t)
+	b := newBuild(t)
+	b.mustMake("-j2", "all")
+	readable(t, b)
+	for _, dir := range []string{"data", "site"} {
+		if out, err := nobodyCmd("flock", "-n", b.path(dir+"/"+lockFile), "true").CombinedOutput(); err == nil {
+			t.Errorf("the other user took the lock file of %s:\n%s", dir, out)
+		}
+		hold := nobodyCmd("flock", "-s", b.path(dir), "sleep", "600")
+		if err := hold.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { hold.Process.Kill(); hold.Wait() })
+		for deadline := time.Now().Add(hangLimit); !strings.Contains(readFile(t, "/proc/locks"), fmt.Sprintf(" %d ", hold.Process.Pid)); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("flock -s %s as the other user took no lock", dir)
+			}
+		}
+	}
+	if err := os.RemoveAll(b.path("site/different")); err != nil {
+		t.Fatal(err)
+	}
+	r := b.startRun(nil, "-j2", "all")
+	if r.until(hangLimit, func() bool { return strings.Contains(r.out.String(), "waiting for it to finish") }) {
+		tl.hang(t, "the poet's build waits for the other user's lock:\n%s", r.out.String())
+	}
+	if err := r.wait(t, hangLimit); err != nil {
+		t.Errorf("make: %v\n%s", err, r.out.String())
+	}
+	tl.noTrace(t, "make", r.out.String())
+	checkSite(t, tl, want, b, true)
+}
+
+// readFile is a file's contents, "" if it cannot be read.
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, _ := os.ReadFile(path)
+	return string(b)
 }

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"strings"
 	"testing"
@@ -119,6 +121,23 @@ func TestUserFilesUntouched(t *testing.T) {
 				if _, ok := before[name]; !ok && !strings.HasPrefix(name, "data/") {
 					tl.lose(t, "%s was written, outside the build's own files", name)
 				}
+			}
+		})
+	}
+	// Goals that write nothing in the site, and a build refused, leave no
+	// folder of it behind, nor of the folders above it they would make.
+	for _, args := range [][]string{{"corpus"}, {"size"}, {"all", "MAX_FILES=10"}} {
+		t.Run("make "+strings.Join(args, " ")+" with OUT in new folders", func(t *testing.T) {
+			tl.input()
+			b := newBuild(t)
+			out, err := b.make(append([]string{"-j2", "OUT=" + b.path("new/folders/site")}, args...)...)
+			tl.noTrace(t, "make", out)
+			if args[0] == "all" && err == nil {
+				t.Fatalf("make %s was not refused:\n%s", strings.Join(args, " "), out)
+			}
+			tl.checkedN(1)
+			if _, err := os.Lstat(b.path("new")); !errors.Is(err, fs.ErrNotExist) {
+				tl.lose(t, "make %s left the folders of OUT (%v):\n%s", strings.Join(args, " "), err, out)
 			}
 		})
 	}

@@ -17,6 +17,7 @@ import (
 	"pagegen/internal/embedtest"
 	"pagegen/internal/exit"
 	"pagegen/internal/input"
+	"pagegen/internal/lock"
 	"pagegen/internal/palette"
 )
 
@@ -284,7 +285,7 @@ func TestInterrupt(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if want := []string{".embeddings.json.cache", "poems.json"}; !slices.Equal(names, want) {
+	if want := []string{".embeddings.json.cache", lock.Name, "poems.json"}; !slices.Equal(names, want) {
 		t.Errorf("after Ctrl+C the folder holds %q, want %q", names, want)
 	}
 	sent := len(srv.Sent())

@@ -74,19 +74,7 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 	case !dryRun && strings.Contains(letters, "q"):
 		return exit.UsageError(errors.New("make -q cannot ask pagegen's build whether the pages are up to date: make -n says how many would be built"))
 	}
-	keep := b.Keep
-	for _, f := range []string{b.Poems, b.Embeddings, b.Colors, cli.Corpus} {
-		if f != "" {
-			keep = append(keep, filepath.Dir(f))
-		}
-	}
-	if err := site.CheckOut(b.Out, keep...); err != nil {
-		return err
-	}
-	if err := checkPagesMK(b.PagesMK); err != nil {
-		return err
-	}
-	if err := orderings.CheckOurs(orderings.Path(cli.Corpus)); err != nil {
+	if err := b.checkPaths(cli.Corpus); err != nil {
 		return err
 	}
 	job := b.job(cli.Corpus)
@@ -104,13 +92,36 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 		}
 		say("relative paths are taken from %s (make -C): the site goes to %s", wd, out)
 	}
-	dirs := []string{filepath.Dir(cli.Corpus), b.Out}
-	defer removeIfLeftEmpty(&err, dirs...)()
+	dirs := []string{filepath.Dir(cli.Corpus)}
+	// make corpus and make size write nothing in the site: its folder is
+	// neither made nor locked for them (unless it is a site, whose stamp
+	// make size reads).
+	if len(b.pageGoals()) > 0 || site.IsSite(b.Out) {
+		dirs = append(dirs, b.Out)
+	}
+	made := missing(dirs...)
 	locks, err := lock.Dirs(ctx, waiting, dirs...)
 	if err != nil {
+		removeMade(made)
 		return err
 	}
-	defer locks.Release()
+	defer func() {
+		// A build that failed leaves no folder or lock of its own behind
+		// where it wrote nothing.
+		if err != nil {
+			locks.RemoveIfAlone()
+		}
+		locks.Release()
+		if err != nil {
+			removeMade(made)
+		}
+	}()
+	// While this build waited, another may have changed the site (make
+	// clean removed it, another user made its folder): now that no other
+	// build runs here, check again what was checked before.
+	if err := b.checkPaths(cli.Corpus); err != nil {
+		return err
+	}
 	// No other build runs here now, so temporary files are leftovers of a
 	// kill: beside the corpus (a corpus-pack's is as large as the corpus),
 	// and, on a whole build, which also prunes, in the site's folders. Those
@@ -432,21 +443,45 @@ func madeElsewhere() (wd string, moved bool) {
 	return wd, err1 == nil && err2 == nil && !os.SameFile(here, shell)
 }
 
-// removeIfLeftEmpty removes, when the build failed, those of dirs that did
-// not exist before it and that it left empty.
-func removeIfLeftEmpty(err *error, dirs ...string) func() {
-	var created []string
-	for _, d := range dirs {
-		if _, serr := os.Stat(d); errors.Is(serr, os.ErrNotExist) {
-			created = append(created, d)
+// checkPaths refuses a site folder, or a file beside the corpus, that the
+// build could damage (see site.CheckOut, atomicfile.CheckOurs).
+func (b *BuildCmd) checkPaths(corpus string) error {
+	keep := b.Keep
+	for _, f := range []string{b.Poems, b.Embeddings, b.Colors, corpus} {
+		if f != "" {
+			keep = append(keep, filepath.Dir(f))
 		}
 	}
-	return func() {
-		if *err != nil {
-			for _, d := range created {
-				os.Remove(d) // only if empty
+	if err := site.CheckOut(b.Out, keep...); err != nil {
+		return err
+	}
+	if err := checkPagesMK(b.PagesMK); err != nil {
+		return err
+	}
+	return orderings.CheckOurs(orderings.Path(corpus))
+}
+
+// missing is the folders among dirs, and their parents, that do not exist
+// (yet), the deepest first.
+func missing(dirs ...string) []string {
+	var m []string
+	for _, d := range dirs {
+		for d := filepath.Clean(d); d != filepath.Dir(d); d = filepath.Dir(d) {
+			if _, err := os.Lstat(d); !errors.Is(err, os.ErrNotExist) || slices.Contains(m, d) {
+				break
 			}
+			m = append(m, d)
 		}
+	}
+	slices.SortFunc(m, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+	return m
+}
+
+// removeMade removes the folders made, the deepest first, each only if it
+// is empty.
+func removeMade(made []string) {
+	for _, d := range made {
+		os.Remove(d)
 	}
 }
 

@@ -61,6 +61,7 @@ func (c *CleanCmd) Run(cli *CLI, ctx context.Context) error {
 		{packed.MissingListPath(cli.Corpus), packed.MissingMark},
 		{orderings.Path(cli.Corpus), orderings.Magic},
 		{c.Makefile, site.MakefileMark},
+		{filepath.Join(filepath.Dir(cli.Corpus), lock.Name), ""}, // held by this clean until it ends
 	} {
 		if f.path == "" {
 			continue
@@ -69,9 +70,10 @@ func (c *CleanCmd) Run(cli *CLI, ctx context.Context) error {
 			fmt.Printf("pagegen: %s: it is left as it is\n", quote.Lines(err.Error()))
 			continue
 		}
-		if err := os.Remove(f.path); err == nil {
+		switch err := os.Remove(f.path); {
+		case err == nil && f.mark != "":
 			fmt.Printf("pagegen: removed %s\n", quote.Name(f.path))
-		} else if !errors.Is(err, os.ErrNotExist) {
+		case err != nil && !errors.Is(err, os.ErrNotExist):
 			return fmt.Errorf("cleaning: %w", err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"pagegen/internal/atomicfile"
+	"pagegen/internal/lock"
 	"pagegen/internal/quote"
 )
 
@@ -64,14 +65,21 @@ func CheckOut(out string, keep ...string) error {
 	return checkRecords(out)
 }
 
+// IsSite reports whether out is a site pagegen made: it has a stamp.
+func IsSite(out string) bool {
+	_, err := os.Lstat(filepath.Join(out, StampName))
+	return err == nil
+}
+
 // checkOurs refuses a folder that holds files but is not a site pagegen made.
 func checkOurs(out string) error {
 	entries, err := os.ReadDir(out)
 	if err != nil {
 		return fmt.Errorf("OUT=%s: %w", quote.Name(out), err)
 	}
-	// A build's temporary files are its own (another build may be starting).
-	entries = slices.DeleteFunc(entries, func(e fs.DirEntry) bool { return atomicfile.IsTemp(e.Name()) })
+	// A build's temporary files and lock are its own (another build may be
+	// starting).
+	entries = slices.DeleteFunc(entries, func(e fs.DirEntry) bool { return atomicfile.IsTemp(e.Name()) || e.Name() == lock.Name })
 	if len(entries) == 0 || slices.ContainsFunc(entries, func(e fs.DirEntry) bool {
 		return e.Name() == StampName || e.Name() == BuildingName || e.Name() == legacyStamp
 	}) {
@@ -132,7 +140,7 @@ func clean(out string, dirs []string, whole bool) (int, error) {
 		return removed, err
 	}
 	if whole {
-		for _, name := range []string{BuildingName, legacyStamp, StampName} {
+		for _, name := range []string{BuildingName, legacyStamp, StampName, lock.Name} {
 			if err := remove(name); err != nil {
 				return removed, err
 			}

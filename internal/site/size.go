@@ -13,6 +13,7 @@ import (
 
 	"pagegen/internal/budget"
 	"pagegen/internal/bytesize"
+	"pagegen/internal/lock"
 	"pagegen/internal/packed"
 	"pagegen/internal/render"
 )
@@ -169,9 +170,10 @@ func (s Sizes) Project(seqs []Seq, whole bool) Projection {
 		p.Largest = max(p.Largest, largest)
 	}
 	if whole {
-		// The stamp, and the record of pages not yet synced (see BeginBuild).
+		// The stamp, the record of pages not yet synced (see BeginBuild),
+		// and the build's lock (empty).
 		own := int64(stampSize + recordSize)
-		p.Files += 2
+		p.Files += 3
 		p.Dirs = 2
 		p.Expected += own
 		p.Bytes += own
@@ -344,7 +346,7 @@ func Free(dir string) (int64, error) {
 // exist, the stamp and the record, and the site's folders.
 func (l Layout) Measure(out string) budget.Need {
 	var n budget.Need
-	names := []string{StampName, BuildingName}
+	names := []string{StampName, BuildingName, lock.Name}
 	for _, q := range l.Seqs() {
 		names = append(names, l.Files(q)...)
 	}
