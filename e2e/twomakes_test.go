@@ -104,6 +104,50 @@ func TestConcurrentMakes(t *testing.T) {
 		b.mustMake("tools") // make clean removed them
 	})
 
+	t.Run("make clean all, and a make all queued behind a make clean", func(t *testing.T) {
+		// In one make, the build comes after the clean, with the programs.
+		tl.fault()
+		out, err := b.make("-j2", "clean", "all")
+		tl.noTrace(t, "make -j2 clean all", out)
+		if err != nil {
+			t.Fatalf("make -j2 clean all: %v\n%s", err, out)
+		}
+		checkSite(t, tl, want, b, true)
+		// Two makes: a build waits for a clean, which removes the programs
+		// it is about to run.
+		if err := os.RemoveAll(b.path("site/different")); err != nil {
+			t.Fatal(err)
+		}
+		first := b.startRun(nil, "-j2", "all")
+		if !first.pauseWhen(hangLimit, first.holdsLock) {
+			t.Fatalf("the first make never held its locks:\n%s", first.out.String())
+		}
+		clean := b.startRun(nil, "clean")
+		waits(t, clean)
+		if !clean.stopAll() {
+			t.Fatalf("make clean ended:\n%s", clean.out.String())
+		}
+		queued := b.startRun(nil, "-j2", "all")
+		waits(t, queued)
+		if !queued.stopAll() {
+			t.Fatalf("the queued make ended:\n%s", queued.out.String())
+		}
+		clean.resume()
+		first.resume()
+		for _, r := range []*run{first, clean} {
+			if err := r.wait(t, hangLimit); err != nil {
+				t.Fatalf("make: %v\n%s", err, r.out.String())
+			}
+		}
+		queued.resume()
+		tl.fault()
+		ends(queued)
+		if out := queued.out.String(); !strings.Contains(out, "the programs were removed while this build waited (by a make clean): building them again") {
+			t.Errorf("the queued make does not say that it builds the programs again:\n%s", out)
+		}
+		checkSite(t, tl, want, b, true)
+	})
+
 	t.Run("a second make just after kill -9 of the first's supervisor", func(t *testing.T) {
 		// The first's inner make and pages outlive its supervisor: the
 		// second must still wait for them, not build beside them. (The

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"os"
@@ -67,6 +68,9 @@ func TestUserFilesUntouched(t *testing.T) {
 		{"POEMS has a new line", nil,
 			func(b *build) []string { return []string{"all", "POEMS=" + b.path("poems\n.json")} },
 			"has a new line"},
+		{"BIN holds a program of the user's named pagegen", func(b *build) { b.write("data/bin/pagegen", []byte("#!/bin/sh\necho mine\n")) },
+			func(b *build) []string { return []string{"all", "BIN=" + b.path("data/bin")} },
+			"is not a program pagegen built"},
 		// A name from the disk is shown, not played to the terminal.
 		{"OUT holds a name with escape sequences", func(b *build) {
 			b.write("mysite/\x1b]0;pwned\x07\x1b[2J.html", []byte("mine"))
@@ -124,6 +128,87 @@ func TestUserFilesUntouched(t *testing.T) {
 			}
 		})
 	}
+	// Cleans and builds that succeed beside the user's files, which stay.
+	for _, tc := range []struct {
+		name  string
+		setup func(b *build)  // the user's files, in b.dir
+		run   func(b *build)  // the makes, each of which must succeed
+		check func(b *build)  // what else must hold after
+		mine  func() []string // the user's files, under b.dir
+	}{
+		{"make clean with BIN a folder of the user's programs", func(b *build) {
+			b.write("shared/embed", []byte("#!/bin/sh\necho my own embed\n"))
+			b.write("shared/bench/results.txt", []byte("my benchmarks"))
+			b.write("shared/notes.txt", []byte("notes"))
+		}, func(b *build) { b.mustMake("clean", "BIN="+b.path("shared")) }, func(b *build) {
+			for _, p := range []string{"pagegen", "corpus-pack", ".pagegen.cmd", ".pagegen.stamp"} {
+				if _, err := os.Lstat(b.path("shared/" + p)); !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("make clean left shared/%s, which the build made (%v)", p, err)
+				}
+			}
+		}, func() []string { return []string{"shared/embed", "shared/bench/results.txt", "shared/notes.txt"} }},
+		{"make clean with OUT a link to the user's web root", func(b *build) {
+			os.MkdirAll(b.path("www"), 0o755)
+			os.Symlink(b.path("www"), b.path("link"))
+		}, func(b *build) {
+			b.mustMake("-j2", "index", "OUT="+b.path("link"))
+			b.mustMake("clean", "OUT="+b.path("link"))
+		}, func(b *build) {
+			if fi, err := os.Lstat(b.path("link")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+				tl.lose(t, "make clean removed the link OUT (%v)", err)
+			}
+			if fi, err := os.Stat(b.path("www")); err != nil || !fi.IsDir() {
+				tl.lose(t, "make clean removed the folder the link OUT names (%v)", err)
+			}
+		}, nil},
+		{"pages of the user's named like pages the site does not have", func(b *build) {
+			b.mustMake("-j2", "all")
+			b.write("site/similar/12-2.html", []byte("my chapter"))
+			b.write("site/similar/99999.html", []byte("my page"))
+			b.write("site/different/12-2.html", pageHead(b))
+		}, func(b *build) {
+			b.mustMake("clean-similar")
+			b.mustMake("-j2", "all")
+			b.mustMake("clean")
+		}, func(b *build) {
+			if _, err := os.Lstat(b.path("site/different/12-2.html")); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("a page of pagegen's the site no longer has was not removed (%v)", err)
+			}
+		}, func() []string { return []string{"site/similar/12-2.html", "site/similar/99999.html"} }},
+		{"make clean of a site with the user's CNAME, then make and make clean again", func(b *build) {
+			b.mustMake("-j2", "index")
+			b.write("site/CNAME", []byte("poems.example.org\n"))
+		}, func(b *build) {
+			b.mustMake("clean")
+			b.mustMake("-j2", "index")
+			b.mustMake("clean")
+		}, nil, func() []string { return []string{"site/CNAME"} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tl.input()
+			tl.fault()
+			b := newBuild(t)
+			tc.setup(b)
+			var mine []string
+			if tc.mine != nil {
+				mine = tc.mine()
+			}
+			before := map[string][]byte{}
+			for _, name := range mine {
+				before[name] = b.read(name)
+			}
+			tc.run(b)
+			tl.checkedN(len(mine))
+			for _, name := range mine {
+				if got, err := os.ReadFile(b.path(name)); err != nil || !bytes.Equal(got, before[name]) {
+					tl.lose(t, "%s, the user's, was changed or removed (%v)", name, err)
+				}
+			}
+			if tc.check != nil {
+				tc.check(b)
+			}
+		})
+	}
 	// Goals that write nothing in the site, and a build refused, leave no
 	// folder of it behind, nor of the folders above it they would make.
 	for _, args := range [][]string{{"corpus"}, {"size"}, {"all", "MAX_FILES=10"}} {
@@ -141,4 +226,11 @@ func TestUserFilesUntouched(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pageHead is the head of a page pagegen wrote, as a file of the site's
+// that a build may remove: the index of b's site.
+func pageHead(b *build) []byte {
+	index := b.read("site/index.html")
+	return index[:bytes.Index(index, []byte("<h1>"))+len("<h1>")]
 }

@@ -18,7 +18,7 @@ chronological.html: supervise ; @:
 BUILD_CMD = $(PAGEGEN) --corpus $(call q,$(CORPUS)) build $(SITE_FLAGS) --out $(call q,$(OUT)) --keep . \
 	--poems $(call q,$(POEMS)) --embeddings $(call q,$(EMBEDDINGS)) --colors $(call q,$(COLOR_EMBEDDINGS)) \
 	$(if $(filter 1 yes true,$(ALLOW_MISSING)),--allow-missing) $(if $(filter 0,$(SPACE_CHECK)),--no-space-check) \
-	--corpus-pack $(call q,$(CORPUS_PACK)) --pages-mk $(call q,$(PAGES_MK)) --make $(call q,$(MAKE)) -- $(SUPERVISED)
+	--corpus-pack $(call q,$(CORPUS_PACK)) --pagegen $(call q,$(PAGEGEN)) --pages-mk $(call q,$(PAGES_MK)) --make $(call q,$(MAKE)) -- $(SUPERVISED)
 
 # Only make -n reaches the recipe with no pagegen (the programs shown, not built).
 supervise: $(CORPUS_PACK) $(PAGEGEN)

@@ -26,7 +26,7 @@ EMBED_FLAGS = --api $(call q,$(EMBED_API)) $(call embed_flag,EMBED_URL,--url) $(
 	$(call embed_flag,EMBED_TIMEOUT,--timeout) $(call embed_flag,EMBED_RETRIES,--retries) \
 	$(if $(filter 1 yes true,$(ALLOW_MISSING)),--allow-missing)
 
-.PHONY: embeddings clean-embed
+.PHONY: embeddings
 # Not echoed: embed names the server itself, without a password in EMBED_URL.
 embeddings: $(EMBED)
 	@$(EMBED) --poems $(call q,$(POEMS)) --embeddings $(call q,$(EMBEDDINGS)) --colors $(call q,$(COLOR_EMBEDDINGS)) $(EMBED_FLAGS)
@@ -39,6 +39,3 @@ $(EMBED): $(BIN)/.embed.stamp ;
 $(BIN)/.embed.stamp: $(filter-out %_test.go,$(wildcard cmd/embed/*.go))
 $(eval $(call tool_rule,embed))
 
-clean: clean-embed
-clean-embed:
-	rm -f $(call q,$(EMBED)) $(call q,$(BIN)/.embed.stamp) $(call q,$(BIN)/.embed.cmd)

@@ -44,6 +44,7 @@ type BuildCmd struct {
 	Colors       string        `help:"Colour-word embeddings (COLOR_EMBEDDINGS); empty for none."`
 	AllowMissing bool          `help:"Leave out poems without an embedding (ALLOW_MISSING=1)."`
 	CorpusPack   string        `default:"bin/corpus-pack" help:"The corpus-pack program."`
+	Pagegen      string        `default:"bin/pagegen" help:"The pagegen program the inner make runs for the pages (PAGEGEN)."`
 	PagesMK      string        `name:"pages-mk" required:"" help:"The make fragment that lists the site's files (PAGES_MK), written for the inner make."`
 	SpaceCheck   bool          `default:"true" negatable:"" help:"Refuse to start when the pages to build will not fit on the disk (SPACE_CHECK=0 turns it off)."`
 	Make         string        `default:"make" help:"The make program."`
@@ -120,6 +121,9 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 	// clean removed it, another user made its folder): now that no other
 	// build runs here, check again what was checked before.
 	if err := b.checkPaths(cli.Corpus); err != nil {
+		return err
+	}
+	if err := b.remakePrograms(ctx); err != nil {
 		return err
 	}
 	// No other build runs here now, so temporary files are leftovers of a
@@ -459,6 +463,30 @@ func (b *BuildCmd) checkPaths(corpus string) error {
 		return err
 	}
 	return orderings.CheckOurs(orderings.Path(corpus))
+}
+
+// remakePrograms has make build the programs again when they are gone: a
+// make clean that this build waited for removed them (make did build them
+// before it ran this build). A build not run by make leaves that to make.
+func (b *BuildCmd) remakePrograms(ctx context.Context) error {
+	gone := slices.ContainsFunc([]string{b.CorpusPack, b.Pagegen}, func(p string) bool {
+		_, err := os.Stat(p)
+		return errors.Is(err, os.ErrNotExist)
+	})
+	if !gone || os.Getenv("MAKELEVEL") == "" {
+		return nil
+	}
+	say("the programs were removed while this build waited (by a make clean): building them again")
+	flags, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
+	cmd := exec.CommandContext(ctx, b.Make, slices.DeleteFunc([]string{"--no-print-directory", jobs, "tools"}, func(a string) bool { return a == "" })...)
+	cmd.Env = append(os.Environ(), "MAKEFLAGS="+flags)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); ctx.Err() != nil {
+		return exit.ErrInterrupted
+	} else if err != nil {
+		return fmt.Errorf("building the programs again: %w (see above)", err)
+	}
+	return nil
 }
 
 // missing is the folders among dirs, and their parents, that do not exist

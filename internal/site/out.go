@@ -95,10 +95,14 @@ func checkOurs(out string) error {
 	return fmt.Errorf("OUT=%s is not empty (it holds %s) and is not a site pagegen made (it has no %s), and the build never writes over files it did not make: give OUT a new or empty folder", quote.Name(out), strings.Join(names, ", "), StampName)
 }
 
-// Clean removes the site in out: its pages, its stamp and its leftovers, and
-// then the folders they leave empty. Only a site pagegen made is cleaned,
-// and only the names its files are given: a CNAME, a .git or a favicon of
-// the poet's stays. It returns how many files it removed.
+// Clean removes the site in out: its pages, its records and its
+// leftovers, and then the folders they leave empty. Only a site pagegen
+// made is cleaned, and only its pages (files named as its pages are, that
+// begin as a page pagegen writes): a CNAME, a .git or a favicon of the
+// poet's stays. A folder that keeps files of the poet's keeps a bare stamp
+// too, so that it stays a site pagegen builds into and cleans; a link for
+// OUT stays, and so does the folder it names. It returns how many files it
+// removed.
 func Clean(out string) (int, error) {
 	return clean(out, Dirs, true)
 }
@@ -119,11 +123,10 @@ func clean(out string, dirs []string, whole bool) (int, error) {
 	if _, err := os.Stat(out); errors.Is(err, fs.ErrNotExist) {
 		return 0, nil
 	}
-	if err := checkFolders(out); err != nil {
-		return 0, fmt.Errorf("%w; it is left as it is", err)
-	}
-	if err := checkOurs(out); err != nil {
-		return 0, fmt.Errorf("%w; it is left as it is", err)
+	for _, check := range []func(string) error{checkFolders, checkOurs, checkRecords} {
+		if err := check(out); err != nil {
+			return 0, fmt.Errorf("%w; it is left as it is", err)
+		}
 	}
 	removed := 0
 	remove := func(name string) error {
@@ -136,11 +139,16 @@ func clean(out string, dirs []string, whole bool) (int, error) {
 		}
 		return nil
 	}
-	if err := pages(out, dirs, func(name string, _ fs.DirEntry) error { return remove(name) }); err != nil {
+	if err := pages(out, dirs, func(name string, _ fs.DirEntry) error {
+		if !isPage(filepath.Join(out, name)) {
+			return nil // the poet's, named like a page
+		}
+		return remove(name)
+	}); err != nil {
 		return removed, err
 	}
 	if whole {
-		for _, name := range []string{BuildingName, legacyStamp, StampName, lock.Name} {
+		for _, name := range []string{BuildingName, legacyStamp} {
 			if err := remove(name); err != nil {
 				return removed, err
 			}
@@ -152,9 +160,42 @@ func clean(out string, dirs []string, whole bool) (int, error) {
 		if err != nil {
 			return removed, err
 		}
-		os.Remove(filepath.Join(out, dir)) // only if empty; the poet's files stay
+		if dir != "" {
+			os.Remove(filepath.Join(out, dir)) // only if empty; the poet's files stay
+		}
+	}
+	if !whole {
+		return removed, nil
+	}
+	if len(poetsFiles(out)) > 0 {
+		// The poet's files stay: so does a stamp that says nothing more
+		// than that this is a site, or the folder could be neither built
+		// into nor cleaned.
+		_, err := atomicfile.Update(filepath.Join(out, StampName), [][]byte{[]byte(stampHead)})
+		return removed, err
+	}
+	for _, name := range []string{StampName, lock.Name} {
+		if err := remove(name); err != nil {
+			return removed, err
+		}
+	}
+	if fi, err := os.Lstat(out); err == nil && fi.IsDir() {
+		os.Remove(out) // only if empty; a link for OUT stays, and the folder it names
 	}
 	return removed, nil
+}
+
+// poetsFiles are the names in out that are not the site's own records or
+// a build's leftovers.
+func poetsFiles(out string) []string {
+	entries, _ := os.ReadDir(out)
+	var names []string
+	for _, e := range entries {
+		if n := e.Name(); !atomicfile.IsTemp(n) && !slices.Contains([]string{StampName, BuildingName, legacyStamp, lock.Name}, n) {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 // realPath is path made absolute, its symbolic links resolved as far as it exists.

@@ -17,6 +17,7 @@ import (
 
 	"pagegen/internal/budget"
 	"pagegen/internal/packed"
+	"pagegen/internal/render"
 	"pagegen/internal/site"
 )
 
@@ -467,14 +468,21 @@ func TestPrune(t *testing.T) {
 	out := t.TempDir()
 	keep := []string{"similar/2.html", "similar/2-2.html", "different/8.html", "similar/notes.html", "similar/05.html",
 		"index.html", "similar/.3.html.123.tmp", "chronological-3.html", "chronological.txt", "mine.html", "similar/2-02.html"}
+	// The poet's own files, named as pages the site does not have.
+	mine := []string{"similar/99999.html", "similar/2-7.html", "different/3.html"}
 	gone := []string{"similar/3.html", "different/9.html", "similar/2-3.html", "different/5-7.html", "chronological-4.html"}
-	for _, name := range append(keep, gone...) {
+	for _, name := range append(append(keep, gone...), mine...) {
 		path := filepath.Join(out, name)
 		os.MkdirAll(filepath.Dir(path), 0o755)
-		if err := os.WriteFile(path, nil, 0o644); err != nil {
+		data := pageBytes
+		if slices.Contains(mine, name) {
+			data = []byte("<html><body>the poet's own</body></html>\n")
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+	keep = append(keep, mine...)
 	os.Mkdir(filepath.Join(out, "different", "7.html"), 0o755) // not a file: left alone
 	n, err := l.Prune(out)
 	if err != nil || n != len(gone) {
@@ -744,7 +752,9 @@ func TestCheckOut(t *testing.T) {
 }
 
 // plant makes a site folder holding files (nil: no folder at all); a name
-// ending in / is a folder.
+// ending in / is a folder. A file named as a page holds a page (see
+// pageBytes), unless its name begins with "mine:" (then it is the poet's,
+// named like a page); other files are empty.
 func plant(t *testing.T, files []string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "site")
@@ -754,13 +764,25 @@ func plant(t *testing.T, files []string) string {
 	for _, f := range files {
 		if strings.HasSuffix(f, "/") {
 			os.MkdirAll(filepath.Join(out, f), 0o755)
-		} else {
-			os.MkdirAll(filepath.Dir(filepath.Join(out, f)), 0o755)
-			os.WriteFile(filepath.Join(out, f), nil, 0o644)
+			continue
 		}
+		var data []byte
+		if name, mine := strings.CutPrefix(f, "mine:"); mine {
+			f, data = name, []byte("<html><body>the poet's own</body></html>\n")
+		} else if strings.HasSuffix(f, ".html") {
+			data = pageBytes
+		}
+		os.MkdirAll(filepath.Dir(filepath.Join(out, f)), 0o755)
+		os.WriteFile(filepath.Join(out, f), data, 0o644)
 	}
 	return out
 }
+
+// pageBytes is a page as pagegen writes one (an index of no poems).
+var pageBytes = func() []byte {
+	head, foot := render.IndexFrame(0, "chronological.html")
+	return append(head, foot...)
+}()
 
 // left lists what is in out, as plant spells it; nil when out is gone.
 func left(t *testing.T, out string) []string {
@@ -802,7 +824,11 @@ func TestClean(t *testing.T) {
 		{"no site", whole, nil, nil, false},
 		{"a whole site", whole, pages, nil, false},
 		{"a site with the poet's files", whole, append([]string{"CNAME", ".git/config", "similar/notes.txt", "similar/3.htm", "favicon.ico"}, pages...),
-			[]string{".git/", ".git/config", "CNAME", "favicon.ico", "similar/", "similar/3.htm", "similar/notes.txt"}, false},
+			[]string{".git/", ".git/config", site.StampName, "CNAME", "favicon.ico", "similar/", "similar/3.htm", "similar/notes.txt"}, false},
+		{"a site with the poet's files named like pages", whole, append([]string{"mine:similar/12-2.html", "mine:similar/99999.html", "mine:about.html"}, pages...),
+			[]string{site.StampName, "about.html", "similar/", "similar/12-2.html", "similar/99999.html"}, false},
+		{"the similar pages, beside the poet's named like pages", kind(site.Similar), append([]string{"mine:similar/12-2.html"}, pages...),
+			append(slices.Clone(othersLeft), "similar/", "similar/12-2.html"), false},
 		{"an unfinished build", whole, []string{site.BuildingName, "similar/3.html"}, nil, false},
 		{"the user's own site", whole, []string{"index.html", "similar/3.html"}, []string{"index.html", "similar/", "similar/3.html"}, true},
 		{"the similar pages", kind(site.Similar), pages, othersLeft, false},
@@ -823,8 +849,35 @@ func TestClean(t *testing.T) {
 			if got := left(t, out); !slices.Equal(got, tc.ok) {
 				t.Errorf("left %q, want %q", got, tc.ok)
 			}
+			// A folder left with the poet's files is still a site: it can be
+			// built into and cleaned again.
+			if !tc.wantErr && tc.ok != nil {
+				if err := site.CheckOut(out); err != nil {
+					t.Errorf("after the clean, the site is refused: %v", err)
+				}
+				if _, err := tc.clean(out); err != nil {
+					t.Errorf("a second clean: %v", err)
+				}
+			}
 		})
 	}
+	// A link for OUT stays, and so does the folder it names, emptied.
+	t.Run("OUT a link", func(t *testing.T) {
+		target := plant(t, pages)
+		link := filepath.Join(t.TempDir(), "site")
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := site.Clean(link); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("the link for OUT was removed (%v)", err)
+		}
+		if got := left(t, target); got == nil || len(got) != 0 {
+			t.Errorf("the folder the link names holds %q, want it there and empty", got)
+		}
+	})
 }
 
 // TestCheckFolders: a site whose folders another user could change under

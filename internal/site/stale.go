@@ -3,6 +3,7 @@ package site
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -32,8 +33,8 @@ var Dirs = []string{"", render.Similar.Name(), render.Different.Name()}
 func (l Layout) Prune(out string) (int, error) {
 	removed := 0
 	err := pages(out, Dirs, func(name string, _ fs.DirEntry) error {
-		if _, _, kept := l.Parse(name); kept {
-			return nil
+		if _, _, kept := l.Parse(name); kept || !isPage(filepath.Join(out, name)) {
+			return nil // the site's, or the poet's, named like a page
 		}
 		if err := os.Remove(filepath.Join(out, name)); err != nil {
 			return fmt.Errorf("removing %s, which the site no longer has: %w", quote.Name(name), err)
@@ -42,6 +43,19 @@ func (l Layout) Prune(out string) (int, error) {
 		return nil
 	})
 	return removed, err
+}
+
+// isPage reports whether the file at path is a page pagegen wrote (see
+// render.IsPage), reading no more than its head, and never through a link.
+func isPage(path string) bool {
+	f, err := atomicfile.OpenRegular(path, false)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, render.PageHead)
+	n, _ := io.ReadFull(f, head)
+	return render.IsPage(head[:n])
 }
 
 // pages calls fn with each regular file in out's folders dirs named as the
