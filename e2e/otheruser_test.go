@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,6 +36,7 @@ func TestAnotherLocalUser(t *testing.T) {
 		{"a site folder of the poet's that every user may write to", worldWritableSite},
 		{"the site folder made by them before the poet's build", siteMadeFirst},
 		{"their locks on the poet's folders", lockedByThem},
+		{"progress faked by another process, of theirs or of the poet's", fakedProgress},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tl.input()
@@ -205,4 +207,55 @@ func readFile(t *testing.T, path string) string {
 	t.Helper()
 	b, _ := os.ReadFile(path)
 	return string(b)
+}
+
+// fakedProgress: while the poet's build writes pages, another process looks
+// for its progress socket, as anyone can in /proc/net/unix, and sends it a
+// page's failure with escape sequences, and bytes beyond belief. The build
+// must show none of it and succeed. (The socket has no name now, so none
+// is found; another user's datagrams were dropped before already, so the
+// process here is of the poet's own user, which is the harder case.)
+func fakedProgress(t *testing.T, tl *tally) {
+	want := reference(t)
+	b := newBuild(t)
+	r := b.startRun(nil, "-j2", "all")
+	if !r.pauseWhen(hangLimit, func() bool { return r.has("page") }) {
+		t.Fatalf("the build wrote no page:\n%s", r.out.String())
+	}
+	fake := "fail\tsimilar/1\t0\t0\t0\t\x1b[2JFAKED \x1b]0;owned\x07"
+	huge := "done\tsimilar/2\t1\t0\t1000000000000000000\t"
+	for _, name := range progressSockets(t) {
+		c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: name, Net: "unixgram"})
+		if err != nil {
+			continue
+		}
+		c.Write([]byte(fake))
+		c.Write([]byte(huge))
+		c.Close()
+	}
+	r.resume()
+	if err := r.wait(t, hangLimit); err != nil {
+		t.Errorf("make: %v\n%s", err, r.out.String())
+	}
+	out := r.out.String()
+	tl.noTrace(t, "make", out)
+	tl.checkedN(1)
+	if strings.Contains(out, "FAKED") || strings.ContainsAny(out, "\x1b\x07") || strings.Contains(out, "GB") {
+		tl.lose(t, "the build's output shows what another process sent its progress socket:\n%q", out)
+	}
+	checkSite(t, tl, want, b, true)
+}
+
+// progressSockets lists the names of the Unix sockets of pagegen's
+// progress that /proc/net/unix shows (abstract ones begin with @).
+func progressSockets(t *testing.T) []string {
+	t.Helper()
+	var names []string
+	for _, line := range strings.Split(readFile(t, "/proc/net/unix"), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 8 && strings.Contains(f[len(f)-1], "pagegen") {
+			names = append(names, f[len(f)-1])
+		}
+	}
+	return names
 }

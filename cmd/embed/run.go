@@ -21,6 +21,7 @@ import (
 	"pagegen/internal/lock"
 	"pagegen/internal/palette"
 	"pagegen/internal/plural"
+	"pagegen/internal/progress"
 )
 
 // What a poet with Ollama at home gets without saying more.
@@ -40,6 +41,9 @@ var (
 // cache does not have for the model, and writes the two files when their
 // contents change.
 func embedPoems(ctx context.Context, cli *CLI) error {
+	if err := progress.CheckInterval(cli.Interval); err != nil {
+		return exit.UsageError(err)
+	}
 	server, err := cli.server()
 	if err != nil {
 		return exit.UsageError(err)

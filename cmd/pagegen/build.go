@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -66,6 +67,9 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 		if err := site.CheckGoal(g); err != nil {
 			return exit.UsageError(err)
 		}
+	}
+	if err := progress.CheckInterval(b.Interval); err != nil {
+		return exit.UsageError(err)
 	}
 	letters := makeLetters(os.Getenv("MAKEFLAGS"))
 	dryRun := strings.Contains(letters, "n")
@@ -317,8 +321,8 @@ func (b *BuildCmd) runPages(ctx context.Context, p site.Plan, d site.Decision, s
 	for _, q := range d.Run {
 		m.Stale[q.String()] = p.Chapters(q)
 	}
-	stats, err := m.Watch(func(socket string, out io.Writer) error {
-		return b.runMake(ctx, socket, out, locks)
+	stats, err := m.Watch(func(page *os.File, out io.Writer) error {
+		return b.runMake(ctx, page, out, locks)
 	})
 	// The inner make has ended and the locks are still held: temporary files
 	// now are leftovers of a page process killed mid-write.
@@ -523,17 +527,19 @@ var makeNoise = sync.OnceValue(func() *regexp.Regexp {
 // runMake runs the inner make with the outer one's job count and flags,
 // stopping it with SIGTERM (which make passes on to its jobs) when ctx ends.
 // The inner make and its jobs inherit the locks, so that they stay held
-// until the last of them ends, even if this process is killed.
-func (b *BuildCmd) runMake(ctx context.Context, socket string, out io.Writer, locks lock.Locks) error {
+// until the last of them ends, even if this process is killed, and the
+// progress monitor's socket (page), the only way to it.
+func (b *BuildCmd) runMake(ctx context.Context, page *os.File, out io.Writer, locks lock.Locks) error {
 	flags, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
 	args := []string{"-f", b.Makefile, "--no-print-directory"}
 	if jobs != "" {
 		args = append(args, jobs)
 	}
 	cmd := exec.Command(b.Make, append(args, b.pageGoals()...)...)
-	cmd.Env = append(os.Environ(), "MAKEFLAGS="+flags, progress.EnvSocket+"="+socket)
+	cmd.ExtraFiles = append(slices.Clone(locks), page)
+	// ExtraFiles[i] is the child's descriptor 3+i.
+	cmd.Env = append(os.Environ(), "MAKEFLAGS="+flags, progress.EnvSocket+"="+strconv.Itoa(3+len(locks)))
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.ExtraFiles = locks
 	// A job that outlives make must not keep the output pipe, and so this wait, open.
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
