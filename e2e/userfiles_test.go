@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"pagegen/internal/embedtest"
 )
 
 // TestUserFilesUntouched points the build at files and folders that are not
@@ -209,6 +211,48 @@ func TestUserFilesUntouched(t *testing.T) {
 			}
 		})
 	}
+	// What make embeddings made is kept: a cache with a damaged record, the
+	// embeddings named again for the colours.
+	t.Run("make embeddings after one record of its cache was damaged", func(t *testing.T) {
+		tl.input()
+		tl.fault()
+		b := newBuild(t)
+		srv := embedtest.New(t, "ollama", "gemma", nil)
+		embed := []string{"embeddings", "EMBED_URL=" + srv.URL, "EMBED_MODEL=gemma", "EMBEDDINGS=" + b.path("made/embeddings.json"), "COLOR_EMBEDDINGS=" + b.path("made/colors.json")}
+		b.mustMake(embed...)
+		cache := b.path("made/.embeddings.json.cache")
+		data := b.read("made/.embeddings.json.cache")
+		data[len("pagegen embedding cache\nv1\n")+50] ^= 0x10 // in the first record's vector
+		b.write("made/.embeddings.json.cache", data)
+		sent := len(srv.Sent())
+		out := b.mustMake(embed...)
+		tl.noTrace(t, "make embeddings", out)
+		tl.checkedN(1)
+		if again := len(srv.Sent()) - sent; again != 1 {
+			tl.lose(t, "after one record of the cache was damaged, make embeddings sent %d texts again, want 1:\n%s", again, out)
+		}
+		if !strings.Contains(out, "dropped 1 record found damaged in "+cache) {
+			t.Errorf("make embeddings does not say that it dropped a damaged record:\n%s", out)
+		}
+	})
+	t.Run("make embeddings with COLOR_EMBEDDINGS the EMBEDDINGS file", func(t *testing.T) {
+		tl.input()
+		tl.fault()
+		b := newBuild(t)
+		srv := embedtest.New(t, "ollama", "gemma", nil)
+		vectors := "EMBEDDINGS=" + b.path("made/embeddings.json")
+		b.mustMake("embeddings", "EMBED_URL="+srv.URL, "EMBED_MODEL=gemma", vectors, "COLOR_EMBEDDINGS="+b.path("made/colors.json"))
+		before := b.read("made/embeddings.json")
+		out, err := b.make("embeddings", "EMBED_URL="+srv.URL, "EMBED_MODEL=gemma", vectors, "COLOR_EMBEDDINGS="+b.path("made/./embeddings.json"))
+		tl.noTrace(t, "make embeddings", out)
+		if err == nil || !strings.Contains(out, "EMBEDDINGS and COLOR_EMBEDDINGS are the same file") {
+			t.Errorf("make embeddings with one file for both: %v\n%s", err, out)
+		}
+		tl.checkedN(1)
+		if !bytes.Equal(b.read("made/embeddings.json"), before) {
+			tl.lose(t, "the poems' embeddings were written over")
+		}
+	})
 	// Goals that write nothing in the site, and a build refused, leave no
 	// folder of it behind, nor of the folders above it they would make.
 	for _, args := range [][]string{{"corpus"}, {"size"}, {"all", "MAX_FILES=10"}} {

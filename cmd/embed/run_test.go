@@ -213,6 +213,33 @@ func TestNotOurs(t *testing.T) {
 	}
 }
 
+// TestSamePathTwice: EMBEDDINGS and COLOR_EMBEDDINGS (or POEMS) naming one
+// file, however spelled, are refused before anything is written: the
+// colours would be written over the poems' vectors.
+func TestSamePathTwice(t *testing.T) {
+	c := newCollection(t, "a poem")
+	srv := embedtest.New(t, "ollama", "gemma", nil)
+	if err := c.embed(context.Background(), srv); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(c.path("embeddings.json"))
+	os.Symlink(c.path("embeddings.json"), c.path("link.json"))
+	for _, extra := range [][]string{
+		{"--colors", c.path("embeddings.json")},
+		{"--colors", c.dir + "/./embeddings.json"},
+		{"--colors", c.path("link.json")},
+		{"--embeddings", c.path("poems.json")},
+	} {
+		err := c.embed(context.Background(), srv, extra...)
+		if exit.Code(err) != exit.Usage || !strings.Contains(err.Error(), "are the same file") {
+			t.Errorf("%q: %v; want a usage error saying they are the same file", extra, err)
+		}
+	}
+	if after, _ := os.ReadFile(c.path("embeddings.json")); !slices.Equal(after, before) {
+		t.Error("embeddings.json was written")
+	}
+}
+
 // TestSettings: settings that cannot work are usage errors that say what to set.
 func TestSettings(t *testing.T) {
 	for _, tt := range []struct {
