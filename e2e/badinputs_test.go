@@ -199,6 +199,9 @@ func TestBadInputsThroughMake(t *testing.T) {
 		{"many tiny poems", true, manyPoems},
 		{"dirty text", false, dirtyText},
 		{"labels that try to escape", true, escapingLabels},
+		{"a password in EMBED_URL", false, passwordShown},
+		{"an embedding server that redirects", false, redirected},
+		{"an embedding server whose replies never end", false, endless},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.slow && testing.Short() {

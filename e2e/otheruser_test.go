@@ -5,13 +5,17 @@ package e2e
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"pagegen/internal/embedtest"
 )
 
 // nobody is the other local user of these tests: uid and gid 65534.
@@ -37,6 +41,7 @@ func TestAnotherLocalUser(t *testing.T) {
 		{"the site folder made by them before the poet's build", siteMadeFirst},
 		{"their locks on the poet's folders", lockedByThem},
 		{"progress faked by another process, of theirs or of the poet's", fakedProgress},
+		{"the command lines of make embeddings, with a password in EMBED_URL", commandLines},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tl.input()
@@ -258,4 +263,42 @@ func progressSockets(t *testing.T) []string {
 		}
 	}
 	return names
+}
+
+// commandLines: while make embeddings waits for its server, the other user
+// reads the command line of each of its processes, as any user may in
+// /proc: the password in EMBED_URL, which the poet exported, is in none.
+func commandLines(t *testing.T, tl *tally) {
+	b := newBuild(t)
+	release := make(chan struct{})
+	var once sync.Once
+	asked := make(chan struct{})
+	srv := embedtest.New(t, "ollama", "gemma", func(w http.ResponseWriter, r *http.Request, n int, texts []string) bool {
+		once.Do(func() { close(asked) })
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		return false
+	})
+	r := b.startRun([]string{"EMBED_URL=" + withPassword(srv.URL)}, "embeddings", "EMBED_MODEL=gemma")
+	defer close(release)
+	select {
+	case <-asked:
+	case <-time.After(hangLimit):
+		t.Fatalf("make embeddings sent no request:\n%s", r.out.String())
+	}
+	var paths []string
+	for _, p := range alive(group(r.pgid)) {
+		paths = append(paths, fmt.Sprintf("/proc/%d/cmdline", p.pid))
+	}
+	if len(paths) < 2 {
+		t.Fatalf("make embeddings runs %d processes, want make and embed", len(paths))
+	}
+	out, err := nobodyCmd("cat", paths...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("the other user cannot read the command lines: %v\n%s", err, out)
+	}
+	noSecret(t, tl, "a command line of make embeddings", string(out))
+	tl.checkedN(len(paths) - 1)
 }

@@ -240,6 +240,27 @@ func TestSamePathTwice(t *testing.T) {
 	}
 }
 
+// TestURLFromTheEnvironment: the server's address comes from EMBED_URL, as
+// make passes it (not on the command line: it may hold a password); an
+// empty one is the default (Ollama's address, or none with openai).
+func TestURLFromTheEnvironment(t *testing.T) {
+	c := newCollection(t, "a poem")
+	srv := embedtest.New(t, "ollama", "gemma", nil)
+	t.Setenv("EMBED_URL", srv.URL)
+	args := []string{"--poems", c.path("poems.json"), "--embeddings", c.path("embeddings.json"), "--colors", c.path("color_embeddings.json"),
+		"--model", "gemma", "--interval", "0"}
+	if err := run(context.Background(), args); err != nil {
+		t.Fatal(err)
+	}
+	if len(srv.Sent()) == 0 {
+		t.Error("nothing was sent to the server in EMBED_URL")
+	}
+	t.Setenv("EMBED_URL", "")
+	if err := run(context.Background(), append(args, "--api", "openai")); exit.Code(err) != exit.Usage || !strings.Contains(err.Error(), "set EMBED_URL") {
+		t.Errorf("an empty EMBED_URL with openai: %v; want a usage error saying to set EMBED_URL", err)
+	}
+}
+
 // TestSettings: settings that cannot work are usage errors that say what to set.
 func TestSettings(t *testing.T) {
 	for _, tt := range []struct {
@@ -249,6 +270,7 @@ func TestSettings(t *testing.T) {
 		{[]string{"--api", "openai"}, "set EMBED_URL"},
 		{[]string{"--api", "openai", "--url", "http://localhost:8080"}, "set EMBED_MODEL"},
 		{[]string{"--url", "localhost:11434"}, "not a server's address"},
+		{[]string{"--url", "http://poet:hunter2@[::1"}, `"http://xxxxx@[::1" is not a server's address`},
 		{[]string{"--batch", "0"}, "EMBED_BATCH"},
 		{[]string{"--timeout", "0s"}, "EMBED_TIMEOUT"},
 		{[]string{"--api", "grpc"}, "--api"},
