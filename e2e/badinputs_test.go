@@ -202,6 +202,9 @@ func TestBadInputsThroughMake(t *testing.T) {
 		{"a password in EMBED_URL", false, passwordShown},
 		{"an embedding server that redirects", false, redirected},
 		{"an embedding server whose replies never end", false, endless},
+		{"odd settings and goals", false, refusedSettings},
+		{"make -t", false, makeT},
+		{"make -B, a page by its file, a chapter of one poem", true, honouredGoals},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.slow && testing.Short() {

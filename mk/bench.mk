@@ -13,7 +13,7 @@ BENCH_FLAGS ?=
 bench: $(CORPUS_PACK) $(PAGEGEN)
 	@$(call refuse_foreign,$(BIN)/bench,bench)
 	$(GO) build -o $(call q,$(BIN)/bench) ./cmd/bench
-	$(BIN)/bench --bin $(call q,$(BIN)) --dir $(call q,$(BENCH_DIR)) --go $(call q,$(GO)) $(BENCH_FLAGS)
+	$(BIN)/bench --bin=$(call q,$(BIN)) --dir=$(call q,$(BENCH_DIR)) --go=$(call q,$(GO)) $(BENCH_FLAGS)
 
 clean-bench:
 	rm -rf $(call q,$(BENCH_DIR))

@@ -14,7 +14,7 @@ supervise: | $(CLEAN_GOALS)
 endif
 
 clean-similar clean-different: $(PAGEGEN)
-	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) clean --out $(call q,$(OUT)) --only $(@:clean-%=%)
+	@$(PAGEGEN) --corpus=$(call q,$(CORPUS)) clean --out=$(call q,$(OUT)) --only $(@:clean-%=%)
 
 # Fuzz targets: make test runs each briefly; make fuzz FUZZTIME=30m runs them longer.
 # The default is a count of inputs, not a time: a time can run out while Go

@@ -53,6 +53,8 @@ type BuildCmd struct {
 	Interval     time.Duration `default:"10s" env:"PROGRESS_INTERVAL" help:"Time between progress lines when the output is not a terminal."`
 	SiteFlags
 	BudgetFlags
+
+	always bool // make -B
 }
 
 // say prints a line of the build's own.
@@ -68,11 +70,17 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 			return exit.UsageError(err)
 		}
 	}
+	if slices.Contains(b.Goals, "size") && len(b.pageGoals()) > 0 {
+		return exit.UsageError(fmt.Errorf("make size shows the plan and builds nothing: run it apart from %s (make size, then make %s)", strings.Join(b.pageGoals(), " "), strings.Join(b.pageGoals(), " ")))
+	}
 	if err := progress.CheckInterval(b.Interval); err != nil {
 		return exit.UsageError(err)
 	}
 	letters := makeLetters(os.Getenv("MAKEFLAGS"))
 	dryRun := strings.Contains(letters, "n")
+	// make -B: everything is made again, the corpus packed and every page
+	// of the goals written (those that come out the same keep their bytes).
+	b.always = strings.Contains(letters, "B")
 	switch {
 	case !dryRun && strings.Contains(letters, "t"):
 		return exit.UsageError(errors.New("make -t would take the pages for built without writing them, and pagegen's build does not do that: run make to build them (make -n says how many it would)"))
@@ -170,7 +178,7 @@ func (b *BuildCmd) pageGoals() []string {
 // pack runs corpus-pack unless the corpus's record says that nothing it is
 // made from changed: then not even corpus-pack is started.
 func (b *BuildCmd) pack(ctx context.Context, job packing.Job) error {
-	if job.UpToDate() {
+	if !b.always && job.UpToDate() {
 		if msg := job.UpToDateMessage(); slices.Contains(b.Goals, "corpus") || strings.Contains(msg, "\n") {
 			fmt.Println(msg)
 		}
@@ -216,6 +224,9 @@ func (b *BuildCmd) build(ctx context.Context, p site.Plan, locks lock.Locks) err
 	seqs, d, err := b.decide(ctx, p, orderings.Path(p.Corpus().Path()))
 	if err != nil {
 		return err
+	}
+	if b.always { // make -B: the inner make, given -B too, writes them all
+		d.Run, d.Skipped = seqs, 0
 	}
 	_, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
 	if b.SpaceCheck && len(d.Run) > 0 {

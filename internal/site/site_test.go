@@ -354,6 +354,12 @@ func TestFit(t *testing.T) {
 	c := tiny(t)
 	whole := site.NewSizes(layout(t, c, site.Settings{})).Project(layout(t, c, site.Settings{}).Seqs(), true)
 	per3 := layout(t, c, site.Settings{PerPage: 3})
+	// The index, and a page of the longest poem alone: files every layout has.
+	index, _, _ := site.NewSizes(per3).Of(site.Seq{Kind: site.Index})
+	_, _, single := site.NewSizes(layout(t, c, site.Settings{PerPage: 1})).Of(site.Seq{Kind: site.Chrono})
+	if single-1 <= index {
+		t.Fatalf("the tiny corpus's longest poem's page (%d bytes) is not larger than its index (%d)", single, index)
+	}
 	// What each number of chapters of 3 takes, to set budgets between them.
 	need := func(m int) budget.Need {
 		l := layout(t, c, site.Settings{PerPage: 3, Chapters: m})
@@ -377,7 +383,9 @@ func TestFit(t *testing.T) {
 		{"chapters given, fit", site.Settings{PerPage: 3, Chapters: 2}, budget.Budget{MaxFiles: need(2).Files}, 2, ""},
 		{"chapters given, over", site.Settings{PerPage: 3, Chapters: 3}, budget.Budget{MaxFiles: need(2).Files}, 0, "files"},
 		{"nothing fits", site.Settings{PerPage: 3}, budget.Budget{MaxFiles: 10}, 0, "No chapter size fits: 12 poems need at least 26 pages"},
-		{"file too large", site.Settings{}, budget.Budget{MaxFileSize: 100}, 0, "a file of"},
+		{"a whole page too large", site.Settings{}, budget.Budget{MaxFileSize: max(index, single) + 1}, 0, "a file of"},
+		{"the index too large", site.Settings{PerPage: 3}, budget.Budget{MaxFileSize: index - 1}, 0, "the index page alone is"},
+		{"a page of the longest poem alone too large", site.Settings{PerPage: 3}, budget.Budget{MaxFileSize: single - 1}, 0, "a page that holds the longest poem alone"},
 	} {
 		p, err := site.Fit(c, tc.s, tc.b)
 		switch {

@@ -15,6 +15,7 @@ import (
 	"pagegen/internal/bytesize"
 	"pagegen/internal/lock"
 	"pagegen/internal/packed"
+	"pagegen/internal/plural"
 	"pagegen/internal/render"
 )
 
@@ -219,9 +220,37 @@ func Fit(c *packed.Corpus, s Settings, b budget.Budget) (Plan, error) {
 		return p, err
 	}
 	if over := b.Over(p.Size.Need); len(over) > 0 {
+		if why := tooLarge(c, b); why != "" {
+			return p, fmt.Errorf("the site does not fit %s: %s", b, why)
+		}
 		return p, fmt.Errorf("the site does not fit %s: it needs %s. %s", b, strings.Join(over, " and "), options(c, s, b))
 	}
 	return p, nil
+}
+
+// tooLarge says which file, of those every layout has, is larger than one
+// file may be (the index, or a page holding the longest poem): then no
+// chapter size fits, whatever the number of pages, and the remedy is
+// another MAX_FILE_SIZE. It is "" when none is.
+func tooLarge(c *packed.Corpus, b budget.Budget) string {
+	if b.MaxFileSize <= 0 {
+		return ""
+	}
+	l, err := New(c, Settings{PerPage: 1, Chapters: 1})
+	if err != nil {
+		return ""
+	}
+	s := NewSizes(l)
+	if index, _, _ := s.Of(Seq{Kind: Index}); index > b.MaxFileSize {
+		return fmt.Sprintf("the index page alone is %s (a line for each of the %s), and one file may be %s: no chapter size changes that. Raise MAX_FILE_SIZE to %s or more, or publish part of the collection (a smaller poems.json)",
+			bytesize.Format(index), plural.Of(c.Len(), "poem"), bytesize.Format(b.MaxFileSize), bytesize.Format(index))
+	}
+	// A page of one entry: the chronology's largest chapter of one poem.
+	if _, _, page := s.Of(Seq{Kind: Chrono}); page > b.MaxFileSize {
+		return fmt.Sprintf("a page that holds the longest poem alone is %s, and one file may be %s: no chapter size changes that. Raise MAX_FILE_SIZE to %s or more, or leave that poem out",
+			bytesize.Format(page), bytesize.Format(b.MaxFileSize), bytesize.Format(page))
+	}
+	return ""
 }
 
 // fit is the plan for s, keeping the most chapters that fit b when s does
@@ -256,8 +285,8 @@ func fit(c *packed.Corpus, s Settings, b budget.Budget) (Plan, error) {
 		}
 	}
 	if lo > 0 {
-		best.Why = fmt.Sprintf("CHAPTERS=%d of %d: the most chapters of %d poems that fit %s (%s)",
-			lo, p.count, p.per, b, strings.Join(best.uses(), ", "))
+		best.Why = fmt.Sprintf("CHAPTERS=%d of %d: the most chapters of %s that fit %s (%s)",
+			lo, p.count, plural.Of(p.per, "poem"), b, strings.Join(best.uses(), ", "))
 		if lo < p.count {
 			next, _ := plan(Settings{PerPage: s.PerPage, Chapters: lo + 1})
 			best.Why += fmt.Sprintf("; %d would need %s", lo+1, strings.Join(b.Over(next.Size.Need), " and "))
