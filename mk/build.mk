@@ -17,8 +17,8 @@ PAGE_GOALS  := similar/%.html different/%.html chronological.html chronological-
 # A page may also be named as the file it is (make pages/similar/13.html):
 # the same goal as similar/13.html, given to the build without OUT.
 OUT_GOALS   := $(filter $(addprefix $(OUT)/,$(PAGE_GOALS) index.html),$(MAKECMDGOALS))
-SUPERVISED  := $(filter $(BUILD_GOALS) $(PAGE_GOALS),$(or $(MAKECMDGOALS),all)) \
-	$(patsubst index.html,index,$(OUT_GOALS:$(OUT)/%=%))
+SUPERVISED  := $(strip $(filter $(BUILD_GOALS) $(PAGE_GOALS),$(or $(MAKECMDGOALS),all)) \
+	$(patsubst index.html,index,$(OUT_GOALS:$(OUT)/%=%)))
 
 # Each goal's recipe is the no-op @: (make runs nothing for it), so that make
 # does not add "Nothing to be done for 'index'" once supervise has built it.
