@@ -433,6 +433,7 @@ func (b *BuildCmd) dryRun(ctx context.Context, job packing.Job) error {
 		if err != nil {
 			return err
 		}
+		p.Origin = cmp.Or(job.Previous, job.Corpus) // the real corpus, for a scratch one
 		seqs, d, err := b.decide(ctx, p, record)
 		if err != nil {
 			return err

@@ -1,6 +1,8 @@
 package site
 
 import (
+	"cmp"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +13,7 @@ import (
 
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/budget"
+	"pagegen/internal/orderings"
 	"pagegen/internal/quote"
 	"pagegen/internal/render"
 )
@@ -69,11 +72,17 @@ func (r Request) String() string {
 const stampHead = "pagegen site\n"
 
 // Stamp is the content of the site's stamp for this plan: the page format,
-// the request it was laid out from, and what the layout made of it. It
-// changes only when one of those does: then every page is checked again.
+// the request it was laid out from, what the layout made of it, and which
+// corpus's folder keeps the record of the site's orderings (a digest of its
+// path). It changes only when one of those does: then every page is checked
+// again. (A corpus that changes in its folder keeps the stamp: its record
+// says what changed. A site built from another corpus since has another
+// stamp: else the first corpus, whose record still matched, took the other's
+// pages for its own.)
 func (p Plan) Stamp() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%sformat %d\n", stampHead, render.FormatVersion)
+	fmt.Fprintf(&b, "orderings %x\n", p.origin())
 	for _, v := range p.Request.vars() {
 		fmt.Fprintf(&b, "%s=%s\n", v[0], v[1])
 	}
@@ -83,6 +92,18 @@ func (p Plan) Stamp() string {
 		fmt.Fprintf(&b, "laid out: %d poems a chapter, %d chapters of each ordering kept\n", p.per, p.kept)
 	}
 	return b.String()
+}
+
+// origin names the record of the orderings the site is built with: a
+// digest of its absolute path, which the stamp need not show.
+func (p Plan) origin() []byte {
+	corpus := cmp.Or(p.Origin, p.c.Path())
+	record, err := filepath.Abs(orderings.Path(corpus))
+	if err != nil {
+		record = orderings.Path(corpus)
+	}
+	sum := sha256.Sum256([]byte(record))
+	return sum[:8]
 }
 
 // LastBuilt is what the site in out was last built with, read from its

@@ -189,6 +189,10 @@ type Plan struct {
 	Size    Projection // measured only with a limited budget: see Sized
 	Budget  budget.Budget
 	Why     string // how CHAPTERS was chosen, when it was
+	// Origin is the packed corpus whose folder keeps the record of the
+	// site's orderings, when it is not the corpus laid out (make -n lays
+	// out a scratch corpus for the site of the real one).
+	Origin string
 }
 
 // Sized is p with its Size measured, which a plan without a budget skips
