@@ -31,7 +31,7 @@ func refusedSettings(t *testing.T, tl *tally) {
 		{"QUOTA below a byte", []string{"all", "QUOTA=0.5"}, nil, []string{"QUOTA=0.5: less than one byte"}, nil},
 		{"MAX_FILE_SIZE below the index", []string{"all", "MAX_FILE_SIZE=10K"}, nil, []string{"the index page alone is", "Raise MAX_FILE_SIZE"}, []string{"No chapter size fits", "pages (a similar and a different page each"}},
 		{"make all size", []string{"all", "size"}, nil, []string{"make size shows the plan and builds nothing"}, nil},
-		{"PROGRESS_INTERVAL=1ns", []string{"all"}, []string{"PROGRESS_INTERVAL=1ns"}, []string{"PROGRESS_INTERVAL=1ns: give 1s or more"}, nil},
+		{"PROGRESS_INTERVAL=1ns", []string{"all"}, []string{"PROGRESS_INTERVAL=1ns"}, []string{"PROGRESS_INTERVAL=1ns: give 100ms or more"}, nil},
 		{"a | in OUT", []string{"all", "OUT=@/site|x"}, nil, []string{`has a "|"`}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {

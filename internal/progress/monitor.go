@@ -132,8 +132,9 @@ func (m *Monitor) Watch(build func(page *os.File, output io.Writer) error) (Stat
 }
 
 // MinInterval is the least time between two plain progress lines: a line
-// every nanosecond would fill a log with hundreds of thousands.
-const MinInterval = time.Second
+// every nanosecond filled a log with hundreds of thousands; at this, as
+// often as a terminal is redrawn, a build of an hour writes 36,000.
+const MinInterval = 100 * time.Millisecond
 
 // CheckInterval refuses an Interval (PROGRESS_INTERVAL) below MinInterval,
 // but 0, which turns the plain lines off.

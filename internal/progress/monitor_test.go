@@ -581,7 +581,7 @@ func TestCheckInterval(t *testing.T) {
 	for _, c := range []struct {
 		d  time.Duration
 		ok bool
-	}{{0, true}, {time.Second, true}, {10 * time.Second, true}, {time.Nanosecond, false}, {999 * time.Millisecond, false}, {-time.Second, false}} {
+	}{{0, true}, {100 * time.Millisecond, true}, {10 * time.Second, true}, {time.Nanosecond, false}, {99 * time.Millisecond, false}, {-time.Second, false}} {
 		if err := CheckInterval(c.d); (err == nil) != c.ok {
 			t.Errorf("CheckInterval(%v) = %v, want ok %t", c.d, err, c.ok)
 		}
