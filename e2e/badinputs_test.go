@@ -54,7 +54,7 @@ func embeddingLine(b *build, n int) int {
 var numberRE = regexp.MustCompile(`-?[0-9][0-9.eE+-]*`)
 
 // remedyWords: an error says what to do with one of these.
-var remedyWords = []string{"fix", "regenerate", "re-run", "give ", "add ", "set ", "embed every", "remove", "rebuild", "split", "free some space", "more memory", "should look like", "should hold", "check "}
+var remedyWords = []string{"fix", "regenerate", "re-run", "give ", "add ", "set ", "embed every", "remove", "rebuild", "split", "free some space", "more memory", "should look like", "should hold", "check ", "move it away"}
 
 // TestBadInputsThroughMake feeds broken and hostile inputs to the real make.
 // A broken input fails with a message that names the file and the fix,
@@ -151,6 +151,12 @@ func TestBadInputsThroughMake(t *testing.T) {
 			b.editJSON("poems.json", func(d map[string]any) { d["poems"] = []any{} })
 			b.editJSON("embeddings.json", func(d map[string]any) { d["embeddings"] = []any{} })
 		}, []string{"empty"}},
+		{"a stamp of 100 GB in the site", "site/.pagegen-site", func(b *build) {
+			b.write("site/.pagegen-site", []byte("pagegen site\n"))
+			if err := os.Truncate(b.path("site/.pagegen-site"), 100<<30); err != nil { // sparse: no disk taken
+				b.t.Fatal(err)
+			}
+		}, []string{"107374182400 bytes", "move it away"}},
 		{"colour missing and colour extra", "color_embeddings.json", func(b *build) {
 			b.editJSON("color_embeddings.json", func(d map[string]any) {
 				e := d["embeddings"].(map[string]any)
@@ -193,6 +199,12 @@ func TestBadInputsThroughMake(t *testing.T) {
 		{"many tiny poems", true, manyPoems},
 		{"dirty text", false, dirtyText},
 		{"labels that try to escape", true, escapingLabels},
+		{"a password in EMBED_URL", false, passwordShown},
+		{"an embedding server that redirects", false, redirected},
+		{"an embedding server whose replies never end", false, endless},
+		{"odd settings and goals", false, refusedSettings},
+		{"make -t", false, makeT},
+		{"make -B, a page by its file, a chapter of one poem", true, honouredGoals},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.slow && testing.Short() {

@@ -22,7 +22,8 @@ func chapterName(base string, c int) string {
 	return fmt.Sprintf("%s-%d.html", base, c)
 }
 
-// siteFiles reads every file of a site but its stamp, by name relative to it.
+// siteFiles reads every file of a site but its records (the stamp, the
+// lock), by name relative to it.
 func siteFiles(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	files := map[string][]byte{}
@@ -30,7 +31,7 @@ func siteFiles(t *testing.T, dir string) map[string][]byte {
 		if errors.Is(err, fs.ErrNotExist) && p == dir {
 			return nil
 		}
-		if err != nil || d.IsDir() || d.Name() == siteStamp {
+		if err != nil || d.IsDir() || d.Name() == siteStamp || d.Name() == lockFile {
 			return err
 		}
 		data, err := os.ReadFile(p)

@@ -20,7 +20,9 @@ func mountTmpfs(t *testing.T, tl *tally, dir, size string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
+	// Mode 0755, not tmpfs's 1777: a site folder every user may write to
+	// is refused.
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size+",mode=0755"); err != nil {
 		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
 			tl.skip(t, "cannot mount a %s tmpfs to fill (%v): run the test as root (CAP_SYS_ADMIN)", size, err)
 		}

@@ -81,7 +81,7 @@ func sums(t *testing.T, dir string) map[string][sha256.Size]byte {
 	t.Helper()
 	m := map[string][sha256.Size]byte{}
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || d.Name() == siteStamp || d.Name() == building {
+		if err != nil || d.IsDir() || isRecord(d.Name()) {
 			return err
 		}
 		data, err := os.ReadFile(path)
@@ -100,11 +100,16 @@ func sums(t *testing.T, dir string) map[string][sha256.Size]byte {
 
 // siteStamp is the file that says what a site's pages are made of
 // (site.StampName); building records a build that has not ended, such as
-// one killed (site.BuildingName).
+// one killed (site.BuildingName); lockFile is the lock a build holds in each
+// folder it writes (lock.Name).
 const (
 	siteStamp = ".pagegen-site"
 	building  = ".pagegen-building"
+	lockFile  = ".pagegen-lock"
 )
+
+// isRecord reports whether name is one of a site's own records, not a page.
+func isRecord(name string) bool { return name == siteStamp || name == building || name == lockFile }
 
 // isTemp tells atomicfile's temporary files: .name.pagegen-random.tmp.
 func isTemp(name string) bool {
@@ -136,7 +141,7 @@ func checkSite(t *testing.T, tl *tally, want *ref, got *build, all bool) (temps 
 			temps = append(temps, rel)
 			return nil
 		}
-		if d.Name() == siteStamp || d.Name() == building {
+		if isRecord(d.Name()) {
 			return nil
 		}
 		tl.checkedN(1)

@@ -87,7 +87,7 @@ func TestProgressPlainOutput(t *testing.T) {
 	}
 	b := newBuild(t)
 	cmd := b.command("-j2", "all")
-	cmd.Env = append(os.Environ(), "PROGRESS_INTERVAL=50ms")
+	cmd.Env = append(os.Environ(), "PROGRESS_INTERVAL=100ms")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)

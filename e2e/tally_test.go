@@ -28,6 +28,7 @@ var tableColumns = []struct{ test, label string }{
 	{"TestConcurrentMakes", "two makes"},
 	{"TestUserFilesUntouched", "the user's files"},
 	{"TestHangs", "hangs"},
+	{"TestAnotherLocalUser", "another local user"},
 }
 
 // tally counts what one test tried and found.

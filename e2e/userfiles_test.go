@@ -1,9 +1,15 @@
 package e2e
 
 import (
+	"bytes"
+	"errors"
+	"io/fs"
 	"os"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"pagegen/internal/embedtest"
 )
 
 // TestUserFilesUntouched points the build at files and folders that are not
@@ -64,6 +70,18 @@ func TestUserFilesUntouched(t *testing.T) {
 		{"POEMS has a new line", nil,
 			func(b *build) []string { return []string{"all", "POEMS=" + b.path("poems\n.json")} },
 			"has a new line"},
+		{"BIN holds a program of the user's named pagegen", func(b *build) { b.write("data/bin/pagegen", []byte("#!/bin/sh\necho mine\n")) },
+			func(b *build) []string { return []string{"all", "BIN=" + b.path("data/bin")} },
+			"is not a program pagegen built"},
+		// A name from the disk is shown, not played to the terminal.
+		{"OUT holds a name with escape sequences", func(b *build) {
+			b.write("mysite/\x1b]0;pwned\x07\x1b[2J.html", []byte("mine"))
+		}, func(b *build) []string { return []string{"all", "OUT=" + b.path("mysite")} },
+			`"\x1b]0;pwned\a\x1b[2J.html"`},
+		{"make clean of a folder with a name with escape sequences", func(b *build) {
+			b.write("mysite/\u202eevil.html", []byte("mine"))
+		}, func(b *build) []string { return []string{"clean", "OUT=" + b.path("mysite")} },
+			`"\u202eevil.html"`},
 		// The build writes a few files beside the corpus; never over the user's.
 		{"a pages.mk of the user's beside the corpus", func(b *build) { b.write("data/pages.mk", []byte("all: ; echo mine")) },
 			func(b *build) []string { return []string{"all"} },
@@ -94,6 +112,10 @@ func TestUserFilesUntouched(t *testing.T) {
 			if !strings.Contains(out, tc.want) {
 				t.Errorf("the refusal does not say %q:\n%s", tc.want, out)
 			}
+			if i := strings.IndexAny(out, "\x1b\x07\u202e"); i >= 0 {
+				r, _ := utf8.DecodeRuneInString(out[i:])
+				t.Errorf("the output plays a control character to the terminal (%q):\n%q", r, out)
+			}
 			after := sums(t, b.dir)
 			tl.checkedN(len(before))
 			for name, sum := range before {
@@ -108,4 +130,151 @@ func TestUserFilesUntouched(t *testing.T) {
 			}
 		})
 	}
+	// Cleans and builds that succeed beside the user's files, which stay.
+	for _, tc := range []struct {
+		name  string
+		setup func(b *build)  // the user's files, in b.dir
+		run   func(b *build)  // the makes, each of which must succeed
+		check func(b *build)  // what else must hold after
+		mine  func() []string // the user's files, under b.dir
+	}{
+		{"make clean with BIN a folder of the user's programs", func(b *build) {
+			b.write("shared/embed", []byte("#!/bin/sh\necho my own embed\n"))
+			b.write("shared/bench/results.txt", []byte("my benchmarks"))
+			b.write("shared/notes.txt", []byte("notes"))
+		}, func(b *build) { b.mustMake("clean", "BIN="+b.path("shared")) }, func(b *build) {
+			for _, p := range []string{"pagegen", "corpus-pack", ".pagegen.cmd", ".pagegen.stamp"} {
+				if _, err := os.Lstat(b.path("shared/" + p)); !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("make clean left shared/%s, which the build made (%v)", p, err)
+				}
+			}
+		}, func() []string { return []string{"shared/embed", "shared/bench/results.txt", "shared/notes.txt"} }},
+		{"make clean with OUT a link to the user's web root", func(b *build) {
+			os.MkdirAll(b.path("www"), 0o755)
+			os.Symlink(b.path("www"), b.path("link"))
+		}, func(b *build) {
+			b.mustMake("-j2", "index", "OUT="+b.path("link"))
+			b.mustMake("clean", "OUT="+b.path("link"))
+		}, func(b *build) {
+			if fi, err := os.Lstat(b.path("link")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+				tl.lose(t, "make clean removed the link OUT (%v)", err)
+			}
+			if fi, err := os.Stat(b.path("www")); err != nil || !fi.IsDir() {
+				tl.lose(t, "make clean removed the folder the link OUT names (%v)", err)
+			}
+		}, nil},
+		{"pages of the user's named like pages the site does not have", func(b *build) {
+			b.mustMake("-j2", "all")
+			b.write("site/similar/12-2.html", []byte("my chapter"))
+			b.write("site/similar/99999.html", []byte("my page"))
+			b.write("site/different/12-2.html", pageHead(b))
+		}, func(b *build) {
+			b.mustMake("clean-similar")
+			b.mustMake("-j2", "all")
+			b.mustMake("clean")
+		}, func(b *build) {
+			if _, err := os.Lstat(b.path("site/different/12-2.html")); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("a page of pagegen's the site no longer has was not removed (%v)", err)
+			}
+		}, func() []string { return []string{"site/similar/12-2.html", "site/similar/99999.html"} }},
+		{"make clean of a site with the user's CNAME, then make and make clean again", func(b *build) {
+			b.mustMake("-j2", "index")
+			b.write("site/CNAME", []byte("poems.example.org\n"))
+		}, func(b *build) {
+			b.mustMake("clean")
+			b.mustMake("-j2", "index")
+			b.mustMake("clean")
+		}, nil, func() []string { return []string{"site/CNAME"} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tl.input()
+			tl.fault()
+			b := newBuild(t)
+			tc.setup(b)
+			var mine []string
+			if tc.mine != nil {
+				mine = tc.mine()
+			}
+			before := map[string][]byte{}
+			for _, name := range mine {
+				before[name] = b.read(name)
+			}
+			tc.run(b)
+			tl.checkedN(len(mine))
+			for _, name := range mine {
+				if got, err := os.ReadFile(b.path(name)); err != nil || !bytes.Equal(got, before[name]) {
+					tl.lose(t, "%s, the user's, was changed or removed (%v)", name, err)
+				}
+			}
+			if tc.check != nil {
+				tc.check(b)
+			}
+		})
+	}
+	// What make embeddings made is kept: a cache with a damaged record, the
+	// embeddings named again for the colours.
+	t.Run("make embeddings after one record of its cache was damaged", func(t *testing.T) {
+		tl.input()
+		tl.fault()
+		b := newBuild(t)
+		srv := embedtest.New(t, "ollama", "gemma", nil)
+		embed := []string{"embeddings", "EMBED_URL=" + srv.URL, "EMBED_MODEL=gemma", "EMBEDDINGS=" + b.path("made/embeddings.json"), "COLOR_EMBEDDINGS=" + b.path("made/colors.json")}
+		b.mustMake(embed...)
+		cache := b.path("made/.embeddings.json.cache")
+		data := b.read("made/.embeddings.json.cache")
+		data[len("pagegen embedding cache\nv1\n")+50] ^= 0x10 // in the first record's vector
+		b.write("made/.embeddings.json.cache", data)
+		sent := len(srv.Sent())
+		out := b.mustMake(embed...)
+		tl.noTrace(t, "make embeddings", out)
+		tl.checkedN(1)
+		if again := len(srv.Sent()) - sent; again != 1 {
+			tl.lose(t, "after one record of the cache was damaged, make embeddings sent %d texts again, want 1:\n%s", again, out)
+		}
+		if !strings.Contains(out, "dropped 1 record found damaged in "+cache) {
+			t.Errorf("make embeddings does not say that it dropped a damaged record:\n%s", out)
+		}
+	})
+	t.Run("make embeddings with COLOR_EMBEDDINGS the EMBEDDINGS file", func(t *testing.T) {
+		tl.input()
+		tl.fault()
+		b := newBuild(t)
+		srv := embedtest.New(t, "ollama", "gemma", nil)
+		vectors := "EMBEDDINGS=" + b.path("made/embeddings.json")
+		b.mustMake("embeddings", "EMBED_URL="+srv.URL, "EMBED_MODEL=gemma", vectors, "COLOR_EMBEDDINGS="+b.path("made/colors.json"))
+		before := b.read("made/embeddings.json")
+		out, err := b.make("embeddings", "EMBED_URL="+srv.URL, "EMBED_MODEL=gemma", vectors, "COLOR_EMBEDDINGS="+b.path("made/./embeddings.json"))
+		tl.noTrace(t, "make embeddings", out)
+		if err == nil || !strings.Contains(out, "EMBEDDINGS and COLOR_EMBEDDINGS are the same file") {
+			t.Errorf("make embeddings with one file for both: %v\n%s", err, out)
+		}
+		tl.checkedN(1)
+		if !bytes.Equal(b.read("made/embeddings.json"), before) {
+			tl.lose(t, "the poems' embeddings were written over")
+		}
+	})
+	// Goals that write nothing in the site, and a build refused, leave no
+	// folder of it behind, nor of the folders above it they would make.
+	for _, args := range [][]string{{"corpus"}, {"size"}, {"all", "MAX_FILES=10"}} {
+		t.Run("make "+strings.Join(args, " ")+" with OUT in new folders", func(t *testing.T) {
+			tl.input()
+			b := newBuild(t)
+			out, err := b.make(append([]string{"-j2", "OUT=" + b.path("new/folders/site")}, args...)...)
+			tl.noTrace(t, "make", out)
+			if args[0] == "all" && err == nil {
+				t.Fatalf("make %s was not refused:\n%s", strings.Join(args, " "), out)
+			}
+			tl.checkedN(1)
+			if _, err := os.Lstat(b.path("new")); !errors.Is(err, fs.ErrNotExist) {
+				tl.lose(t, "make %s left the folders of OUT (%v):\n%s", strings.Join(args, " "), err, out)
+			}
+		})
+	}
+}
+
+// pageHead is the head of a page pagegen wrote, as a file of the site's
+// that a build may remove: the index of b's site.
+func pageHead(b *build) []byte {
+	index := b.read("site/index.html")
+	return index[:bytes.Index(index, []byte("<h1>"))+len("<h1>")]
 }

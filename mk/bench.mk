@@ -11,8 +11,9 @@ BENCH_FLAGS ?=
 # Built like the tools (GOEXPERIMENT from mk/tools.mk, which go test gets
 # too), so that the in-process numbers use the same vector kernels as pagegen.
 bench: $(CORPUS_PACK) $(PAGEGEN)
-	$(GO) build -o $(BIN)/bench ./cmd/bench
-	$(BIN)/bench --bin $(call q,$(BIN)) --dir $(call q,$(BENCH_DIR)) --go $(call q,$(GO)) $(BENCH_FLAGS)
+	@$(call refuse_foreign,$(BIN)/bench,bench)
+	$(GO) build -o $(call q,$(BIN)/bench) ./cmd/bench
+	$(BIN)/bench --bin=$(call q,$(BIN)) --dir=$(call q,$(BENCH_DIR)) --go=$(call q,$(GO)) $(BENCH_FLAGS)
 
 clean-bench:
 	rm -rf $(call q,$(BENCH_DIR))

@@ -27,8 +27,11 @@ HOST             ?=
 QUOTA            ?=
 MAX_FILES        ?=
 MAX_FILE_SIZE    ?=
-SITE_FLAGS        = --per-page $(call q,$(PER_PAGE)) --chapters $(call q,$(CHAPTERS)) --host $(call q,$(HOST)) \
-	--quota $(call q,$(QUOTA)) --max-files $(call q,$(MAX_FILES)) --max-file-size $(call q,$(MAX_FILE_SIZE))
+# Each value follows its flag's =: a value that begins with a dash
+# (PER_PAGE=-5, HOST=--help) is then the value, refused as such by pagegen,
+# not another flag.
+SITE_FLAGS        = --per-page=$(call q,$(PER_PAGE)) --chapters=$(call q,$(CHAPTERS)) --host=$(call q,$(HOST)) \
+	--quota=$(call q,$(QUOTA)) --max-files=$(call q,$(MAX_FILES)) --max-file-size=$(call q,$(MAX_FILE_SIZE))
 # SPACE_CHECK=0 builds even when the pages will not fit on the disk.
 SPACE_CHECK      ?= 1
 
@@ -59,5 +62,5 @@ $(foreach v,OUT CORPUS BIN,$(if $($(v)),,$(error $(v) is empty: give it a path, 
 $(foreach v,OUT CORPUS BIN,$(if $(filter-out 1,$(words $($(v)))),$(error $(v)="$($(v))" has a space, and make cannot build file names with spaces: choose a path without one (a symlink to the real place works))))
 # Nor with its own special characters, which would make other files of them.
 hash := \#
-MAKE_SPECIALS := % : ; $(hash) * ? [ ]
+MAKE_SPECIALS := % : ; $(hash) * ? [ ] |
 $(foreach v,OUT CORPUS BIN,$(foreach c,$(MAKE_SPECIALS),$(if $(findstring $c,$($(v))),$(error $(v)="$($(v))" has a "$c", which make takes for something else than a file name: choose a path without one (a symlink to the real place works)))))

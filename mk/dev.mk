@@ -2,13 +2,19 @@
 
 .PHONY: clean clean-similar clean-different test fuzz help
 # pagegen removes only what the build made: a site it made (a CNAME, a .git
-# or a favicon of the poet's stays), and its own files beside the corpus.
+# or a favicon of the poet's stays), its own files beside the corpus, and
+# the programs it built in BIN (a program or folder of the poet's of the
+# same name stays). With build goals (make clean all) the programs stay,
+# for those goals to run, which come after the clean.
+CLEAN_GOALS := $(filter clean clean-similar clean-different,$(MAKECMDGOALS))
 clean: $(PAGEGEN)
-	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) clean --out $(call q,$(OUT)) --makefile $(call q,$(PAGES_MK))
-	rm -rf $(call q,$(CORPUS_PACK)) $(call q,$(PAGEGEN)) $(call q,$(BIN)/.corpus-pack.stamp) $(call q,$(BIN)/.pagegen.stamp) $(call q,$(BIN)/.corpus-pack.cmd) $(call q,$(BIN)/.pagegen.cmd) $(call q,$(BIN)/bench)
+	@$(PAGEGEN) --corpus=$(call q,$(CORPUS)) clean --out=$(call q,$(OUT)) --makefile=$(call q,$(PAGES_MK)) $(if $(SUPERVISED),,--programs=$(call q,$(BIN)))
+ifneq ($(and $(CLEAN_GOALS),$(SUPERVISED)),)
+supervise: | $(CLEAN_GOALS)
+endif
 
 clean-similar clean-different: $(PAGEGEN)
-	@$(PAGEGEN) --corpus $(call q,$(CORPUS)) clean --out $(call q,$(OUT)) --only $(@:clean-%=%)
+	@$(PAGEGEN) --corpus=$(call q,$(CORPUS)) clean --out=$(call q,$(OUT)) --only $(@:clean-%=%)
 
 # Fuzz targets: make test runs each briefly; make fuzz FUZZTIME=30m runs them longer.
 # The default is a count of inputs, not a time: a time can run out while Go

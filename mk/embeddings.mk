@@ -8,7 +8,8 @@
 #
 # The key, if the server wants one, is read from the environment
 # (EMBED_API_KEY, or OPENAI_API_KEY with EMBED_API=openai), never from a
-# command line, where every user of the machine could read it.
+# command line, where every user of the machine could read it; so is
+# EMBED_URL, which may hold a password (http://user:password@host).
 
 EMBED_API     ?= ollama
 EMBED_URL     ?=
@@ -20,16 +21,17 @@ EMBED_RETRIES ?=
 EMBED         := $(BIN)/embed
 
 # An unset setting is left to embed's default (embed --help lists them).
-embed_flag = $(if $($1),$2 $(call q,$($1)))
-EMBED_FLAGS = --api $(call q,$(EMBED_API)) $(call embed_flag,EMBED_URL,--url) $(call embed_flag,EMBED_MODEL,--model) \
+embed_flag = $(if $($1),$2=$(call q,$($1)))
+export EMBED_URL
+EMBED_FLAGS = --api=$(call q,$(EMBED_API)) $(call embed_flag,EMBED_MODEL,--model) \
 	$(call embed_flag,EMBED_BATCH,--batch) $(call embed_flag,EMBED_JOBS,--jobs) \
 	$(call embed_flag,EMBED_TIMEOUT,--timeout) $(call embed_flag,EMBED_RETRIES,--retries) \
 	$(if $(filter 1 yes true,$(ALLOW_MISSING)),--allow-missing)
 
-.PHONY: embeddings clean-embed
+.PHONY: embeddings
 # Not echoed: embed names the server itself, without a password in EMBED_URL.
 embeddings: $(EMBED)
-	@$(EMBED) --poems $(call q,$(POEMS)) --embeddings $(call q,$(EMBEDDINGS)) --colors $(call q,$(COLOR_EMBEDDINGS)) $(EMBED_FLAGS)
+	@$(EMBED) --poems=$(call q,$(POEMS)) --embeddings=$(call q,$(EMBEDDINGS)) --colors=$(call q,$(COLOR_EMBEDDINGS)) $(EMBED_FLAGS)
 
 ifneq ($(EMBED_URL),)
 supervise: embeddings
@@ -39,6 +41,3 @@ $(EMBED): $(BIN)/.embed.stamp ;
 $(BIN)/.embed.stamp: $(filter-out %_test.go,$(wildcard cmd/embed/*.go))
 $(eval $(call tool_rule,embed))
 
-clean: clean-embed
-clean-embed:
-	rm -f $(call q,$(EMBED)) $(call q,$(BIN)/.embed.stamp) $(call q,$(BIN)/.embed.cmd)

@@ -1,6 +1,6 @@
 # make check-robustness: the fault tests of e2e/ (broken and hostile inputs,
 # kill -9 at random moments, a full disk, two makes at once, the user's files,
-# builds that must not hang) with more trials than make test gives them, then
+# builds that must not hang, another local user) with more trials than make test gives them, then
 # a table of what they tried and found, which the tests print themselves
 # (e2e/tally_test.go). It fails when a test fails or does not run, when a
 # case was skipped, when a page or file was lost or corrupted, when a Go panic
@@ -20,4 +20,4 @@ ROBUSTNESS_SEED   ?=
 # "ok" when the tests pass, not the table.
 check-robustness:
 	cd e2e && ROBUSTNESS_TABLE=1 ROBUSTNESS_TRIALS='$(ROBUSTNESS_TRIALS)' ROBUSTNESS_POEMS='$(ROBUSTNESS_POEMS)' ROBUSTNESS_SEED='$(ROBUSTNESS_SEED)' \
-		$(GO) test -count=1 -timeout 30m -run '^(TestBadInputsThroughMake|TestKillNine|TestDiskFull|TestConcurrentMakes|TestUserFilesUntouched|TestHangs)$$'
+		$(GO) test -count=1 -timeout 30m -run '^(TestBadInputsThroughMake|TestKillNine|TestDiskFull|TestConcurrentMakes|TestUserFilesUntouched|TestHangs|TestAnotherLocalUser)$$'

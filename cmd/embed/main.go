@@ -18,13 +18,14 @@ import (
 
 // CLI is embed's command line. The key is not on it (a command line is
 // seen by every user of the machine): it comes from EMBED_API_KEY, or
-// OPENAI_API_KEY with the openai API.
+// OPENAI_API_KEY with the openai API; make passes the server's address,
+// which may hold a password, in EMBED_URL too.
 type CLI struct {
 	Poems        string        `default:"data/poems.json" help:"Poems file (upstream poems.json)."`
 	Embeddings   string        `default:"data/embeddings.json" help:"Embeddings file to write, lined up with the poems; the cache goes beside it."`
 	Colors       string        `default:"data/color_embeddings.json" help:"Colour-word embeddings file to write; empty for none."`
 	API          string        `default:"ollama" enum:"ollama,openai" help:"The server's protocol: ollama (POST /api/embed) or openai (POST /v1/embeddings)."`
-	URL          string        `help:"The server's address (default with the ollama API: ${ollama_url})."`
+	URL          string        `env:"EMBED_URL" help:"The server's address (default with the ollama API: ${ollama_url}); in the environment, not on a command line every user can read, when it holds a password."`
 	Model        string        `help:"The embedding model (default with the ollama API: ${ollama_model})."`
 	Batch        int           `default:"16" help:"Texts a request."`
 	Jobs         int           `default:"2" help:"Requests at once."`

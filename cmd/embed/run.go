@@ -21,6 +21,8 @@ import (
 	"pagegen/internal/lock"
 	"pagegen/internal/palette"
 	"pagegen/internal/plural"
+	"pagegen/internal/progress"
+	"pagegen/internal/quote"
 )
 
 // What a poet with Ollama at home gets without saying more.
@@ -40,8 +42,14 @@ var (
 // cache does not have for the model, and writes the two files when their
 // contents change.
 func embedPoems(ctx context.Context, cli *CLI) error {
+	if err := progress.CheckInterval(cli.Interval); err != nil {
+		return exit.UsageError(err)
+	}
 	server, err := cli.server()
 	if err != nil {
+		return exit.UsageError(err)
+	}
+	if err := distinct([][2]string{{"POEMS", cli.Poems}, {"EMBEDDINGS", cli.Embeddings}, {"COLOR_EMBEDDINGS", cli.Colors}}); err != nil {
 		return exit.UsageError(err)
 	}
 	outputs := map[string]string{"EMBEDDINGS": cli.Embeddings}
@@ -78,6 +86,10 @@ func embedPoems(ctx context.Context, cli *CLI) error {
 		return err
 	}
 	defer cache.Close()
+	if cache.Damaged > 0 {
+		fmt.Printf("embed: dropped %s found damaged in %s; the others are kept, and the texts dropped are embedded again\n",
+			plural.Of(cache.Damaged, "record"), cachePath)
+	}
 	if cache.Torn {
 		fmt.Printf("embed: the last record of %s was cut short (by a kill?) and is dropped: its text is embedded again\n", cachePath)
 	}
@@ -287,4 +299,41 @@ func (r *results) verdict(cli *CLI) error {
 
 func waiting(dir, holder string) {
 	fmt.Printf("embed: %s is in use by %s: waiting for it to finish (Ctrl+C to give up)\n", dir, cmp.Or(holder, "another build"))
+}
+
+// distinct refuses two of files (a make variable and its path; "" is
+// none) that are the same file, however spelled: the colours would be
+// written over the poems' vectors.
+func distinct(files [][2]string) error {
+	for i, a := range files {
+		for _, b := range files[i+1:] {
+			if a[1] != "" && b[1] != "" && samePath(a[1], b[1]) {
+				return fmt.Errorf("%s and %s are the same file (%s): each needs a file of its own, e.g. COLOR_EMBEDDINGS=data/color_embeddings.json", a[0], b[0], quote.Name(b[1]))
+			}
+		}
+	}
+	return nil
+}
+
+// samePath reports whether a and b name one file: the same file when both
+// exist, else the same path once made absolute, its links resolved as far
+// as it exists.
+func samePath(a, b string) bool {
+	if fa, err := os.Stat(a); err == nil {
+		fb, err := os.Stat(b)
+		return err == nil && os.SameFile(fa, fb)
+	}
+	return resolved(a) == resolved(b)
+}
+
+// resolved is path absolute, with the links of its folder resolved.
+func resolved(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		return filepath.Join(dir, filepath.Base(abs))
+	}
+	return abs
 }

@@ -17,6 +17,7 @@ import (
 	"pagegen/internal/embedtest"
 	"pagegen/internal/exit"
 	"pagegen/internal/input"
+	"pagegen/internal/lock"
 	"pagegen/internal/palette"
 )
 
@@ -212,6 +213,54 @@ func TestNotOurs(t *testing.T) {
 	}
 }
 
+// TestSamePathTwice: EMBEDDINGS and COLOR_EMBEDDINGS (or POEMS) naming one
+// file, however spelled, are refused before anything is written: the
+// colours would be written over the poems' vectors.
+func TestSamePathTwice(t *testing.T) {
+	c := newCollection(t, "a poem")
+	srv := embedtest.New(t, "ollama", "gemma", nil)
+	if err := c.embed(context.Background(), srv); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(c.path("embeddings.json"))
+	os.Symlink(c.path("embeddings.json"), c.path("link.json"))
+	for _, extra := range [][]string{
+		{"--colors", c.path("embeddings.json")},
+		{"--colors", c.dir + "/./embeddings.json"},
+		{"--colors", c.path("link.json")},
+		{"--embeddings", c.path("poems.json")},
+	} {
+		err := c.embed(context.Background(), srv, extra...)
+		if exit.Code(err) != exit.Usage || !strings.Contains(err.Error(), "are the same file") {
+			t.Errorf("%q: %v; want a usage error saying they are the same file", extra, err)
+		}
+	}
+	if after, _ := os.ReadFile(c.path("embeddings.json")); !slices.Equal(after, before) {
+		t.Error("embeddings.json was written")
+	}
+}
+
+// TestURLFromTheEnvironment: the server's address comes from EMBED_URL, as
+// make passes it (not on the command line: it may hold a password); an
+// empty one is the default (Ollama's address, or none with openai).
+func TestURLFromTheEnvironment(t *testing.T) {
+	c := newCollection(t, "a poem")
+	srv := embedtest.New(t, "ollama", "gemma", nil)
+	t.Setenv("EMBED_URL", srv.URL)
+	args := []string{"--poems", c.path("poems.json"), "--embeddings", c.path("embeddings.json"), "--colors", c.path("color_embeddings.json"),
+		"--model", "gemma", "--interval", "0"}
+	if err := run(context.Background(), args); err != nil {
+		t.Fatal(err)
+	}
+	if len(srv.Sent()) == 0 {
+		t.Error("nothing was sent to the server in EMBED_URL")
+	}
+	t.Setenv("EMBED_URL", "")
+	if err := run(context.Background(), append(args, "--api", "openai")); exit.Code(err) != exit.Usage || !strings.Contains(err.Error(), "set EMBED_URL") {
+		t.Errorf("an empty EMBED_URL with openai: %v; want a usage error saying to set EMBED_URL", err)
+	}
+}
+
 // TestSettings: settings that cannot work are usage errors that say what to set.
 func TestSettings(t *testing.T) {
 	for _, tt := range []struct {
@@ -221,6 +270,7 @@ func TestSettings(t *testing.T) {
 		{[]string{"--api", "openai"}, "set EMBED_URL"},
 		{[]string{"--api", "openai", "--url", "http://localhost:8080"}, "set EMBED_MODEL"},
 		{[]string{"--url", "localhost:11434"}, "not a server's address"},
+		{[]string{"--url", "http://poet:hunter2@[::1"}, `"http://xxxxx@[::1" is not a server's address`},
 		{[]string{"--batch", "0"}, "EMBED_BATCH"},
 		{[]string{"--timeout", "0s"}, "EMBED_TIMEOUT"},
 		{[]string{"--api", "grpc"}, "--api"},
@@ -284,7 +334,7 @@ func TestInterrupt(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if want := []string{".embeddings.json.cache", "poems.json"}; !slices.Equal(names, want) {
+	if want := []string{".embeddings.json.cache", lock.Name, "poems.json"}; !slices.Equal(names, want) {
 		t.Errorf("after Ctrl+C the folder holds %q, want %q", names, want)
 	}
 	sent := len(srv.Sent())

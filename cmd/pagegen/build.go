@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,6 +46,7 @@ type BuildCmd struct {
 	Colors       string        `help:"Colour-word embeddings (COLOR_EMBEDDINGS); empty for none."`
 	AllowMissing bool          `help:"Leave out poems without an embedding (ALLOW_MISSING=1)."`
 	CorpusPack   string        `default:"bin/corpus-pack" help:"The corpus-pack program."`
+	Pagegen      string        `default:"bin/pagegen" help:"The pagegen program the inner make runs for the pages (PAGEGEN)."`
 	PagesMK      string        `name:"pages-mk" required:"" help:"The make fragment that lists the site's files (PAGES_MK), written for the inner make."`
 	SpaceCheck   bool          `default:"true" negatable:"" help:"Refuse to start when the pages to build will not fit on the disk (SPACE_CHECK=0 turns it off)."`
 	Make         string        `default:"make" help:"The make program."`
@@ -52,6 +54,8 @@ type BuildCmd struct {
 	Interval     time.Duration `default:"10s" env:"PROGRESS_INTERVAL" help:"Time between progress lines when the output is not a terminal."`
 	SiteFlags
 	BudgetFlags
+
+	always bool // make -B
 }
 
 // say prints a line of the build's own.
@@ -67,27 +71,24 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 			return exit.UsageError(err)
 		}
 	}
+	if slices.Contains(b.Goals, "size") && len(b.pageGoals()) > 0 {
+		return exit.UsageError(fmt.Errorf("make size shows the plan and builds nothing: run it apart from %s (make size, then make %s)", strings.Join(b.pageGoals(), " "), strings.Join(b.pageGoals(), " ")))
+	}
+	if err := progress.CheckInterval(b.Interval); err != nil {
+		return exit.UsageError(err)
+	}
 	letters := makeLetters(os.Getenv("MAKEFLAGS"))
 	dryRun := strings.Contains(letters, "n")
+	// make -B: everything is made again, the corpus packed and every page
+	// of the goals written (those that come out the same keep their bytes).
+	b.always = strings.Contains(letters, "B")
 	switch {
 	case !dryRun && strings.Contains(letters, "t"):
 		return exit.UsageError(errors.New("make -t would take the pages for built without writing them, and pagegen's build does not do that: run make to build them (make -n says how many it would)"))
 	case !dryRun && strings.Contains(letters, "q"):
 		return exit.UsageError(errors.New("make -q cannot ask pagegen's build whether the pages are up to date: make -n says how many would be built"))
 	}
-	keep := b.Keep
-	for _, f := range []string{b.Poems, b.Embeddings, b.Colors, cli.Corpus} {
-		if f != "" {
-			keep = append(keep, filepath.Dir(f))
-		}
-	}
-	if err := site.CheckOut(b.Out, keep...); err != nil {
-		return err
-	}
-	if err := checkPagesMK(b.PagesMK); err != nil {
-		return err
-	}
-	if err := orderings.CheckOurs(orderings.Path(cli.Corpus)); err != nil {
+	if err := b.checkPaths(cli.Corpus); err != nil {
 		return err
 	}
 	job := b.job(cli.Corpus)
@@ -105,13 +106,39 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 		}
 		say("relative paths are taken from %s (make -C): the site goes to %s", wd, out)
 	}
-	dirs := []string{filepath.Dir(cli.Corpus), b.Out}
-	defer removeIfLeftEmpty(&err, dirs...)()
+	dirs := []string{filepath.Dir(cli.Corpus)}
+	// make corpus and make size write nothing in the site: its folder is
+	// neither made nor locked for them (unless it is a site, whose stamp
+	// make size reads).
+	if len(b.pageGoals()) > 0 || site.IsSite(b.Out) {
+		dirs = append(dirs, b.Out)
+	}
+	made := missing(dirs...)
 	locks, err := lock.Dirs(ctx, waiting, dirs...)
 	if err != nil {
+		removeMade(made)
 		return err
 	}
-	defer locks.Release()
+	defer func() {
+		// A build that failed leaves no folder or lock of its own behind
+		// where it wrote nothing.
+		if err != nil {
+			locks.RemoveIfAlone()
+		}
+		locks.Release()
+		if err != nil {
+			removeMade(made)
+		}
+	}()
+	// While this build waited, another may have changed the site (make
+	// clean removed it, another user made its folder): now that no other
+	// build runs here, check again what was checked before.
+	if err := b.checkPaths(cli.Corpus); err != nil {
+		return err
+	}
+	if err := b.remakePrograms(ctx); err != nil {
+		return err
+	}
 	// No other build runs here now, so temporary files are leftovers of a
 	// kill: beside the corpus (a corpus-pack's is as large as the corpus),
 	// and, on a whole build, which also prunes, in the site's folders. Those
@@ -152,7 +179,7 @@ func (b *BuildCmd) pageGoals() []string {
 // pack runs corpus-pack unless the corpus's record says that nothing it is
 // made from changed: then not even corpus-pack is started.
 func (b *BuildCmd) pack(ctx context.Context, job packing.Job) error {
-	if job.UpToDate() {
+	if !b.always && job.UpToDate() {
 		if msg := job.UpToDateMessage(); slices.Contains(b.Goals, "corpus") || strings.Contains(msg, "\n") {
 			fmt.Println(msg)
 		}
@@ -198,6 +225,9 @@ func (b *BuildCmd) build(ctx context.Context, p site.Plan, locks lock.Locks) err
 	seqs, d, err := b.decide(ctx, p, orderings.Path(p.Corpus().Path()))
 	if err != nil {
 		return err
+	}
+	if b.always { // make -B: the inner make, given -B too, writes them all
+		d.Run, d.Skipped = seqs, 0
 	}
 	_, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
 	if b.SpaceCheck && len(d.Run) > 0 {
@@ -326,8 +356,8 @@ func (b *BuildCmd) runPages(ctx context.Context, p site.Plan, d site.Decision, s
 	for _, q := range d.Run {
 		m.Stale[q.String()] = p.Chapters(q)
 	}
-	stats, err := m.Watch(func(socket string, out io.Writer) error {
-		return b.runMake(ctx, socket, out, locks)
+	stats, err := m.Watch(func(page *os.File, out io.Writer) error {
+		return b.runMake(ctx, page, out, locks)
 	})
 	// The inner make has ended and the locks are still held: temporary files
 	// now are leftovers of a page process killed mid-write.
@@ -427,6 +457,7 @@ func (b *BuildCmd) dryRun(ctx context.Context, job packing.Job) error {
 		if err != nil {
 			return err
 		}
+		p.Origin = cmp.Or(job.Previous, job.Corpus) // the real corpus, for a scratch one
 		seqs, d, err := b.decide(ctx, p, record)
 		if err != nil {
 			return err
@@ -456,21 +487,69 @@ func madeElsewhere() (wd string, moved bool) {
 	return wd, err1 == nil && err2 == nil && !os.SameFile(here, shell)
 }
 
-// removeIfLeftEmpty removes, when the build failed, those of dirs that did
-// not exist before it and that it left empty.
-func removeIfLeftEmpty(err *error, dirs ...string) func() {
-	var created []string
-	for _, d := range dirs {
-		if _, serr := os.Stat(d); errors.Is(serr, os.ErrNotExist) {
-			created = append(created, d)
+// checkPaths refuses a site folder, or a file beside the corpus, that the
+// build could damage (see site.CheckOut, atomicfile.CheckOurs).
+func (b *BuildCmd) checkPaths(corpus string) error {
+	keep := b.Keep
+	for _, f := range []string{b.Poems, b.Embeddings, b.Colors, corpus} {
+		if f != "" {
+			keep = append(keep, filepath.Dir(f))
 		}
 	}
-	return func() {
-		if *err != nil {
-			for _, d := range created {
-				os.Remove(d) // only if empty
+	if err := site.CheckOut(b.Out, keep...); err != nil {
+		return err
+	}
+	if err := checkPagesMK(b.PagesMK); err != nil {
+		return err
+	}
+	return orderings.CheckOurs(orderings.Path(corpus))
+}
+
+// remakePrograms has make build the programs again when they are gone: a
+// make clean that this build waited for removed them (make did build them
+// before it ran this build). A build not run by make leaves that to make.
+func (b *BuildCmd) remakePrograms(ctx context.Context) error {
+	gone := slices.ContainsFunc([]string{b.CorpusPack, b.Pagegen}, func(p string) bool {
+		_, err := os.Stat(p)
+		return errors.Is(err, os.ErrNotExist)
+	})
+	if !gone || os.Getenv("MAKELEVEL") == "" {
+		return nil
+	}
+	say("the programs were removed while this build waited (by a make clean): building them again")
+	flags, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
+	cmd := exec.CommandContext(ctx, b.Make, slices.DeleteFunc([]string{"--no-print-directory", jobs, "tools"}, func(a string) bool { return a == "" })...)
+	cmd.Env = append(os.Environ(), "MAKEFLAGS="+flags)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); ctx.Err() != nil {
+		return exit.ErrInterrupted
+	} else if err != nil {
+		return fmt.Errorf("building the programs again: %w (see above)", err)
+	}
+	return nil
+}
+
+// missing is the folders among dirs, and their parents, that do not exist
+// (yet), the deepest first.
+func missing(dirs ...string) []string {
+	var m []string
+	for _, d := range dirs {
+		for d := filepath.Clean(d); d != filepath.Dir(d); d = filepath.Dir(d) {
+			if _, err := os.Lstat(d); !errors.Is(err, os.ErrNotExist) || slices.Contains(m, d) {
+				break
 			}
+			m = append(m, d)
 		}
+	}
+	slices.SortFunc(m, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+	return m
+}
+
+// removeMade removes the folders made, the deepest first, each only if it
+// is empty.
+func removeMade(made []string) {
+	for _, d := range made {
+		os.Remove(d)
 	}
 }
 
@@ -484,17 +563,19 @@ var makeNoise = sync.OnceValue(func() *regexp.Regexp {
 // runMake runs the inner make with the outer one's job count and flags,
 // stopping it with SIGTERM (which make passes on to its jobs) when ctx ends.
 // The inner make and its jobs inherit the locks, so that they stay held
-// until the last of them ends, even if this process is killed.
-func (b *BuildCmd) runMake(ctx context.Context, socket string, out io.Writer, locks lock.Locks) error {
+// until the last of them ends, even if this process is killed, and the
+// progress monitor's socket (page), the only way to it.
+func (b *BuildCmd) runMake(ctx context.Context, page *os.File, out io.Writer, locks lock.Locks) error {
 	flags, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
 	args := []string{"-f", b.Makefile, "--no-print-directory"}
 	if jobs != "" {
 		args = append(args, jobs)
 	}
 	cmd := exec.Command(b.Make, append(args, b.pageGoals()...)...)
-	cmd.Env = append(os.Environ(), "MAKEFLAGS="+flags, progress.EnvSocket+"="+socket)
+	cmd.ExtraFiles = append(slices.Clone(locks), page)
+	// ExtraFiles[i] is the child's descriptor 3+i.
+	cmd.Env = append(os.Environ(), "MAKEFLAGS="+flags, progress.EnvSocket+"="+strconv.Itoa(3+len(locks)))
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.ExtraFiles = locks
 	// A job that outlives make must not keep the output pipe, and so this wait, open.
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {

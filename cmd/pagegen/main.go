@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"strings"
@@ -44,7 +45,7 @@ func main() {
 // gives the exit status (exit.Code).
 func run(ctx context.Context, args []string) error {
 	if corpus, q, f, ok := pageArgs(args); ok {
-		go exitAfterSignal(ctx)
+		go exitAfterSignal(ctx, 500*time.Millisecond, "")
 		return f.write(ctx, corpus, q)
 	}
 	var cli CLI
@@ -53,18 +54,29 @@ func run(ctx context.Context, args []string) error {
 	if kctx == nil {
 		return err
 	}
-	if !strings.HasPrefix(kctx.Command(), "build") {
-		go exitAfterSignal(ctx)
+	if strings.HasPrefix(kctx.Command(), "build") {
+		go exitAfterSignal(ctx, buildGrace, "pagegen: stopped: the build did not end by itself after Ctrl+C (blocked in the system?)")
+	} else {
+		go exitAfterSignal(ctx, 500*time.Millisecond, "")
 	}
 	return kctx.Run(&cli)
 }
 
-// exitAfterSignal ends the process a moment after Ctrl+C or SIGTERM, whatever
-// it is doing: a command that watches ctx drops its temporary file and ends
-// before that; one busy computing (a layout, an ordering) or blocked reading
-// ends here. A temporary file it leaves is swept by the next build.
-func exitAfterSignal(ctx context.Context) {
+// buildGrace is how long a build has after Ctrl+C or SIGTERM to stop its
+// inner make and sum up what it did (make stops at once; a page process
+// that holds on is killed within seconds).
+const buildGrace = 10 * time.Second
+
+// exitAfterSignal ends the process grace after Ctrl+C or SIGTERM, whatever
+// it is doing, saying why if why is set: a command that watches ctx drops
+// its temporary file and ends before that; one busy computing (a layout, an
+// ordering) or blocked in the system (a read that never returns) ends here.
+// A temporary file it leaves is swept by the next build.
+func exitAfterSignal(ctx context.Context, grace time.Duration, why string) {
 	<-ctx.Done()
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(grace)
+	if why != "" {
+		fmt.Fprintln(os.Stderr, why)
+	}
 	os.Exit(exit.Interrupted)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"strconv"
+	"strings"
 
 	"pagegen/internal/site"
 )
@@ -12,7 +13,14 @@ import (
 // tree took most of one's time. ok is false for any other command line,
 // which kong then reads, with its help and its messages.
 func pageArgs(args []string) (corpus string, q site.Seq, f SeqFlags, ok bool) {
+	// next takes flag want and its value, as --want=value or --want value.
 	next := func(want string) (string, bool) {
+		if len(args) > 0 {
+			if v, ok := strings.CutPrefix(args[0], want+"="); ok {
+				args = args[1:]
+				return v, true
+			}
+		}
 		if len(args) < 2 || args[0] != want {
 			return "", false
 		}

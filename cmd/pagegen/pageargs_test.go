@@ -17,6 +17,8 @@ func TestPageArgs(t *testing.T) {
 		{[]string{"--corpus", "c.bin", "similar", "12", "--out", "pages", "--per-page", "100", "--chapters", "6"}, true, site.Seq{Kind: site.Similar, N: 12}},
 		{[]string{"--corpus", "c.bin", "different", "7", "--out", "pages", "--per-page", "0", "--chapters", "0"}, true, site.Seq{Kind: site.Different, N: 7}},
 		{[]string{"--corpus", "c.bin", "chronological", "--out", "pages", "--per-page", "10", "--chapters", "3"}, true, site.Seq{Kind: site.Chrono}},
+		// As mk/site.mk writes them: --flag=value.
+		{[]string{"--corpus=c.bin", "different", "9", "--out=pages", "--per-page", "10", "--chapters", "3", "--write=2 3"}, true, site.Seq{Kind: site.Different, N: 9}},
 		{[]string{"--corpus", "c.bin", "index", "--out", "pages", "--per-page", "0", "--chapters", "0"}, true, site.Seq{Kind: site.Index}},
 		{[]string{"--corpus", "c.bin", "similar", "3", "--out", "pages", "--per-page", "10", "--chapters", "6", "--write", "2 5"}, true, site.Seq{Kind: site.Similar, N: 3}},
 		{[]string{"--corpus", "c.bin", "similar", "3", "--out", "pages", "--per-page", "10", "--chapters", "6", "--write"}, false, site.Seq{}},

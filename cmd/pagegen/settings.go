@@ -8,6 +8,7 @@ import (
 	"pagegen/internal/budget"
 	"pagegen/internal/exit"
 	"pagegen/internal/packed"
+	"pagegen/internal/quote"
 	"pagegen/internal/site"
 )
 
@@ -45,7 +46,7 @@ func count(name, v string) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
-		return 0, exit.UsageError(fmt.Errorf("%s=%s: give a whole number, e.g. %s=100, or leave it out", name, v, name))
+		return 0, exit.UsageError(fmt.Errorf("%s=%s: give a whole number of 1 or more, e.g. %s=100, or leave it out", name, quote.Name(v), name))
 	}
 	return n, nil
 }

@@ -16,6 +16,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"pagegen/internal/quote"
 )
 
 // TempPrefix, TempMark and TempSuffix frame the names of temporary files
@@ -216,7 +218,7 @@ func Sweep(dir string) (int, error) {
 			n++
 		case unix.ENOENT, unix.EISDIR:
 		default:
-			return n, fmt.Errorf("removing the leftover %s: %w", filepath.Join(dir, t), err)
+			return n, fmt.Errorf("removing the leftover %s: %w", quote.Name(filepath.Join(dir, t)), err)
 		}
 	}
 	return n, nil
@@ -261,7 +263,7 @@ func tempNames(fd int) ([]string, error) {
 // reading it only as far as the first difference. A missing or unreadable
 // file is not the same.
 func Same(path string, pieces [][]byte) bool {
-	f, err := os.Open(path)
+	f, err := OpenRegular(path, false)
 	if err != nil {
 		return false
 	}
@@ -332,18 +334,21 @@ func CheckOurs(path string, mark []byte) error {
 		return fmt.Errorf("checking %s before writing it: %w", path, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s is %s, and %w", path, Kind(fi.Mode()), ErrNotOurs)
+		return fmt.Errorf("%s is %s, and %w", quote.Name(path), Kind(fi.Mode()), ErrNotOurs)
 	}
-	f, err := os.Open(path)
+	f, err := OpenRegular(path, false)
+	if errors.Is(err, ErrNotRegular) {
+		return fmt.Errorf("%s is not a regular file, and %w", quote.Name(path), ErrNotOurs) // changed since Lstat
+	}
 	if err != nil {
-		return fmt.Errorf("checking %s before writing it: %w", path, err)
+		return fmt.Errorf("checking %s before writing it: %w", quote.Name(path), err)
 	}
 	defer f.Close()
 	head := make([]byte, len(mark))
 	n, _ := io.ReadFull(f, head)
 	// A file cut short while its first bytes were written is still ours.
 	if n == 0 && fi.Size() > 0 || !bytes.Equal(head[:n], mark[:n]) {
-		return fmt.Errorf("%s holds something the build did not write, and %w", path, ErrNotOurs)
+		return fmt.Errorf("%s holds something the build did not write, and %w", quote.Name(path), ErrNotOurs)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"pagegen/internal/bytesize"
+	"pagegen/internal/quote"
 )
 
 // Budget bounds a site; a zero field is no limit.
@@ -58,7 +59,7 @@ func Parse(s Settings) (Budget, error) {
 			for i, h := range Hosts {
 				names[i] = h.Name
 			}
-			return b, fmt.Errorf("HOST=%s is not a host pagegen knows: use one of %s, or give QUOTA, MAX_FILES and MAX_FILE_SIZE", s.Host, strings.Join(names, ", "))
+			return b, fmt.Errorf("HOST=%s is not a host pagegen knows: use one of %s, or give QUOTA, MAX_FILES and MAX_FILE_SIZE", quote.Name(s.Host), strings.Join(names, ", "))
 		}
 		b = Hosts[i].Budget
 		b.Host = s.Host
@@ -100,6 +101,10 @@ func ParseSize(s string) (int64, error) {
 	}[unit]
 	if err != nil || !ok || x <= 0 || math.IsInf(x, 0) || x*mult >= math.MaxInt64 {
 		return 0, fmt.Errorf("not a size: give bytes, or a number with K, M, G or T (powers of 1000) or KiB, MiB, GiB (of 1024), e.g. 50G")
+	}
+	// Less than a byte would be 0 bytes, which is no limit at all.
+	if x*mult < 1 {
+		return 0, fmt.Errorf("less than one byte: give a size of at least 1 byte, e.g. 50G")
 	}
 	return int64(x * mult), nil
 }

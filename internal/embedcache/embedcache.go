@@ -5,7 +5,8 @@
 //
 // The file is a header and then records, appended one reply at a time,
 // each with its length and a checksum: a record cut short by a kill or a
-// power cut is found, and dropped, by the next run.
+// power cut is found, and dropped, by the next run, and so is one damaged
+// in the middle of the file, whose good records after it are kept.
 package embedcache
 
 import (
@@ -22,6 +23,7 @@ import (
 	"syscall"
 
 	"pagegen/internal/atomicfile"
+	"pagegen/internal/quote"
 )
 
 // Mark begins every cache file: a file that does not is not the build's,
@@ -41,6 +43,9 @@ type Cache struct {
 	// Torn says that the file ended in a record cut short (by a kill or a
 	// power cut), which was dropped: its text is embedded again.
 	Torn bool
+	// Damaged counts the records found damaged before the file's end, and
+	// dropped: their texts are embedded again.
+	Damaged int
 }
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -60,9 +65,14 @@ func Open(path, model string) (*Cache, error) {
 	if err := atomicfile.CheckOurs(path, []byte(Mark)); err != nil {
 		return nil, fmt.Errorf("%w: move it away, or give EMBEDDINGS another folder (the cache of the vectors goes beside it)", err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
+	// Not through a link, nor blocking on a FIFO put there since the check.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o666)
 	if err != nil {
 		return nil, fmt.Errorf("opening the cache: %w", err)
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("opening the cache: %s is not a regular file: move it away", quote.Name(path))
 	}
 	c := &Cache{path: path, model: model, f: f, vecs: map[[sha256.Size]byte][]float32{}}
 	if err := c.load(); err != nil {
@@ -73,15 +83,23 @@ func Open(path, model string) (*Cache, error) {
 }
 
 // load reads the records of c's model, and leaves the file ready for
-// appending after the last whole record.
+// appending after the last whole record: a damaged record before it is
+// dropped by writing the file again without it.
 func (c *Cache) load() error {
 	data, err := io.ReadAll(c.f)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", c.path, err)
 	}
-	end, err := c.records(data)
+	good, err := c.records(data)
 	if err != nil {
 		return err
+	}
+	if c.Damaged > 0 {
+		return c.rewrite(data, good)
+	}
+	end := 0
+	if len(good) > 0 {
+		end = good[len(good)-1][1]
 	}
 	if end != len(data) || end == 0 {
 		if err := c.f.Truncate(int64(end)); err != nil {
@@ -97,34 +115,89 @@ func (c *Cache) load() error {
 	return nil
 }
 
-// records reads the records of data, a whole cache file, and returns where
-// the last whole one ends: 0 for a file that is new or was cut short in its
-// header. It sets Torn when a record was cut short.
-func (c *Cache) records(data []byte) (end int, err error) {
+// rewrite writes the cache file, which held data, again with the spans of
+// data to keep (the header and the whole records), replacing it whole, and
+// opens it anew for appending.
+func (c *Cache) rewrite(data []byte, spans [][2]int) error {
+	var pieces [][]byte
+	for _, sp := range spans {
+		pieces = append(pieces, data[sp[0]:sp[1]])
+	}
+	if _, err := atomicfile.Update(c.path, pieces); err != nil {
+		return fmt.Errorf("dropping the damaged records of %s: %w", c.path, err)
+	}
+	c.f.Close()
+	var err error
+	if c.f, err = os.OpenFile(c.path, os.O_RDWR|os.O_APPEND|syscall.O_NOFOLLOW, 0); err != nil {
+		return fmt.Errorf("opening the cache: %w", err)
+	}
+	return nil
+}
+
+// records reads the records of data, a whole cache file, and returns the
+// spans of the file to keep: the header, then each whole record, in order
+// (none for a file new or cut short in its header). A record cut short at
+// the end sets Torn; damaged records before others are skipped, counted in
+// Damaged: the reading goes on at the next place a whole record begins.
+func (c *Cache) records(data []byte) (good [][2]int, err error) {
 	switch {
 	case len(data) < len(header) && bytes.HasPrefix([]byte(header), data):
 		// New, or cut short while its header was written.
-		return 0, nil
+		return nil, nil
 	case !bytes.HasPrefix(data, []byte(header)):
 		version, _, _ := bytes.Cut(data[min(len(Mark), len(data)):], []byte("\n"))
-		return 0, fmt.Errorf("%s is a cache of another version of pagegen (%q): move it away to embed every text again", c.path, version)
+		return nil, fmt.Errorf("%s is a cache of another version of pagegen (%q): move it away to embed every text again", c.path, version)
 	}
-	for end = len(header); end < len(data); {
-		n, ok := c.record(data[end:])
-		if !ok {
-			c.Torn = true
+	good = append(good, [2]int{0, len(header)})
+	for at := len(header); at < len(data); {
+		if r, ok := parseRecord(data[at:]); ok {
+			c.keep(r)
+			good = append(good, [2]int{at, at + r.size})
+			at += r.size
+			continue
+		}
+		next := at + 1
+		for next < len(data) {
+			if _, ok := parseRecord(data[next:]); ok {
+				break
+			}
+			next++
+		}
+		if next == len(data) {
+			c.Torn = true // the end, cut short or damaged
 			break
 		}
-		end += n
+		c.Damaged += countRecords(data[at:next])
+		at = next
 	}
-	return end, nil
+	return good, nil
+}
+
+// countRecords is how many records a damaged stretch held, as far as their
+// lengths tell (a flipped byte in a record's body leaves its length whole).
+func countRecords(b []byte) int {
+	n := 0
+	for len(b) >= 4 {
+		n++
+		payload := int(binary.LittleEndian.Uint32(b))
+		if payload < 2+sha256.Size+4 || 4+payload+4 > len(b) {
+			break // the rest is one: its length is damaged too
+		}
+		b = b[4+payload+4:]
+	}
+	return max(n, 1)
 }
 
 // Count is how many texts the cache file at path holds vectors of for
 // model, read without writing to it: a watcher's look at a file that a run
 // appends to (a record being written does not count yet).
 func Count(path, model string) (int, error) {
-	data, err := os.ReadFile(path)
+	f, err := atomicfile.OpenRegular(path, false)
+	if err != nil {
+		return 0, fmt.Errorf("reading the cache: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
 	if err != nil {
 		return 0, fmt.Errorf("reading the cache: %w", err)
 	}
@@ -135,45 +208,54 @@ func Count(path, model string) (int, error) {
 	return len(c.vecs), nil
 }
 
-// record reads the record at the start of b: its size, and false when it
-// is cut short or damaged. A record is its payload's length (4 bytes), the
+// record is one record read from a cache file.
+type record struct {
+	size  int // its bytes in the file
+	model string
+	key   [sha256.Size]byte
+	vec   []byte // the values, little-endian float32
+}
+
+// keep takes r's vector if it is of c's model.
+func (c *Cache) keep(r record) {
+	if r.model != c.model {
+		return
+	}
+	v := make([]float32, len(r.vec)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(r.vec[4*i:]))
+	}
+	c.vecs[r.key] = v
+	c.dim = len(v)
+}
+
+// parseRecord reads the record at the start of b, and false when it is cut
+// short or damaged. A record is its payload's length (4 bytes), the
 // payload, and the payload's CRC-32C (4 bytes); the payload is the model's
 // name (2 bytes of length, then the name), the SHA-256 of the text, the
-// vector's length (4 bytes) and its values (float32), little-endian.
-func (c *Cache) record(b []byte) (int, bool) {
-	if len(b) < 4 {
-		return 0, false
+// vector's length (4 bytes) and its values (float32), little-endian. The
+// lengths are checked against each other before the checksum, so that
+// looking for the next record past a damaged one is cheap.
+func parseRecord(b []byte) (r record, ok bool) {
+	if len(b) < 4+2 {
+		return r, false
 	}
 	n := int(binary.LittleEndian.Uint32(b))
-	if len(b) < 4+n+4 || crc32.Checksum(b[4:4+n], crcTable) != binary.LittleEndian.Uint32(b[4+n:]) {
-		return 0, false
+	if n < 2+sha256.Size+4 || len(b) < 4+n+4 {
+		return r, false
 	}
 	p := b[4 : 4+n]
-	if len(p) < 2 {
-		return 0, false
-	}
 	ml := int(binary.LittleEndian.Uint16(p))
-	if len(p) < 2+ml+sha256.Size+4 {
-		return 0, false
+	if n < 2+ml+sha256.Size+4 {
+		return r, false
 	}
-	model := string(p[2 : 2+ml])
-	p = p[2+ml:]
-	var key [sha256.Size]byte
-	copy(key[:], p)
-	dim := int(binary.LittleEndian.Uint32(p[sha256.Size:]))
-	p = p[sha256.Size+4:]
-	if len(p) != 4*dim {
-		return 0, false
+	dim := int(binary.LittleEndian.Uint32(p[2+ml+sha256.Size:]))
+	if n != 2+ml+sha256.Size+4+4*dim || crc32.Checksum(p, crcTable) != binary.LittleEndian.Uint32(b[4+n:]) {
+		return r, false
 	}
-	if model == c.model {
-		v := make([]float32, dim)
-		for i := range v {
-			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(p[4*i:]))
-		}
-		c.vecs[key] = v
-		c.dim = dim
-	}
-	return 4 + n + 4, true
+	r = record{size: 4 + n + 4, model: string(p[2 : 2+ml]), vec: p[2+ml+sha256.Size+4:]}
+	copy(r.key[:], p[2+ml:])
+	return r, true
 }
 
 // Get is text's vector, if the cache has it for the model.

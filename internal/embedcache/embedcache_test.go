@@ -115,6 +115,59 @@ func TestTorn(t *testing.T) {
 	}
 }
 
+// TestDamaged: a damaged record before others is dropped, counted, and the
+// records after it kept, of every model; the file is written again without
+// it, so that the next run finds none.
+func TestDamaged(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		harm    func(data []byte, first int) // first: where the first record begins
+		damaged int
+		kept    []string
+	}{
+		// A record of model "m" and 3 values is 59 bytes: its length (4),
+		// the model (2+1), the text's hash (32), the vector (4+12), the CRC (4).
+		{"a flipped byte in the first record's vector", func(d []byte, first int) { d[first+45] ^= 0x10 }, 1, []string{"two", "three"}},
+		{"a flipped byte in the first record's length", func(d []byte, first int) { d[first] ^= 0x01 }, 1, []string{"two", "three"}},
+		{"a flipped byte in the first two records", func(d []byte, first int) { d[first+45] ^= 1; d[first+59+45] ^= 1 }, 2, []string{"three"}},
+		{"the first two records zeroed: one stretch", func(d []byte, first int) { clear(d[first : first+2*59]) }, 1, []string{"three"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "cache")
+			c := open(t, path, "m")
+			add(t, c, "one")
+			add(t, c, "two")
+			add(t, c, "three")
+			c.Close()
+			o := open(t, path, "other model")
+			add(t, o, "four")
+			o.Close()
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.harm(data, len(header))
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c = open(t, path, "m")
+			if c.Damaged != tt.damaged || c.Torn {
+				t.Errorf("%d damaged, torn %t; want %d damaged", c.Damaged, c.Torn, tt.damaged)
+			}
+			kept := tt.kept
+			has(t, c, kept, "one")
+			add(t, c, "one")
+			c.Close()
+			c = open(t, path, "m")
+			if c.Damaged != 0 || c.Torn {
+				t.Errorf("after a run, %d damaged, torn %t; want none", c.Damaged, c.Torn)
+			}
+			has(t, c, append(kept, "one"))
+			has(t, open(t, path, "other model"), []string{"four"})
+		})
+	}
+}
+
 // TestCutHeader: a file cut short while its header was written is a new cache.
 func TestCutHeader(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cache")

@@ -207,7 +207,7 @@ func (r *run) request(ctx context.Context, texts []string) ([][]float32, *failur
 			return nil, nil
 		}
 		actx, cancel := context.WithTimeout(ctx, r.Timeout)
-		vecs, f := r.Server.embed(actx, texts)
+		vecs, f := r.Server.embed(actx, texts, r.most())
 		timedOut := actx.Err() == context.DeadlineExceeded
 		cancel()
 		if f == nil {
@@ -244,6 +244,16 @@ func (r *run) request(ctx context.Context, texts []string) ([][]float32, *failur
 			return nil, nil
 		}
 	}
+}
+
+// most is how many values a vector of a reply may have: four times those
+// of the vectors before it (so that a model changed under its name shows as
+// such), or maxDimension before the first reply.
+func (r *run) most() int {
+	if d := int(r.dim.Load()); d > 0 {
+		return min(4*d, maxDimension)
+	}
+	return maxDimension
 }
 
 // checkStalled stops the run once no request has succeeded for GiveUp.

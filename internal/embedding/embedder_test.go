@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -387,5 +388,88 @@ func TestKeepFails(t *testing.T) {
 	e.Keep = func([]string, [][]float32) error { return errors.New("writing the cache: no space left on device") }
 	if _, _, err := e.Embed(context.Background(), texts(9)); err == nil || !strings.Contains(err.Error(), "no space left") {
 		t.Fatalf("error %v; want the cache's", err)
+	}
+}
+
+// TestPassword: a user and password in EMBED_URL go to the server, and a
+// server that refuses them and echoes them (as the Authorization header Go
+// sends) is said with them hidden, and with the right remedy.
+func TestPassword(t *testing.T) {
+	const password = "hunter2-secret"
+	basic := "cG9ldDpodW50ZXIyLXNlY3JldA==" // base64 of poet:hunter2-secret
+	srv := newFakeServer(t, Ollama, func(w http.ResponseWriter, r *http.Request, n int, texts []string) bool {
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprintf(w, `{"error": "bad credentials %s for %s"}`, password, r.Header.Get("Authorization"))
+		return true
+	})
+	srv.URL = strings.Replace(srv.URL, "http://", "http://poet:"+password+"@", 1)
+	e, _ := newEmbedder(t, srv, "", map[string][]float32{})
+	_, _, err := e.Embed(context.Background(), texts(3))
+	if err == nil {
+		t.Fatal("Embed succeeded")
+	}
+	for _, w := range []string{"HTTP 401", "bad credentials [the password] for Basic [the password]", "refused the user and password in EMBED_URL", "poet:xxxxx@"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("the error lacks %q: %v", w, err)
+		}
+	}
+	if strings.Contains(err.Error(), password) || strings.Contains(err.Error(), basic) || strings.Contains(err.Error(), "EMBED_API_KEY") {
+		t.Errorf("the error shows the password, or speaks of a key: %v", err)
+	}
+}
+
+// TestRedirect: a redirect is not followed, not even to another port of
+// the same host (where Go's client would send the key): the run stops,
+// saying where the server points.
+func TestRedirect(t *testing.T) {
+	var elsewhere []string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere = append(elsewhere, r.Header.Get("Authorization"))
+		w.WriteHeader(http.StatusTeapot)
+	}))
+	defer other.Close()
+	for _, code := range []int{http.StatusMovedPermanently, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		srv := newFakeServer(t, OpenAI, func(w http.ResponseWriter, r *http.Request, n int, texts []string) bool {
+			http.Redirect(w, r, other.URL+r.URL.Path, code)
+			return true
+		})
+		e, _ := newEmbedder(t, srv, "sk-secret", map[string][]float32{})
+		_, _, err := e.Embed(context.Background(), texts(3))
+		if err == nil || !strings.Contains(err.Error(), "sends the requests to "+other.URL) || !strings.Contains(err.Error(), "does not follow") {
+			t.Errorf("HTTP %d: %v; want the run stopped, naming where the server points", code, err)
+		}
+	}
+	if len(elsewhere) > 0 {
+		t.Errorf("requests followed a redirect, with Authorization %q", elsewhere)
+	}
+}
+
+// TestEndlessReply: a reply that never ends, in a vector far too long, is
+// read as it comes and cut off: what the run takes of the memory is bounded
+// by the vectors asked for, not by what the server sends (it had read the
+// whole reply first, a megabyte a text, and decoded it as float64).
+func TestEndlessReply(t *testing.T) {
+	for _, api := range apis {
+		t.Run(string(api), func(t *testing.T) {
+			srv := newFakeServer(t, api, embedtest.Endless(string(api)))
+			e, _ := newEmbedder(t, srv, "", map[string][]float32{})
+			e.Batch, e.Jobs, e.Retries = 8, 1, 0
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			vecs, errs, err := e.Embed(context.Background(), texts(8))
+			runtime.ReadMemStats(&after)
+			if err != nil || slices.ContainsFunc(vecs, func(v []float32) bool { return v != nil }) || slices.Contains(errs, nil) {
+				t.Errorf("endless replies: vectors %d, errors %v, %v; want every text failed", len(vecs), errs, err)
+			}
+			// The replies streamed are 9 MB for the batch of 8, then as
+			// much for its halves, each level down: some 50 MB. Read whole
+			// and decoded as float64, they took several times that; read
+			// as they come, what a request keeps is its vectors, of at
+			// most maxDimension values each (256 kB, grown by doubling).
+			if took := after.TotalAlloc - before.TotalAlloc; took > 48<<20 {
+				t.Errorf("the run took %d MB of memory for 50 MB of endless replies, want it bounded by the vectors asked for", took>>20)
+			}
+		})
 	}
 }

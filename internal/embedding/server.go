@@ -7,6 +7,7 @@ package embedding
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +15,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 
 	"github.com/bytedance/sonic"
 
@@ -39,9 +39,13 @@ type Server struct {
 	Base     *url.URL // as given, e.g. http://localhost:11434
 	Endpoint string   // where requests are posted
 	Model    string
-	key      string // sent as a bearer token when set; never shown
+	key      string   // sent as a bearer token when set; never shown
+	secrets  []secret // beside the key: what the address holds
 	client   *http.Client
 }
+
+// secret is something never shown, and what is shown instead.
+type secret struct{ value, shown string }
 
 // NewServer is the server at base (e.g. http://localhost:11434) speaking
 // api, asked for model, with key (may be empty) and up to jobs connections.
@@ -54,12 +58,56 @@ func NewServer(api API, base, model, key string, jobs int) (*Server, error) {
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%q is not a server's address: give one such as http://localhost:11434", base)
+		return nil, fmt.Errorf("%q is not a server's address: give one such as http://localhost:11434", Redact(base))
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = max(jobs, 2)
-	return &Server{API: api, Base: u, Endpoint: endpoint(api, u), Model: model, key: key,
-		client: &http.Client{Transport: transport}}, nil
+	// A redirect is not followed: the key, and a password in the address,
+	// go to EMBED_URL alone, not to wherever a server sends the request
+	// (Go's client keeps the key for another port of the same host).
+	client := &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	s := &Server{API: api, Base: u, Endpoint: endpoint(api, u), Model: model, key: key, client: client}
+	if u.User != nil {
+		// The password, or a token given as the user, and the header of
+		// both that Go sends: a server may echo any of them.
+		password, hasPassword := u.User.Password()
+		s.secrets = append(s.secrets, secret{password, "[the password]"},
+			secret{base64.StdEncoding.EncodeToString([]byte(u.User.Username() + ":" + password)), "[the password]"})
+		if !hasPassword {
+			s.secrets = append(s.secrets, secret{u.User.Username(), "[the user]"})
+		}
+	}
+	return s, nil
+}
+
+// Redact is a server's address as given with its password (or a token
+// given as its user) hidden, for a message. An address that does not parse
+// has all it holds before its last @ hidden: the password may be what
+// spoils it.
+func Redact(address string) string {
+	if u, err := url.Parse(address); err == nil && strings.Contains(address, "://") {
+		switch _, hasPassword := u.User.Password(); {
+		case u.User == nil:
+			return address
+		case hasPassword:
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		default:
+			u.User = url.User("xxxxx")
+		}
+		return u.String()
+	}
+	scheme, rest, found := strings.Cut(address, "://")
+	at := strings.LastIndexByte(rest, '@')
+	switch {
+	case !found:
+		if at = strings.LastIndexByte(address, '@'); at >= 0 {
+			return "xxxxx" + address[at:]
+		}
+		return address
+	case at < 0:
+		return address
+	}
+	return scheme + "://xxxxx" + rest[at:]
 }
 
 // endpoint is where requests go: the API's path under base, unless base
@@ -82,7 +130,7 @@ func endpoint(api API, base *url.URL) string {
 // String names the server for messages: its address (without a password)
 // and API.
 func (s *Server) String() string {
-	return fmt.Sprintf("%s (%s API)", s.Base.Redacted(), s.API)
+	return fmt.Sprintf("%s (%s API)", Redact(s.Base.String()), s.API)
 }
 
 type request struct {
@@ -91,13 +139,18 @@ type request struct {
 }
 
 // maxReplyPerText bounds what is read of a reply, per text asked for: far
-// above any real vector (50,000 values), so that a broken server cannot
-// fill the memory.
+// above any real vector (50,000 values), so that a broken server that
+// sends without end is cut off. (What is kept of a reply is bounded by the
+// vectors asked for: see parse.)
 const maxReplyPerText = 1 << 20
 
-// embed asks for the vectors of texts in one request. The vectors are as
-// the server sent them (their count is checked, their values are not).
-func (s *Server) embed(ctx context.Context, texts []string) ([][]float32, *failure) {
+// maxErrorBody bounds what is read of a reply with an error status.
+const maxErrorBody = 64 << 10
+
+// embed asks for the vectors of texts in one request, keeping at most most
+// values of a vector. The vectors are as the server sent them (their count
+// is checked, their values are not).
+func (s *Server) embed(ctx context.Context, texts []string, most int) ([][]float32, *failure) {
 	body, err := sonic.ConfigStd.Marshal(request{Model: s.Model, Input: texts})
 	if err != nil {
 		return nil, &failure{kind: refused, reason: fmt.Sprintf("encoding the request: %v", err)}
@@ -115,30 +168,33 @@ func (s *Server) embed(ctx context.Context, texts []string) ([][]float32, *failu
 		return nil, s.connectionFailure(err)
 	}
 	defer resp.Body.Close()
-	buf := replies.Get().(*bytes.Buffer)
-	defer replies.Put(buf)
-	buf.Reset()
-	_, err = buf.ReadFrom(io.LimitReader(resp.Body, int64(len(texts)+1)*maxReplyPerText))
-	if resp.StatusCode != http.StatusOK {
-		return nil, s.statusFailure(resp, buf.Bytes())
+	if resp.StatusCode/100 == 3 {
+		return nil, s.redirectFailure(resp)
 	}
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		return nil, s.statusFailure(resp, body)
+	}
+	vecs, f, err := parse(s.API, io.LimitReader(resp.Body, int64(len(texts)+1)*maxReplyPerText), len(texts), most)
 	if err != nil {
 		return nil, s.connectionFailure(err) // cut off in the middle of the reply
 	}
-	vecs, f := parse(s.API, buf.Bytes())
 	if f != nil {
 		f.reason = s.clean(f.reason)
 		return nil, f
 	}
-	if len(vecs) != len(texts) {
-		return nil, &failure{kind: badReply, reason: fmt.Sprintf("the server sent %d embeddings for %d texts", len(vecs), len(texts))}
-	}
 	return vecs, nil
 }
 
-// replies are buffers for replies, used again: a reply of a batch of
-// 768-d vectors is some 200 kB, and the vectors are copied out of it.
-var replies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// redirectFailure is a reply that sends the request elsewhere: not
+// followed, so that the key and a password go to EMBED_URL alone.
+func (s *Server) redirectFailure(resp *http.Response) *failure {
+	to := "another address"
+	if loc, err := resp.Location(); err == nil {
+		to = Redact(loc.String())
+	}
+	return &failure{kind: fatal, reason: s.clean(fmt.Sprintf("HTTP %d: the server sends the requests to %s, and the build does not follow it there, so that the key and a password in EMBED_URL go nowhere else: set EMBED_URL to that address if you trust it", resp.StatusCode, to))}
+}
 
 // connectionFailure is a request that got no whole reply: the server could
 // not be reached, or the connection broke.
@@ -178,15 +234,18 @@ func (s *Server) statusFailure(resp *http.Response, body []byte) *failure {
 		f.retryAfter = retryAfter(resp.Header)
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
 		f.kind = fatal
-		if s.key == "" {
-			f.reason += ": the server wants a key: set EMBED_API_KEY (or OPENAI_API_KEY) in the environment"
-		} else {
+		switch {
+		case s.key != "":
 			f.reason += ": the server refused the key in EMBED_API_KEY (or OPENAI_API_KEY)"
+		case s.Base.User != nil:
+			f.reason += ": the server refused the user and password in EMBED_URL"
+		default:
+			f.reason += ": the server wants a key: set EMBED_API_KEY (or OPENAI_API_KEY) in the environment"
 		}
 	case code == http.StatusNotFound || code == http.StatusMethodNotAllowed || code == http.StatusNotImplemented:
 		f.kind = fatal
 		f.reason += fmt.Sprintf(": check EMBED_URL (%s), EMBED_API (%s) and EMBED_MODEL (%s)%s",
-			s.Base.Redacted(), s.API, s.Model, s.hint())
+			Redact(s.Base.String()), s.API, s.Model, s.hint())
 	}
 	return f
 }
@@ -223,7 +282,15 @@ func serverReason(body []byte) string {
 	return string(body)
 }
 
-// clean makes a server's words fit for a message and a file: the key never
-// shown (a server may echo it), control characters and runs of white space
-// made single spaces, and the length bounded.
-func (s *Server) clean(text string) string { return servertext.Clean(text, s.key) }
+// clean makes a server's words fit for a message and a file: the key and a
+// password in the address never shown (a server may echo them), control
+// characters and runs of white space made single spaces, and the length
+// bounded.
+func (s *Server) clean(text string) string {
+	for _, sc := range s.secrets {
+		if sc.value != "" {
+			text = strings.ReplaceAll(text, sc.value, sc.shown)
+		}
+	}
+	return servertext.Clean(text, s.key)
+}

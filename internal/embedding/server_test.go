@@ -144,3 +144,19 @@ func TestProgressLine(t *testing.T) {
 		}
 	}
 }
+
+func TestRedact(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"http://localhost:11434", "http://localhost:11434"},
+		{"http://poet:hunter2@home:11434/api", "http://poet:xxxxx@home:11434/api"},
+		{"https://sk-token@api.example.com", "https://xxxxx@api.example.com"},
+		{"http://poet:hun/ter2@home:11434", "http://xxxxx@home:11434"},
+		{"http://poet:hunter2@[::1", "http://xxxxx@[::1"},
+		{"poet:hunter2@home:11434", "xxxxx@home:11434"},
+		{"http://home:11434/v1/@mention", "http://home:11434/v1/@mention"},
+	} {
+		if got := Redact(tt.in); got != tt.want {
+			t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

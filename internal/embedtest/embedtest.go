@@ -146,3 +146,18 @@ func OnText(text string, code int, body string) Fault {
 		return false
 	}
 }
+
+// Endless answers every request with a reply that never ends: the first
+// vector goes on until the client hangs up.
+func Endless(api string) Fault {
+	return func(w http.ResponseWriter, r *http.Request, n int, texts []string) bool {
+		w.Write([]byte(map[string]string{"ollama": `{"embeddings": [[`, "openai": `{"data": [{"index": 0, "embedding": [`}[api]))
+		chunk := []byte(strings.Repeat("1,", 32<<10))
+		for r.Context().Err() == nil {
+			if _, err := w.Write(chunk); err != nil {
+				break
+			}
+		}
+		return true
+	}
+}

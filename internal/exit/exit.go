@@ -10,6 +10,8 @@ import (
 
 	"github.com/alecthomas/kong"
 	"github.com/fatih/color"
+
+	"pagegen/internal/quote"
 )
 
 // ErrInterrupted is returned by a command stopped by SIGINT or SIGTERM.
@@ -54,7 +56,9 @@ func interrupted(err error) bool {
 // With prints err (if any) as "cmd: error: ..." on stderr and exits with its status.
 func With(cmd string, err error) {
 	if err != nil && !interrupted(err) {
-		fmt.Fprintf(os.Stderr, "%s: %s %v\n", cmd, color.New(color.FgRed, color.Bold).Sprint("error:"), err)
+		// A name in the message may come from the disk or a server: no
+		// escape sequence in it reaches the terminal.
+		fmt.Fprintf(os.Stderr, "%s: %s %s\n", cmd, color.New(color.FgRed, color.Bold).Sprint("error:"), quote.Lines(err.Error()))
 	}
 	os.Exit(Code(err))
 }

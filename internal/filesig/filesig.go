@@ -93,11 +93,14 @@ func (r *Record) Unchanged(paths ...string) bool {
 	return true
 }
 
+// maxRecord bounds what is read of a record: a few lines, one a file.
+const maxRecord = 1 << 20
+
 // Load reads the record at path; a missing or unreadable record is empty,
 // which only means the files are read again.
 func Load(path string) *Record {
 	r := New("")
-	b, err := os.ReadFile(path)
+	b, err := atomicfile.ReadSmall(path, maxRecord)
 	if err != nil || !bytes.HasPrefix(b, []byte(Mark)) {
 		return r
 	}

@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -249,7 +251,7 @@ func TestLockedByAnotherProcess(t *testing.T) {
 		t.Errorf("waiting was called with %q, want once with %s", got, dir)
 	}
 	// Who held it, and since when: the child, started a moment ago.
-	re := regexp.MustCompile(fmt.Sprintf(`^lock\.test \(process %d, running since (.+)\)$`, cmd.Process.Pid))
+	re := regexp.MustCompile(fmt.Sprintf(`^lock\.test \(process %d of \S+, running since (.+)\)$`, cmd.Process.Pid))
 	m := re.FindStringSubmatch(w.holders[0])
 	if m == nil {
 		t.Fatalf("the holder was named %q, want the child, %s", w.holders[0], re)
@@ -260,4 +262,175 @@ func TestLockedByAnotherProcess(t *testing.T) {
 		t.Errorf("the child started at %s (%v), not between %s and %s", m[1], err, before.Format(time.TimeOnly), after.Format(time.TimeOnly))
 	}
 	cmd.Wait()
+}
+
+// TestLockFile: the lock is a file of the user's, 0600, in the folder; a
+// lock file of another mode is made the user's alone; a link, a FIFO or
+// another user's file there is refused, naming it.
+func TestLockFile(t *testing.T) {
+	dir := t.TempDir()
+	held, err := Dirs(bounded(t), noWait(t), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Lstat(filepath.Join(dir, Name))
+	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the lock file: %v, %v; want a regular file, 0600", fi.Mode(), err)
+	}
+	held.Release()
+	os.Chmod(filepath.Join(dir, Name), 0o644)
+	held, err = Dirs(bounded(t), noWait(t), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held.Release()
+	if fi, _ := os.Stat(filepath.Join(dir, Name)); fi.Mode().Perm() != 0o600 {
+		t.Errorf("a lock file of mode 0644 was left %v", fi.Mode().Perm())
+	}
+	for _, c := range []struct {
+		name string
+		make func(path string) error
+		want string
+		root bool
+	}{
+		{"a link", func(p string) error { return os.Symlink("/etc/passwd", p) }, "is a symbolic link", false},
+		{"a FIFO", func(p string) error { return syscall.Mkfifo(p, 0o600) }, "is not a regular file", false},
+		{"another user's", func(p string) error {
+			if err := os.WriteFile(p, nil, 0o600); err != nil {
+				return err
+			}
+			return os.Chown(p, 65534, 65534)
+		}, "belongs to another user", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.root && os.Geteuid() != 0 {
+				t.Skip("needs root, to give a file to another user")
+			}
+			dir := t.TempDir()
+			if err := c.make(filepath.Join(dir, Name)); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() {
+				held, err := Dirs(bounded(t), noWait(t), dir)
+				held.Release()
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), filepath.Join(dir, Name)) {
+					t.Errorf("Dirs = %v, want %q naming the file", err, c.want)
+				}
+			case <-time.After(hangLimit):
+				t.Fatal("Dirs did not return")
+			}
+		})
+	}
+}
+
+// TestOtherUserCannotHold: another user who can read the folder cannot
+// hold its lock, nor stop a build by locking the folder itself (flock -s
+// dir). Runs the other user's flock as uid 65534, which needs root.
+func TestOtherUserCannotHold(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to run a command as another user")
+	}
+	flock, err := exec.LookPath("flock")
+	if err != nil {
+		t.Skip("flock(1) is not installed")
+	}
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("pagegen-lock-test-%d", os.Getpid()))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	held, err := Dirs(bounded(t), noWait(t), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held.Release()
+	asNobody := func(args ...string) *exec.Cmd {
+		cmd := exec.Command(flock, args...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{}}}
+		return cmd
+	}
+	if out, err := asNobody("-n", filepath.Join(dir, Name), "true").CombinedOutput(); err == nil {
+		t.Errorf("another user locked the lock file:\n%s", out)
+	}
+	// The other user holds the folder itself, as long as the test needs.
+	hold := asNobody("-s", dir, "sleep", "600")
+	if err := hold.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { hold.Process.Kill(); hold.Wait() }()
+	for deadline := time.Now().Add(hangLimit); ; time.Sleep(10 * time.Millisecond) {
+		if locks, _ := os.ReadFile("/proc/locks"); strings.Contains(string(locks), fmt.Sprintf(" %d ", hold.Process.Pid)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("flock -s did not take its lock")
+		}
+	}
+	held, err = Dirs(bounded(t), noWait(t), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held.Release()
+}
+
+// TestLockRemovedWhileWaited: the lock file is removed (make clean removes
+// the site) while a build waits for it; the build then holds the lock of
+// the file made in its place, and a third build waits for it, instead of
+// two builds holding two locks of one path.
+func TestLockRemovedWhileWaited(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "site")
+	holder, err := Dirs(bounded(t), noWait(t), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w waits
+	got, err := Dirs(bounded(t), onWait(&w, func() {
+		os.RemoveAll(dir) // as make clean, which holds the lock, removes the site
+		holder.Release()
+	}), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Release()
+	if !current(filepath.Join(dir, Name), fileID(t, got[0])) {
+		t.Fatal("the lock held is not the lock file of the site's path")
+	}
+	var third waits
+	ctx, cancel := context.WithCancel(bounded(t))
+	if _, err := Dirs(ctx, onWait(&third, cancel), dir); !errors.Is(err, context.Canceled) {
+		t.Errorf("a third build did not wait for the lock (%v): two builds hold the site", err)
+	}
+}
+
+func fileID(t *testing.T, f *os.File) id {
+	t.Helper()
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	return id{st.Dev, st.Ino}
+}
+
+// TestRemoveIfAlone: a lock file alone in its folder goes; one beside the
+// site's files stays.
+func TestRemoveIfAlone(t *testing.T) {
+	alone, beside := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(beside, "index.html"), nil, 0o644)
+	held, err := Dirs(bounded(t), noWait(t), alone, beside)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held.RemoveIfAlone()
+	held.Release()
+	if _, err := os.Lstat(filepath.Join(alone, Name)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the lock file alone in its folder is still there (%v)", err)
+	}
+	if _, err := os.Lstat(filepath.Join(beside, Name)); err != nil {
+		t.Errorf("the lock file beside the site's files was removed: %v", err)
+	}
 }

@@ -31,6 +31,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/packed"
@@ -284,7 +285,7 @@ func open(path string, write bool) (*os.File, error) {
 	if write {
 		flag = os.O_RDWR
 	}
-	return os.OpenFile(path, flag, 0)
+	return os.OpenFile(path, flag|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0) // nor if it changed since
 }
 
 // Read reads the whole record at path, checking it: a damaged header or

@@ -40,7 +40,10 @@ type Corpus struct {
 // Open maps path and checks it: magic, version, sizes, offsets and the checksum
 // of the header and table, so that a damaged file fails here and not mid-page.
 func Open(path string) (*Corpus, error) {
-	f, err := os.Open(path)
+	f, err := atomicfile.OpenRegular(path, true) // never blocks on a FIFO
+	if errors.Is(err, atomicfile.ErrNotRegular) {
+		return nil, err
+	}
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s not found: build it with `make corpus`", path)
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/fatih/color"
 
+	"pagegen/internal/atomicfile"
 	"pagegen/internal/filesig"
 	"pagegen/internal/packed"
 	"pagegen/internal/plural"
@@ -160,7 +161,8 @@ func (j Job) Record(fp packed.Fingerprint, readAt time.Time) error {
 func (j Job) UpToDateMessage() string {
 	msg := fmt.Sprintf("corpus-pack: %s is up to date", j.Corpus)
 	list := packed.MissingListPath(j.Corpus)
-	b, err := os.ReadFile(list)
+	// A line a poem: 64 MB is millions of them.
+	b, err := atomicfile.ReadSmall(list, 64<<20)
 	if err != nil || !strings.HasPrefix(string(b), packed.MissingMark) {
 		return msg
 	}

@@ -14,8 +14,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// EnvSocket names the environment variable that carries the socket's path to
-// the page processes; without it they report nothing.
+// EnvSocket names the environment variable that tells the page processes
+// which of their descriptors is the monitor's socket, which they inherit;
+// without it they report nothing.
 const EnvSocket = "PAGEGEN_PROGRESS"
 
 // Event kinds.
@@ -55,18 +56,41 @@ type Reporter struct {
 	conn *net.UnixConn
 }
 
-// Dial connects to the monitor named in the environment, if any. Progress is
+// Dial connects to the monitor whose socket the process inherited, at the
+// descriptor the environment names (see Watch), if it is one. Progress is
 // best effort: a missing or gone monitor never fails a page.
 func Dial() Reporter {
-	path := os.Getenv(EnvSocket)
-	if path == "" {
+	fd, err := strconv.Atoi(os.Getenv(EnvSocket))
+	if err != nil || fd < 3 || !datagramSocket(fd) {
 		return Reporter{}
 	}
-	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: path, Net: "unixgram"})
+	// A copy of the descriptor: the one inherited stays as it is (in a
+	// test, it is the monitor's own).
+	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3)
 	if err != nil {
 		return Reporter{}
 	}
+	f := os.NewFile(uintptr(dup), "progress")
+	defer f.Close()
+	c, err := net.FileConn(f)
+	if err != nil {
+		return Reporter{}
+	}
+	conn, ok := c.(*net.UnixConn)
+	if !ok {
+		c.Close()
+		return Reporter{}
+	}
 	return Reporter{conn: conn}
+}
+
+// datagramSocket reports whether fd is a Unix datagram socket, as the
+// monitor's is: a descriptor the variable names wrongly (set by hand, say)
+// is never written to.
+func datagramSocket(fd int) bool {
+	domain, err1 := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DOMAIN)
+	typ, err2 := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE)
+	return err1 == nil && err2 == nil && domain == unix.AF_UNIX && typ == unix.SOCK_DGRAM
 }
 
 // Send reports e.
@@ -98,36 +122,43 @@ type listener struct {
 	events chan Event // what the page processes sent, until rest or close
 }
 
-// listen opens the monitor's socket at path and delivers events on a channel
-// until the socket is closed. An abstract socket has no file permissions,
-// so the kernel is asked for each datagram's sender (SO_PASSCRED), and only
-// those of this user's processes are taken: another local user cannot fake
-// a page's progress or failure, or put text in the summary.
-func listen(path string) (*listener, error) {
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+// listen makes the monitor's socket: a pair of connected Unix datagram
+// sockets, of which the monitor reads one and the build's processes
+// inherit the other (page). Having no name, it can be reached only by
+// inheritance: no other process, of another user or of the same one, can
+// fake a page's progress or failure, or put text in the summary (a socket
+// with a name, even abstract, can be found and written to).
+func listen() (l *listener, page *os.File, err error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("opening the progress socket: %w", err)
+		return nil, nil, fmt.Errorf("opening the progress socket: %w", err)
 	}
-	if err := passCredentials(conn); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("opening the progress socket: %w", err)
+	// The pages' end buffers much, so that a burst of pages finishing does
+	// not drop events (a send that cannot go at once is dropped).
+	unix.SetsockoptInt(fds[1], unix.SOL_SOCKET, unix.SO_SNDBUF, 4<<20)
+	unix.SetsockoptInt(fds[0], unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
+	f := os.NewFile(uintptr(fds[0]), "progress")
+	c, err := net.FileConn(f)
+	f.Close()
+	if err != nil {
+		unix.Close(fds[1])
+		return nil, nil, fmt.Errorf("opening the progress socket: %w", err)
 	}
-	conn.SetReadBuffer(4 << 20)
-	l := &listener{conn: conn, events: make(chan Event, 1024)}
+	l = &listener{conn: c.(*net.UnixConn), events: make(chan Event, 1024)}
 	go func() {
 		defer close(l.events)
-		buf, oob := buffers()
+		buf := make([]byte, 64<<10)
 		for {
-			n, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
+			n, err := l.conn.Read(buf)
 			if err != nil {
 				return
 			}
-			if e, ok := received(buf[:n], oob[:oobn]); ok {
+			if e, ok := decode(buf[:n]); ok {
 				l.events <- e
 			}
 		}
 	}()
-	return l, nil
+	return l, os.NewFile(uintptr(fds[1]), "progress"), nil
 }
 
 // rest stops the reads and returns, without waiting, the events still to
@@ -142,16 +173,16 @@ func (l *listener) rest() []Event {
 	}
 	if raw, err := l.conn.SyscallConn(); err == nil {
 		raw.Control(func(fd uintptr) {
-			buf, oob := buffers()
+			buf := make([]byte, 64<<10)
 			for {
-				n, oobn, _, _, err := unix.Recvmsg(int(fd), buf, oob, unix.MSG_DONTWAIT)
+				n, _, err := unix.Recvfrom(int(fd), buf, unix.MSG_DONTWAIT)
 				if err == unix.EINTR {
 					continue
 				}
 				if err != nil {
 					return // EAGAIN: the buffer is empty
 				}
-				if e, ok := received(buf[:n], oob[:oobn]); ok {
+				if e, ok := decode(buf[:n]); ok {
 					rest = append(rest, e)
 				}
 			}
@@ -163,42 +194,3 @@ func (l *listener) rest() []Event {
 
 // close closes the socket; the channel is closed once the reads end.
 func (l *listener) close() { l.conn.Close() }
-
-// buffers are room for one datagram and its sender's credentials.
-func buffers() (buf, oob []byte) {
-	return make([]byte, 64<<10), make([]byte, unix.CmsgSpace(unix.SizeofUcred))
-}
-
-// received decodes a datagram from this user's processes.
-func received(b, oob []byte) (Event, bool) {
-	if !fromUs(oob) {
-		return Event{}, false
-	}
-	return decode(b)
-}
-
-// passCredentials has the kernel attach its sender's credentials to every
-// datagram conn receives.
-func passCredentials(conn *net.UnixConn) error {
-	raw, err := conn.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var serr error
-	if err := raw.Control(func(fd uintptr) {
-		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_PASSCRED, 1)
-	}); err != nil {
-		return err
-	}
-	return serr
-}
-
-// fromUs reports whether a datagram's credentials are this user's.
-func fromUs(oob []byte) bool {
-	msgs, err := unix.ParseSocketControlMessage(oob)
-	if err != nil || len(msgs) != 1 {
-		return false
-	}
-	cred, err := unix.ParseUnixCredentials(&msgs[0])
-	return err == nil && int(cred.Uid) == os.Getuid()
-}

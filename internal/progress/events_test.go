@@ -7,10 +7,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 func TestEventRoundTrip(t *testing.T) {
@@ -52,15 +51,15 @@ func TestDecodeDropsMalformed(t *testing.T) {
 
 // listenDialed is a monitor's socket and a page process's connection to it,
 // both closed when the test ends.
-func listenDialed(t *testing.T) (*listener, *net.UnixConn) {
+func listenDialed(t *testing.T) (*listener, net.Conn) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "events")
-	l, err := listen(path)
+	l, page, err := listen()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(l.close)
-	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: path, Net: "unixgram"})
+	defer page.Close()
+	c, err := net.FileConn(page)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,65 +137,46 @@ func TestRest(t *testing.T) {
 	}
 }
 
-// TestListenTakesOnlyThisUser: a datagram from another user's process (here
-// a root test that claims another uid, which only root may) is dropped.
-func TestListenTakesOnlyThisUser(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "events")
-	l, err := listen(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.close()
-	// Unconnected: Go sends control messages only with an address.
-	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path + ".sender", Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	to := &net.UnixAddr{Name: path, Net: "unixgram"}
-	fake := Event{Kind: Fail, Page: "index.html", Err: "\x1b[2Jfaked"}
-	other := unix.UnixCredentials(&unix.Ucred{Pid: int32(os.Getpid()), Uid: 65534, Gid: 65534})
-	if _, _, err := c.WriteMsgUnix(fake.encode(), other, to); err != nil {
-		t.Skipf("cannot send as another user here (%v): needs root", err)
-	}
-	real := Event{Kind: Done, Page: "similar/1.html", Bytes: 1}
-	if _, err := c.WriteToUnix(real.encode(), to); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case got := <-l.events:
-		if got != real {
-			t.Errorf("took %+v, want only %+v", got, real)
-		}
-	case <-time.After(hangLimit):
-		t.Fatal("this user's event never arrived")
-	}
-}
-
-func TestListenOnTakenPath(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "events")
-	l, err := listen(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.close()
-	if _, err := listen(path); err == nil {
-		t.Error("listening twice on one path succeeded")
-	}
-}
-
-func TestReporterWithoutMonitor(t *testing.T) {
+// TestDialOnlyTheMonitor: a page process reports only to a Unix datagram
+// socket it inherited, at the descriptor the environment names: not to a
+// socket with a name (another process could have made it), not to a file
+// or another kind of socket the variable names by mistake.
+func TestDialOnlyTheMonitor(t *testing.T) {
 	e := Event{Kind: Done, Page: "similar/1.html", Bytes: 10}
 	var zero Reporter
 	zero.Send(e) // must not panic
 	zero.Close()
 	zero.Close()
 
+	named := filepath.Join(t.TempDir(), "events")
+	nl, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: named, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nl.Close()
+	file, err := os.Create(filepath.Join(t.TempDir(), "file"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	stream, err := net.Listen("unix", filepath.Join(t.TempDir(), "stream"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Close()
+	streamFile, err := stream.(*net.UnixListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer streamFile.Close()
 	for name, env := range map[string]string{
-		"unset":          "",
-		"missing socket": filepath.Join(t.TempDir(), "no-such-socket"),
-		"not a socket":   t.TempDir(),
-		"bad dir":        "/nonexistent-dir-for-pagegen-tests/events",
+		"unset":                 "",
+		"a socket's path":       named,
+		"an abstract socket":    "@pagegen-progress-1-2",
+		"a file":                strconv.Itoa(int(file.Fd())),
+		"a stream socket":       strconv.Itoa(int(streamFile.Fd())),
+		"standard output":       "1",
+		"a descriptor not open": "987654",
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv(EnvSocket, env)
@@ -208,20 +188,23 @@ func TestReporterWithoutMonitor(t *testing.T) {
 			r.Close()
 		})
 	}
+	if fi, _ := file.Stat(); fi.Size() != 0 {
+		t.Errorf("an event was written to a file the variable named")
+	}
 }
 
 // TestReporterMonitorGone: the monitor's socket disappears between Dial and
 // Send; sending must neither fail nor block.
 func TestReporterMonitorGone(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "events")
-	l, err := listen(path)
+	l, page, err := listen()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(EnvSocket, path)
+	defer page.Close()
+	t.Setenv(EnvSocket, strconv.Itoa(int(page.Fd())))
 	r := Dial()
 	if r.conn == nil {
-		t.Fatal("Dial did not connect to a listening socket")
+		t.Fatal("Dial did not connect to the monitor's socket")
 	}
 	l.close()
 	done := make(chan bool)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -18,6 +17,7 @@ import (
 
 	"pagegen/internal/bytesize"
 	"pagegen/internal/plural"
+	"pagegen/internal/quote"
 )
 
 // Stats is what a build did, in files: of the Total its goals cover, those
@@ -51,27 +51,24 @@ type Monitor struct {
 	Drop *regexp.Regexp
 
 	stats   Stats
-	seen    map[string]int // the pages make builds (stale when planned, or started) and their files
+	ended   map[string]bool // the pages done or failed
 	running map[string]time.Time
 	start   time.Time // of the build
 	first   time.Time // first page start: the rate counts from here
 	drawn   int       // lines of the live block on screen
 }
 
-// Watch runs build with the socket's path, showing progress until it returns.
-func (m *Monitor) Watch(build func(socket string, output io.Writer) error) (Stats, error) {
-	// An abstract socket (Linux): no file to place, clean up, or find a short
-	// enough path for, whatever TMPDIR is.
-	socket := fmt.Sprintf("@pagegen-progress-%d-%d", os.Getpid(), time.Now().UnixNano())
-	l, err := listen(socket)
+// Watch runs build with the pages' end of the monitor's socket, which the
+// build's processes must inherit, named by EnvSocket (see Env), showing
+// progress until it returns. Only events of pages the monitor expects count
+// (Stale), each once.
+func (m *Monitor) Watch(build func(page *os.File, output io.Writer) error) (Stats, error) {
+	l, page, err := listen()
 	if err != nil {
 		return Stats{}, err
 	}
 	m.start = time.Now()
-	m.seen, m.running = maps.Clone(m.Stale), map[string]time.Time{}
-	if m.seen == nil {
-		m.seen = map[string]int{}
-	}
+	m.running, m.ended = map[string]time.Time{}, map[string]bool{}
 	m.stats.Total = m.Total
 
 	// The build's own output goes above the live block, line by line.
@@ -92,7 +89,8 @@ func (m *Monitor) Watch(build func(socket string, output io.Writer) error) (Stat
 	}()
 	done := make(chan error, 1)
 	go func() {
-		err := build(socket, pw)
+		err := build(page, pw)
+		page.Close() // the processes that report have their own
 		pw.Close()
 		done <- err
 	}()
@@ -133,6 +131,20 @@ func (m *Monitor) Watch(build func(socket string, output io.Writer) error) (Stat
 	return m.stats, buildErr
 }
 
+// MinInterval is the least time between two plain progress lines: a line
+// every nanosecond filled a log with hundreds of thousands; at this, as
+// often as a terminal is redrawn, a build of an hour writes 36,000.
+const MinInterval = 100 * time.Millisecond
+
+// CheckInterval refuses an Interval (PROGRESS_INTERVAL) below MinInterval,
+// but 0, which turns the plain lines off.
+func CheckInterval(d time.Duration) error {
+	if d < 0 || d > 0 && d < MinInterval {
+		return fmt.Errorf("PROGRESS_INTERVAL=%s: give %s or more between two progress lines (the default is 10s), or 0 for none", d, MinInterval)
+	}
+	return nil
+}
+
 func (m *Monitor) tick() time.Duration {
 	if m.TTY {
 		return 200 * time.Millisecond
@@ -140,7 +152,14 @@ func (m *Monitor) tick() time.Duration {
 	return m.Interval
 }
 
+// event takes a page process's report: only of a page the build runs,
+// once it has ended, and within what that page can be (its files, and
+// bytes that are not negative).
 func (m *Monitor) event(e Event) {
+	files, planned := m.Stale[e.Page]
+	if !planned || m.ended[e.Page] || e.Bytes < 0 {
+		return
+	}
 	now := time.Now()
 	switch e.Kind {
 	case Start:
@@ -148,18 +167,18 @@ func (m *Monitor) event(e Event) {
 			m.first = now
 		}
 		m.running[e.Page] = now
-		if m.seen[e.Page] == 0 {
-			m.seen[e.Page] = 1
-		}
 	case Done:
 		delete(m.running, e.Page)
-		m.seen[e.Page] = max(e.Files, 1)
-		m.stats.Built += max(e.Files, 1)
-		m.stats.Same += e.Same
+		m.ended[e.Page] = true
+		built := min(max(e.Files, 1), max(files, 1))
+		m.stats.Built += built
+		m.stats.Same += min(max(e.Same, 0), built)
 		m.stats.Bytes += e.Bytes
 	case Fail:
 		delete(m.running, e.Page)
-		m.stats.Failed += max(m.seen[e.Page], 1)
+		m.ended[e.Page] = true
+		m.stats.Failed += max(files, 1)
+		e.Err = quote.Lines(e.Err) // a poem's label may be in it
 		m.stats.Failures = append(m.stats.Failures, e)
 	}
 }
@@ -167,7 +186,7 @@ func (m *Monitor) event(e Event) {
 // todo is the number of files the build writes.
 func (m *Monitor) todo() int {
 	n := 0
-	for _, files := range m.seen {
+	for _, files := range m.Stale {
 		n += files
 	}
 	return n

@@ -81,11 +81,12 @@ func runPages(pages []fakePage) {
 	wg.Wait()
 }
 
-// setSocket points page processes at the monitor's socket; t.Setenv restores
+// setSocket points page processes (here, goroutines of the test's process,
+// which has the pages' end open) at the monitor's socket; t.Setenv restores
 // the variable when the test ends.
-func setSocket(t *testing.T) func(socket string) {
+func setSocket(t *testing.T) func(page *os.File) {
 	t.Setenv(EnvSocket, "")
-	return func(socket string) { os.Setenv(EnvSocket, socket) }
+	return func(page *os.File) { os.Setenv(EnvSocket, strconv.Itoa(int(page.Fd()))) }
 }
 
 func pageNames(n int) []string {
@@ -160,10 +161,8 @@ func TestWatchPlain(t *testing.T) {
 			setEnv := setSocket(t)
 			out := &syncBuffer{}
 			m := planned(&Monitor{Out: out, Interval: 2 * time.Millisecond}, c.total, c.stale)
-			var socketSeen string
-			stats, err := m.Watch(func(socket string, w io.Writer) error {
-				socketSeen = socket
-				setEnv(socket)
+			stats, err := m.Watch(func(page *os.File, w io.Writer) error {
+				setEnv(page)
 				for _, l := range output[:2] {
 					fmt.Fprintln(w, l)
 				}
@@ -191,9 +190,6 @@ func TestWatchPlain(t *testing.T) {
 			slices.SortFunc(stats.Failures, func(a, b Event) int { return strings.Compare(a.Page, b.Page) })
 			if fmt.Sprint(stats) != fmt.Sprint(c.want) {
 				t.Errorf("Stats = %+v\nwant    %+v", stats, c.want)
-			}
-			if _, err := os.Stat(socketSeen); !os.IsNotExist(err) {
-				t.Errorf("the socket %s is left behind (%v)", socketSeen, err)
 			}
 
 			text := out.String()
@@ -240,8 +236,8 @@ func TestWatchDrainsLateEvents(t *testing.T) {
 	const n = 3000
 	names := pageNames(n)
 	m := planned(&Monitor{Out: io.Discard, Interval: time.Hour}, n+5, names)
-	stats, err := m.Watch(func(socket string, w io.Writer) error {
-		setEnv(socket)
+	stats, err := m.Watch(func(page *os.File, w io.Writer) error {
+		setEnv(page)
 		r := Dial()
 		defer r.Close()
 		for _, p := range names {
@@ -263,9 +259,9 @@ func TestWatchDrainsLateEvents(t *testing.T) {
 func TestWatchIgnoresGarbage(t *testing.T) {
 	setEnv := setSocket(t)
 	m := planned(&Monitor{Out: io.Discard, Interval: time.Hour}, 2, []string{"index.html"})
-	stats, err := m.Watch(func(socket string, w io.Writer) error {
-		setEnv(socket)
-		c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: socket, Net: "unixgram"})
+	stats, err := m.Watch(func(page *os.File, w io.Writer) error {
+		setEnv(page)
+		c, err := net.FileConn(page)
 		if err != nil {
 			return err
 		}
@@ -372,7 +368,7 @@ func TestWatchTerminal(t *testing.T) {
 		width, total int
 		stale        []string
 	}{
-		{"small", 0, 5, names[:3]},
+		{"small", 0, 5, names[:4]},
 		{"wide terminal", 200, 20000, names[:15000]},
 		{"80 columns", 80, 20000, names[:15000]},
 		{"narrow", 40, 20000, names[:15000]},
@@ -388,8 +384,8 @@ func TestWatchTerminal(t *testing.T) {
 				fmt.Fprintln(w, l)
 				return out.waitFor(l + "\n")
 			}
-			stats, err := m.Watch(func(socket string, w io.Writer) error {
-				setEnv(socket)
+			stats, err := m.Watch(func(page *os.File, w io.Writer) error {
+				setEnv(page)
 				if err := say(w, "first line"); err != nil {
 					return err
 				}
@@ -523,8 +519,8 @@ func TestWatchNoInterval(t *testing.T) {
 		setEnv := setSocket(t)
 		out := &syncBuffer{}
 		m := planned(&Monitor{Out: out, Interval: interval}, 3, pageNames(2))
-		stats, err := m.Watch(func(socket string, w io.Writer) error {
-			setEnv(socket)
+		stats, err := m.Watch(func(page *os.File, w io.Writer) error {
+			setEnv(page)
 			runPages([]fakePage{{"similar/1.html", 10, ""}, {"similar/2.html", 0, "bad"}})
 			fmt.Fprintln(w, "make output")
 			return nil
@@ -537,6 +533,57 @@ func TestWatchNoInterval(t *testing.T) {
 		}
 		if got := out.String(); got != "make output\n" {
 			t.Errorf("Interval %v: output %q, want only the build's", interval, got)
+		}
+	}
+}
+
+// TestWatchTakesOnlyThePlan: a report of a page the build does not run is
+// dropped, a page counts once (a second Done or a Fail after it is
+// dropped), a page's files are those planned at most, and a failure's text
+// reaches the summary with its escapes shown, not played.
+func TestWatchTakesOnlyThePlan(t *testing.T) {
+	setEnv := setSocket(t)
+	m := planned(&Monitor{Out: io.Discard, Interval: time.Hour}, 3, []string{"similar/1", "similar/2"})
+	stats, err := m.Watch(func(page *os.File, w io.Writer) error {
+		setEnv(page)
+		r := Dial()
+		defer r.Close()
+		for _, e := range []Event{
+			{Kind: Fail, Page: "similar/99", Err: "faked"},
+			{Kind: Done, Page: "index", Files: 1, Bytes: 1e15},
+			{Kind: Done, Page: "similar/1", Files: 1000, Same: 5000, Bytes: 10},
+			{Kind: Done, Page: "similar/1", Files: 1, Bytes: 10},
+			{Kind: Fail, Page: "similar/1", Err: "faked after its end"},
+			{Kind: Done, Page: "similar/2", Bytes: -5},
+			{Kind: Fail, Page: "similar/2", Err: "\x1b[2Jbad \u202elabel"},
+		} {
+			r.Send(e)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Stats{Total: 3, UpToDate: 1, Built: 1, Same: 1, Failed: 1, Bytes: 10,
+		Failures: []Event{{Kind: Fail, Page: "similar/2", Err: `\x1b[2Jbad \u202elabel`}}}
+	stats.Elapsed = 0
+	if fmt.Sprint(stats) != fmt.Sprint(want) {
+		t.Errorf("Stats = %+v\nwant    %+v", stats, want)
+	}
+	if sum := stats.Summary(); strings.ContainsAny(sum, "\x1b\u202e") {
+		t.Errorf("the summary plays control characters: %q", sum)
+	}
+}
+
+// TestCheckInterval: a PROGRESS_INTERVAL that would flood a log is refused;
+// 0 turns the lines off.
+func TestCheckInterval(t *testing.T) {
+	for _, c := range []struct {
+		d  time.Duration
+		ok bool
+	}{{0, true}, {100 * time.Millisecond, true}, {10 * time.Second, true}, {time.Nanosecond, false}, {99 * time.Millisecond, false}, {-time.Second, false}} {
+		if err := CheckInterval(c.d); (err == nil) != c.ok {
+			t.Errorf("CheckInterval(%v) = %v, want ok %t", c.d, err, c.ok)
 		}
 	}
 }

@@ -107,16 +107,42 @@ func (p Part) linkLine(other string) string {
 	return s
 }
 
+// Every page begins with pageStart, its title, and titleEnd: a pagegen
+// page, which the build may remove (a poem taken out, a chapter no longer
+// kept, make clean), is one that begins so (IsPage).
+const (
+	pageStart = doctype + "<html>\n<head>\n" +
+		`<meta http-equiv="Content-Type" content="text/html; charset=utf-8">` + "\n<title>"
+	titleEnd = "</title>\n</head>\n" +
+		`<body bgcolor="#ffffff" text="#000000" link="#0000ee" vlink="#551a8b">` + "\n<center>\n<h1>"
+)
+
+// MaxTitle bounds the title IsPage looks through (a poem's label is in it).
+const MaxTitle = 64 << 10
+
+// IsPage reports whether head, the first bytes of a file (at least
+// len(pageStart)+MaxTitle+len(titleEnd) of them, or all), begins as every
+// page pagegen writes does: a file of the poet's named like a page is not
+// one, and the build never removes it.
+func IsPage(head []byte) bool {
+	rest, ok := bytes.CutPrefix(head, []byte(pageStart))
+	if !ok {
+		return false
+	}
+	end := bytes.Index(rest[:min(len(rest), MaxTitle+len(titleEnd))], []byte(titleEnd))
+	return end >= 0 && !bytes.ContainsAny(rest[:end], "<>")
+}
+
+// PageHead is how many bytes of a file IsPage needs.
+const PageHead = len(pageStart) + MaxTitle + len(titleEnd)
+
 // frame is a page's head (document head, heading, links, about, chapter
 // line, the opening of the text column) and foot (the chapter line again).
 func frame(title, links, about, nav string) (head, foot []byte) {
-	head = append(head, doctype...)
-	head = fmt.Appendf(head, "<html>\n<head>\n"+
-		`<meta http-equiv="Content-Type" content="text/html; charset=utf-8">`+"\n"+
-		"<title>%s</title>\n</head>\n"+
-		`<body bgcolor="#ffffff" text="#000000" link="#0000ee" vlink="#551a8b">`+"\n"+
-		"<center>\n<h1>%s</h1>\n<p>%s</p>\n<p>%s</p>\n",
-		title, title, links, about)
+	head = append(head, pageStart...)
+	head = append(head, title...)
+	head = append(head, titleEnd...)
+	head = fmt.Appendf(head, "%s</h1>\n<p>%s</p>\n<p>%s</p>\n", title, links, about)
 	if nav != "" {
 		head = fmt.Appendf(head, "<p>%s</p>\n", nav)
 	}

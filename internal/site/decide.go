@@ -172,8 +172,8 @@ func (p Plan) stampTime(out string) (time.Time, bool) {
 // stamp's time: make's rule for them.
 func (p Plan) written(q Seq, out string, stamp time.Time) bool {
 	for _, name := range p.Files(q) {
-		fi, err := os.Stat(filepath.Join(out, name))
-		if err != nil || fi.ModTime().Before(stamp) {
+		fi, err := os.Lstat(filepath.Join(out, name)) // a link there is not a page written
+		if err != nil || !fi.Mode().IsRegular() || fi.ModTime().Before(stamp) {
 			return false
 		}
 	}
@@ -442,25 +442,9 @@ func (d Decision) Commit(out, record string) error {
 	if d.record == nil && len(d.stale) == 0 {
 		return nil
 	}
-	fi, err := os.Stat(filepath.Join(out, StampName))
-	if err != nil {
-		return fmt.Errorf("reading the site's stamp: %w", err)
-	}
-	past := fi.ModTime().Add(-time.Second)
-	dated := 0
-	for _, q := range d.stale {
-		for _, name := range d.p.Files(q) {
-			path := filepath.Join(out, name)
-			if pf, err := os.Stat(path); err == nil && !pf.ModTime().Before(fi.ModTime()) {
-				if err := os.Chtimes(path, past, past); err != nil {
-					return fmt.Errorf("marking %s to be written again: %w", path, err)
-				}
-				dated++
-			}
-		}
-	}
-	if d.record == nil {
-		return nil
+	dated, err := d.p.dateBack(out, d.stale)
+	if err != nil || d.record == nil {
+		return err
 	}
 	if dated > 0 {
 		if err := syncFS(out); err != nil {

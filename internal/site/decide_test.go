@@ -225,3 +225,39 @@ func TestDecideEdits(t *testing.T) {
 		})
 	}
 }
+
+// TestAnotherCorpusBetween: a site built from corpus A, then from corpus B
+// (another CORPUS, with its own record of orderings), then from A again:
+// every page is written again from A, whose record still matches its own
+// corpus, not taken for up to date with B's pages in place.
+func TestAnotherCorpusBetween(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	out := t.TempDir()
+	build := func(pc *packed.Corpus, record string) site.Decision {
+		p := plan(t, pc, site.Settings{})
+		d := decide(t, p, out, record, p.Seqs())
+		commit(t, p, d, out, record)
+		for _, q := range d.Run {
+			if _, err := withRecord(p, record).Write(context.Background(), out, record, q, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return d
+	}
+	a, b := collection(r, 12), collection(r, 12)
+	ca, _ := pack.Contents(a, packed.Fingerprint{1}, nil)
+	cb, _ := pack.Contents(b, packed.Fingerprint{2}, nil)
+	pa, pb := packedCorpus(t, ca), packedCorpus(t, cb)
+	recA, recB := filepath.Join(t.TempDir(), "orderings.bin"), filepath.Join(t.TempDir(), "orderings.bin")
+	build(pa, recA)
+	build(pb, recB)
+	p := plan(t, pa, site.Settings{})
+	if d := build(pa, recA); len(d.Run) != len(p.Seqs()) {
+		t.Errorf("corpus A after B: %d of %d sequences run; want all, the site holds B's pages", len(d.Run), len(p.Seqs()))
+	}
+	for name, want := range fresh(p) {
+		if got, _ := os.ReadFile(filepath.Join(out, name)); !bytes.Equal(got, want) {
+			t.Fatalf("%s is not corpus A's page", name)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -101,7 +102,7 @@ func direct(t *testing.T, n int) *packed.Corpus {
 // decide is p's decision for the goals, which must not fail.
 func decide(t *testing.T, p site.Plan, out, record string, goals []site.Seq) site.Decision {
 	t.Helper()
-	d, err := p.Decide(context.Background(), out, record, goals)
+	d, err := withRecord(p, record).Decide(context.Background(), out, record, goals)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,10 +116,18 @@ func commit(t *testing.T, p site.Plan, d site.Decision, out, record string) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Restamp(out); err != nil {
+	if _, err := withRecord(p, record).Restamp(out); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.Commit(out, record); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// withRecord is p for a site whose record of orderings is at record: the
+// tests pack each corpus into a file of its own, and keep one record, as a
+// build keeps it beside its corpus.
+func withRecord(p site.Plan, record string) site.Plan {
+	p.Origin = filepath.Join(filepath.Dir(record), "corpus.bin")
+	return p
 }

@@ -110,8 +110,7 @@ func (l Layout) Write(ctx context.Context, out, record string, q Seq, only []int
 		}
 		w.Files++
 		if !wrote {
-			now := time.Now()
-			if err := os.Chtimes(path, now, now); err != nil {
+			if err := setTime(path, time.Now()); err != nil {
 				return w, fmt.Errorf("marking %s as up to date: %w", path, err)
 			}
 			w.Same++

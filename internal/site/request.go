@@ -1,13 +1,20 @@
 package site
 
 import (
+	"cmp"
+	"crypto/sha256"
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
+	"pagegen/internal/atomicfile"
 	"pagegen/internal/budget"
+	"pagegen/internal/orderings"
+	"pagegen/internal/quote"
 	"pagegen/internal/render"
 )
 
@@ -65,11 +72,17 @@ func (r Request) String() string {
 const stampHead = "pagegen site\n"
 
 // Stamp is the content of the site's stamp for this plan: the page format,
-// the request it was laid out from, and what the layout made of it. It
-// changes only when one of those does: then every page is checked again.
+// the request it was laid out from, what the layout made of it, and which
+// corpus's folder keeps the record of the site's orderings (a digest of its
+// path). It changes only when one of those does: then every page is checked
+// again. (A corpus that changes in its folder keeps the stamp: its record
+// says what changed. A site built from another corpus since has another
+// stamp: else the first corpus, whose record still matched, took the other's
+// pages for its own.)
 func (p Plan) Stamp() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%sformat %d\n", stampHead, render.FormatVersion)
+	fmt.Fprintf(&b, "orderings %x\n", p.origin())
 	for _, v := range p.Request.vars() {
 		fmt.Fprintf(&b, "%s=%s\n", v[0], v[1])
 	}
@@ -79,6 +92,18 @@ func (p Plan) Stamp() string {
 		fmt.Fprintf(&b, "laid out: %d poems a chapter, %d chapters of each ordering kept\n", p.per, p.kept)
 	}
 	return b.String()
+}
+
+// origin names the record of the orderings the site is built with: a
+// digest of its absolute path, which the stamp need not show.
+func (p Plan) origin() []byte {
+	corpus := cmp.Or(p.Origin, p.c.Path())
+	record, err := filepath.Abs(orderings.Path(corpus))
+	if err != nil {
+		record = orderings.Path(corpus)
+	}
+	sum := sha256.Sum256([]byte(record))
+	return sum[:8]
 }
 
 // LastBuilt is what the site in out was last built with, read from its
@@ -121,15 +146,42 @@ func LastBuilt(out string) (r Request, kept int, ok bool) {
 	return r, kept, true
 }
 
-// readSmall reads a small file of the build's (a stamp), refusing anything
-// else at its path: a folder, a FIFO (which would block), a huge file.
-func readSmall(path string) ([]byte, error) {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return nil, err
+// readSmall reads a small file of the build's in the site (the stamp, the
+// record of a build), refusing anything else at its path: a folder, a FIFO
+// (which would block), a link, a huge file.
+func readSmall(path string) ([]byte, error) { return atomicfile.ReadSmall(path, recordMost) }
+
+// recordMost bounds what is read of the site's stamp and build record: each
+// is a few hundred bytes.
+const recordMost = 4 << 10
+
+// records are the site's own files in its folder and the marks they begin
+// with (an older build's record began otherwise).
+var records = []struct {
+	name  string
+	marks []string
+}{
+	{StampName, []string{stampHead}},
+	{BuildingName, []string{"pagegen builds", "a pagegen build "}},
+}
+
+// checkRecords refuses a site whose stamp or build record is not one the
+// build wrote: a pipe (a build would wait on it for ever), a link, a huge
+// file, or one without its mark. The build would replace it.
+func checkRecords(out string) error {
+	for _, r := range records {
+		path := filepath.Join(out, r.name)
+		b, err := readSmall(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		// A file cut short in its first bytes is still the build's.
+		if !slices.ContainsFunc(r.marks, func(m string) bool { return strings.HasPrefix(string(b), m) || strings.HasPrefix(m, string(b)) }) {
+			return fmt.Errorf("%s does not hold what the build writes there: %w", quote.Name(path), atomicfile.ErrNotRegular)
+		}
 	}
-	if !fi.Mode().IsRegular() || fi.Size() > 64<<10 {
-		return nil, fmt.Errorf("%s is not a file the build wrote (%s, %d bytes): move it away", path, fi.Mode().Type(), fi.Size())
-	}
-	return os.ReadFile(path)
+	return nil
 }

@@ -11,11 +11,13 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"pagegen/internal/budget"
 	"pagegen/internal/packed"
+	"pagegen/internal/render"
 	"pagegen/internal/site"
 )
 
@@ -336,8 +338,8 @@ func TestSizes(t *testing.T) {
 			if p.Largest < largest {
 				t.Errorf("%+v: largest file %d, bound %d", s, largest, p.Largest)
 			}
-			if p.Files != len(files)+2 || p.Dirs != 2 {
-				t.Errorf("%+v: projected %d files and %d dirs; the site has %d files, the stamp, the record of a build and 2 dirs", s, p.Files, p.Dirs, len(files))
+			if p.Files != len(files)+3 || p.Dirs != 2 {
+				t.Errorf("%+v: projected %d files and %d dirs; the site has %d files, the stamp, the record of a build, the lock and 2 dirs", s, p.Files, p.Dirs, len(files))
 			}
 			// The tiny corpora have few entries of uneven sizes: the mean is
 			// a rough guide there (the bench checks it at scale).
@@ -352,6 +354,12 @@ func TestFit(t *testing.T) {
 	c := tiny(t)
 	whole := site.NewSizes(layout(t, c, site.Settings{})).Project(layout(t, c, site.Settings{}).Seqs(), true)
 	per3 := layout(t, c, site.Settings{PerPage: 3})
+	// The index, and a page of the longest poem alone: files every layout has.
+	index, _, _ := site.NewSizes(per3).Of(site.Seq{Kind: site.Index})
+	_, _, single := site.NewSizes(layout(t, c, site.Settings{PerPage: 1})).Of(site.Seq{Kind: site.Chrono})
+	if single-1 <= index {
+		t.Fatalf("the tiny corpus's longest poem's page (%d bytes) is not larger than its index (%d)", single, index)
+	}
 	// What each number of chapters of 3 takes, to set budgets between them.
 	need := func(m int) budget.Need {
 		l := layout(t, c, site.Settings{PerPage: 3, Chapters: m})
@@ -375,7 +383,9 @@ func TestFit(t *testing.T) {
 		{"chapters given, fit", site.Settings{PerPage: 3, Chapters: 2}, budget.Budget{MaxFiles: need(2).Files}, 2, ""},
 		{"chapters given, over", site.Settings{PerPage: 3, Chapters: 3}, budget.Budget{MaxFiles: need(2).Files}, 0, "files"},
 		{"nothing fits", site.Settings{PerPage: 3}, budget.Budget{MaxFiles: 10}, 0, "No chapter size fits: 12 poems need at least 26 pages"},
-		{"file too large", site.Settings{}, budget.Budget{MaxFileSize: 100}, 0, "a file of"},
+		{"a whole page too large", site.Settings{}, budget.Budget{MaxFileSize: max(index, single) + 1}, 0, "a file of"},
+		{"the index too large", site.Settings{PerPage: 3}, budget.Budget{MaxFileSize: index - 1}, 0, "the index page alone is"},
+		{"a page of the longest poem alone too large", site.Settings{PerPage: 3}, budget.Budget{MaxFileSize: single - 1}, 0, "a page that holds the longest poem alone"},
 	} {
 		p, err := site.Fit(c, tc.s, tc.b)
 		switch {
@@ -433,6 +443,24 @@ func TestDecideWritten(t *testing.T) {
 	if d := decide(t, p, out, record, seqs); !slices.Equal(d.Run, []site.Seq{q, {Kind: site.Chrono}}) {
 		t.Errorf("stale: %v; want different/5 (a chapter older than the stamp) and the chronology (a chapter gone)", d.Run)
 	}
+	// A link for a page, to a file newer than the stamp, is not a page
+	// written: the build replaces it, and never dates what it leads to.
+	target := filepath.Join(t.TempDir(), "mine.html")
+	os.WriteFile(target, []byte("mine"), 0o644)
+	os.Chtimes(target, now, now)
+	link := site.Seq{Kind: site.Similar, N: 2}
+	os.Remove(filepath.Join(out, p.Name(link, 1)))
+	if err := os.Symlink(target, filepath.Join(out, p.Name(link, 1))); err != nil {
+		t.Fatal(err)
+	}
+	d = decide(t, p, out, record, seqs)
+	if !slices.Contains(d.Run, link) {
+		t.Errorf("stale: %v; want similar/2, a link", d.Run)
+	}
+	commit(t, p, d, out, record)
+	if fi, err := os.Stat(target); err != nil || !fi.ModTime().Equal(now) {
+		t.Errorf("the file a page's link leads to was dated (%v)", err)
+	}
 	other := plan(t, c, site.Settings{PerPage: 2, Chapters: 1})
 	if other.Stamp() == p.Stamp() {
 		t.Error("the stamp does not change with CHAPTERS")
@@ -448,14 +476,21 @@ func TestPrune(t *testing.T) {
 	out := t.TempDir()
 	keep := []string{"similar/2.html", "similar/2-2.html", "different/8.html", "similar/notes.html", "similar/05.html",
 		"index.html", "similar/.3.html.123.tmp", "chronological-3.html", "chronological.txt", "mine.html", "similar/2-02.html"}
+	// The poet's own files, named as pages the site does not have.
+	mine := []string{"similar/99999.html", "similar/2-7.html", "different/3.html"}
 	gone := []string{"similar/3.html", "different/9.html", "similar/2-3.html", "different/5-7.html", "chronological-4.html"}
-	for _, name := range append(keep, gone...) {
+	for _, name := range append(append(keep, gone...), mine...) {
 		path := filepath.Join(out, name)
 		os.MkdirAll(filepath.Dir(path), 0o755)
-		if err := os.WriteFile(path, nil, 0o644); err != nil {
+		data := pageBytes
+		if slices.Contains(mine, name) {
+			data = []byte("<html><body>the poet's own</body></html>\n")
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+	keep = append(keep, mine...)
 	os.Mkdir(filepath.Join(out, "different", "7.html"), 0o755) // not a file: left alone
 	n, err := l.Prune(out)
 	if err != nil || n != len(gone) {
@@ -679,6 +714,41 @@ func TestCheckOut(t *testing.T) {
 			}
 		})
 	}
+	// The site's own records, refused when they are not: without blocking
+	// on a FIFO, or reading a huge file.
+	for _, tc := range []struct {
+		name, file string
+		make       func(path string) error
+		want       string
+	}{
+		{"a FIFO for a stamp", site.StampName, func(p string) error { return syscall.Mkfifo(p, 0o600) }, "is a pipe"},
+		{"a FIFO for a build's record", site.BuildingName, func(p string) error { return syscall.Mkfifo(p, 0o600) }, "is a pipe"},
+		{"a stamp of 100 GB", site.StampName, func(p string) error {
+			if err := os.WriteFile(p, []byte("pagegen site\n"), 0o644); err != nil {
+				return err
+			}
+			return os.Truncate(p, 100<<30)
+		}, "107374182400 bytes"},
+		{"a stamp that is not one", site.StampName, func(p string) error { return os.WriteFile(p, []byte("my notes\n"), 0o644) }, "does not hold what the build writes there"},
+		{"a stamp that links elsewhere", site.StampName, func(p string) error { return os.Symlink("/etc/passwd", p) }, "is a symbolic link"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := plant(t, []string{"index.html"})
+			if err := tc.make(filepath.Join(out, tc.file)); err != nil {
+				t.Fatal(err)
+			}
+			errc := make(chan error, 1)
+			go func() { errc <- site.CheckOut(out) }()
+			select {
+			case err := <-errc:
+				if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "move it away") {
+					t.Errorf("CheckOut = %v, want %q and what to do", err, tc.want)
+				}
+			case <-time.After(time.Minute):
+				t.Fatal("CheckOut did not return: it waits on the FIFO")
+			}
+		})
+	}
 	dir := t.TempDir()
 	inputs := filepath.Join(dir, "poems")
 	os.Mkdir(inputs, 0o755)
@@ -697,7 +767,9 @@ func TestCheckOut(t *testing.T) {
 }
 
 // plant makes a site folder holding files (nil: no folder at all); a name
-// ending in / is a folder.
+// ending in / is a folder. A file named as a page holds a page (see
+// pageBytes), unless its name begins with "mine:" (then it is the poet's,
+// named like a page); other files are empty.
 func plant(t *testing.T, files []string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "site")
@@ -707,13 +779,25 @@ func plant(t *testing.T, files []string) string {
 	for _, f := range files {
 		if strings.HasSuffix(f, "/") {
 			os.MkdirAll(filepath.Join(out, f), 0o755)
-		} else {
-			os.MkdirAll(filepath.Dir(filepath.Join(out, f)), 0o755)
-			os.WriteFile(filepath.Join(out, f), nil, 0o644)
+			continue
 		}
+		var data []byte
+		if name, mine := strings.CutPrefix(f, "mine:"); mine {
+			f, data = name, []byte("<html><body>the poet's own</body></html>\n")
+		} else if strings.HasSuffix(f, ".html") {
+			data = pageBytes
+		}
+		os.MkdirAll(filepath.Dir(filepath.Join(out, f)), 0o755)
+		os.WriteFile(filepath.Join(out, f), data, 0o644)
 	}
 	return out
 }
+
+// pageBytes is a page as pagegen writes one (an index of no poems).
+var pageBytes = func() []byte {
+	head, foot := render.IndexFrame(0, "chronological.html")
+	return append(head, foot...)
+}()
 
 // left lists what is in out, as plant spells it; nil when out is gone.
 func left(t *testing.T, out string) []string {
@@ -755,7 +839,11 @@ func TestClean(t *testing.T) {
 		{"no site", whole, nil, nil, false},
 		{"a whole site", whole, pages, nil, false},
 		{"a site with the poet's files", whole, append([]string{"CNAME", ".git/config", "similar/notes.txt", "similar/3.htm", "favicon.ico"}, pages...),
-			[]string{".git/", ".git/config", "CNAME", "favicon.ico", "similar/", "similar/3.htm", "similar/notes.txt"}, false},
+			[]string{".git/", ".git/config", site.StampName, "CNAME", "favicon.ico", "similar/", "similar/3.htm", "similar/notes.txt"}, false},
+		{"a site with the poet's files named like pages", whole, append([]string{"mine:similar/12-2.html", "mine:similar/99999.html", "mine:about.html"}, pages...),
+			[]string{site.StampName, "about.html", "similar/", "similar/12-2.html", "similar/99999.html"}, false},
+		{"the similar pages, beside the poet's named like pages", kind(site.Similar), append([]string{"mine:similar/12-2.html"}, pages...),
+			append(slices.Clone(othersLeft), "similar/", "similar/12-2.html"), false},
 		{"an unfinished build", whole, []string{site.BuildingName, "similar/3.html"}, nil, false},
 		{"the user's own site", whole, []string{"index.html", "similar/3.html"}, []string{"index.html", "similar/", "similar/3.html"}, true},
 		{"the similar pages", kind(site.Similar), pages, othersLeft, false},
@@ -776,6 +864,131 @@ func TestClean(t *testing.T) {
 			if got := left(t, out); !slices.Equal(got, tc.ok) {
 				t.Errorf("left %q, want %q", got, tc.ok)
 			}
+			// A folder left with the poet's files is still a site: it can be
+			// built into and cleaned again.
+			if !tc.wantErr && tc.ok != nil {
+				if err := site.CheckOut(out); err != nil {
+					t.Errorf("after the clean, the site is refused: %v", err)
+				}
+				if _, err := tc.clean(out); err != nil {
+					t.Errorf("a second clean: %v", err)
+				}
+			}
 		})
 	}
+	// A link for OUT stays, and so does the folder it names, emptied.
+	t.Run("OUT a link", func(t *testing.T) {
+		target := plant(t, pages)
+		link := filepath.Join(t.TempDir(), "site")
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := site.Clean(link); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("the link for OUT was removed (%v)", err)
+		}
+		if got := left(t, target); got == nil || len(got) != 0 {
+			t.Errorf("the folder the link names holds %q, want it there and empty", got)
+		}
+	})
+}
+
+// TestCheckFolders: a site whose folders another user could change under
+// the build is refused, by CheckOut and by a clean, and the folder a link
+// leads to is left as it was. Some cases need root (to give a file to
+// another user); the machine and CI run the tests as root.
+func TestCheckFolders(t *testing.T) {
+	const nobody = 65534
+	root := os.Geteuid() == 0
+	for _, tc := range []struct {
+		name     string
+		asRoot   bool
+		setup    func(t *testing.T, out string) // out holds a stamp and index.html
+		want     string
+		inParent bool // the site is in a folder of the test's making, at out/../
+	}{
+		{"a folder of the user's", false, func(t *testing.T, out string) {}, "", false},
+		{"similar is a link to a private folder", false, func(t *testing.T, out string) {
+			private := t.TempDir()
+			os.WriteFile(filepath.Join(private, "7.html"), []byte("mine"), 0o600)
+			if err := os.Symlink(private, filepath.Join(out, "similar")); err != nil {
+				t.Fatal(err)
+			}
+		}, "is a symbolic link: the build never follows a link inside the site", false},
+		{"different is a file", false, func(t *testing.T, out string) {
+			os.WriteFile(filepath.Join(out, "different"), nil, 0o644)
+		}, "is a file where the site has a folder", false},
+		{"OUT writable by every user", false, func(t *testing.T, out string) { os.Chmod(out, 0o777) }, "may be written by every user", false},
+		{"similar writable by every user", false, func(t *testing.T, out string) {
+			os.Mkdir(filepath.Join(out, "similar"), 0o755)
+			os.Chmod(filepath.Join(out, "similar"), 0o757)
+		}, "may be written by every user", false},
+		{"OUT in a folder every user may write to", false, func(t *testing.T, out string) {
+			os.Chmod(filepath.Dir(out), 0o777)
+		}, "which every user may write to", true},
+		{"OUT in a sticky folder every user may write to (as /tmp)", false, func(t *testing.T, out string) {
+			os.Chmod(filepath.Dir(out), 0o777|os.ModeSticky)
+		}, "", true},
+		{"OUT of another user", true, func(t *testing.T, out string) { os.Chown(out, nobody, nobody) }, "belongs to another user", false},
+		{"similar of another user", true, func(t *testing.T, out string) {
+			os.Mkdir(filepath.Join(out, "similar"), 0o755)
+			os.Chown(filepath.Join(out, "similar"), nobody, nobody)
+		}, "belongs to another user", false},
+		{"OUT writable by another group", true, func(t *testing.T, out string) {
+			os.Chown(out, os.Geteuid(), nobody)
+			os.Chmod(out, 0o775)
+		}, "may be written by the group", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.asRoot && !root {
+				t.Skip("needs root, to give a folder to another user")
+			}
+			out := plant(t, []string{site.StampName, "index.html"})
+			if tc.inParent {
+				out = filepath.Join(t.TempDir(), "shared", "site")
+				os.MkdirAll(out, 0o755)
+				os.WriteFile(filepath.Join(out, site.StampName), nil, 0o644)
+			}
+			tc.setup(t, out)
+			before := left(t, out)
+			for what, check := range map[string]func() error{
+				"CheckOut": func() error { return site.CheckOut(out) },
+				"Clean":    func() error { _, err := site.Clean(out); return err },
+				"CleanKind": func() error {
+					_, err := site.CleanKind(out, site.Similar)
+					return err
+				},
+			} {
+				err := check()
+				switch {
+				case tc.want == "" && err != nil && what == "CheckOut":
+					t.Errorf("%s = %v, want it accepted", what, err)
+				case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+					t.Errorf("%s = %v, want %q", what, err, tc.want)
+				case tc.want != "" && !slices.Equal(left(t, out), before):
+					t.Errorf("%s changed the site: %q, was %q", what, left(t, out), before)
+				}
+			}
+		})
+	}
+	// A link made by another user for OUT is not followed, even to a
+	// folder of the user's.
+	t.Run("OUT a link of another user's", func(t *testing.T) {
+		if !root {
+			t.Skip("needs root, to give a link to another user")
+		}
+		mine := plant(t, []string{site.StampName})
+		link := filepath.Join(t.TempDir(), "site")
+		if err := os.Symlink(mine, link); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Lchown(link, nobody, nobody); err != nil {
+			t.Fatal(err)
+		}
+		if err := site.CheckOut(link); err == nil || !strings.Contains(err.Error(), "is a symbolic link made by another user") {
+			t.Errorf("CheckOut = %v", err)
+		}
+	})
 }

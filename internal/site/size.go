@@ -13,7 +13,9 @@ import (
 
 	"pagegen/internal/budget"
 	"pagegen/internal/bytesize"
+	"pagegen/internal/lock"
 	"pagegen/internal/packed"
+	"pagegen/internal/plural"
 	"pagegen/internal/render"
 )
 
@@ -169,9 +171,10 @@ func (s Sizes) Project(seqs []Seq, whole bool) Projection {
 		p.Largest = max(p.Largest, largest)
 	}
 	if whole {
-		// The stamp, and the record of pages not yet synced (see BeginBuild).
+		// The stamp, the record of pages not yet synced (see BeginBuild),
+		// and the build's lock (empty).
 		own := int64(stampSize + recordSize)
-		p.Files += 2
+		p.Files += 3
 		p.Dirs = 2
 		p.Expected += own
 		p.Bytes += own
@@ -186,6 +189,10 @@ type Plan struct {
 	Size    Projection // measured only with a limited budget: see Sized
 	Budget  budget.Budget
 	Why     string // how CHAPTERS was chosen, when it was
+	// Origin is the packed corpus whose folder keeps the record of the
+	// site's orderings, when it is not the corpus laid out (make -n lays
+	// out a scratch corpus for the site of the real one).
+	Origin string
 }
 
 // Sized is p with its Size measured, which a plan without a budget skips
@@ -217,9 +224,37 @@ func Fit(c *packed.Corpus, s Settings, b budget.Budget) (Plan, error) {
 		return p, err
 	}
 	if over := b.Over(p.Size.Need); len(over) > 0 {
+		if why := tooLarge(c, b); why != "" {
+			return p, fmt.Errorf("the site does not fit %s: %s", b, why)
+		}
 		return p, fmt.Errorf("the site does not fit %s: it needs %s. %s", b, strings.Join(over, " and "), options(c, s, b))
 	}
 	return p, nil
+}
+
+// tooLarge says which file, of those every layout has, is larger than one
+// file may be (the index, or a page holding the longest poem): then no
+// chapter size fits, whatever the number of pages, and the remedy is
+// another MAX_FILE_SIZE. It is "" when none is.
+func tooLarge(c *packed.Corpus, b budget.Budget) string {
+	if b.MaxFileSize <= 0 {
+		return ""
+	}
+	l, err := New(c, Settings{PerPage: 1, Chapters: 1})
+	if err != nil {
+		return ""
+	}
+	s := NewSizes(l)
+	if index, _, _ := s.Of(Seq{Kind: Index}); index > b.MaxFileSize {
+		return fmt.Sprintf("the index page alone is %s (a line for each of the %s), and one file may be %s: no chapter size changes that. Raise MAX_FILE_SIZE to %s or more, or publish part of the collection (a smaller poems.json)",
+			bytesize.Format(index), plural.Of(c.Len(), "poem"), bytesize.Format(b.MaxFileSize), bytesize.Format(index))
+	}
+	// A page of one entry: the chronology's largest chapter of one poem.
+	if _, _, page := s.Of(Seq{Kind: Chrono}); page > b.MaxFileSize {
+		return fmt.Sprintf("a page that holds the longest poem alone is %s, and one file may be %s: no chapter size changes that. Raise MAX_FILE_SIZE to %s or more, or leave that poem out",
+			bytesize.Format(page), bytesize.Format(b.MaxFileSize), bytesize.Format(page))
+	}
+	return ""
 }
 
 // fit is the plan for s, keeping the most chapters that fit b when s does
@@ -254,8 +289,8 @@ func fit(c *packed.Corpus, s Settings, b budget.Budget) (Plan, error) {
 		}
 	}
 	if lo > 0 {
-		best.Why = fmt.Sprintf("CHAPTERS=%d of %d: the most chapters of %d poems that fit %s (%s)",
-			lo, p.count, p.per, b, strings.Join(best.uses(), ", "))
+		best.Why = fmt.Sprintf("CHAPTERS=%d of %d: the most chapters of %s that fit %s (%s)",
+			lo, p.count, plural.Of(p.per, "poem"), b, strings.Join(best.uses(), ", "))
 		if lo < p.count {
 			next, _ := plan(Settings{PerPage: s.PerPage, Chapters: lo + 1})
 			best.Why += fmt.Sprintf("; %d would need %s", lo+1, strings.Join(b.Over(next.Size.Need), " and "))
@@ -344,7 +379,7 @@ func Free(dir string) (int64, error) {
 // exist, the stamp and the record, and the site's folders.
 func (l Layout) Measure(out string) budget.Need {
 	var n budget.Need
-	names := []string{StampName, BuildingName}
+	names := []string{StampName, BuildingName, lock.Name}
 	for _, q := range l.Seqs() {
 		names = append(names, l.Files(q)...)
 	}

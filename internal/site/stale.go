@@ -3,13 +3,17 @@ package site
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"pagegen/internal/atomicfile"
+	"pagegen/internal/quote"
 	"pagegen/internal/render"
 )
 
@@ -29,16 +33,29 @@ var Dirs = []string{"", render.Similar.Name(), render.Different.Name()}
 func (l Layout) Prune(out string) (int, error) {
 	removed := 0
 	err := pages(out, Dirs, func(name string, _ fs.DirEntry) error {
-		if _, _, kept := l.Parse(name); kept {
-			return nil
+		if _, _, kept := l.Parse(name); kept || !isPage(filepath.Join(out, name)) {
+			return nil // the site's, or the poet's, named like a page
 		}
 		if err := os.Remove(filepath.Join(out, name)); err != nil {
-			return fmt.Errorf("removing %s, which the site no longer has: %w", name, err)
+			return fmt.Errorf("removing %s, which the site no longer has: %w", quote.Name(name), err)
 		}
 		removed++
 		return nil
 	})
 	return removed, err
+}
+
+// isPage reports whether the file at path is a page pagegen wrote (see
+// render.IsPage), reading no more than its head, and never through a link.
+func isPage(path string) bool {
+	f, err := atomicfile.OpenRegular(path, false)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, render.PageHead)
+	n, _ := io.ReadFull(f, head)
+	return render.IsPage(head[:n])
 }
 
 // pages calls fn with each regular file in out's folders dirs named as the
@@ -81,22 +98,8 @@ func (p Plan) Restamp(out string) (bool, error) {
 	if err := os.Remove(filepath.Join(out, legacyStamp)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return true, fmt.Errorf("removing the old stamp: %w", err)
 	}
-	fi, err := os.Stat(stamp)
-	if err != nil {
-		return true, fmt.Errorf("reading the site's stamp: %w", err)
-	}
-	past := fi.ModTime().Add(-time.Second)
-	for _, q := range p.Seqs() {
-		for _, name := range p.Files(q) {
-			path := filepath.Join(out, name)
-			if pf, err := os.Stat(path); err == nil && !pf.ModTime().Before(fi.ModTime()) {
-				if err := os.Chtimes(path, past, past); err != nil {
-					return true, fmt.Errorf("dating back %s, dated in the future: %w", path, err)
-				}
-			}
-		}
-	}
-	return true, nil
+	_, err = p.dateBack(out, p.Seqs())
+	return true, err
 }
 
 // BuildingName is the file in the site directory that says a build is
@@ -135,8 +138,8 @@ func Recover(out string) (int, error) {
 		if info, err := e.Info(); err != nil || info.ModTime().Before(since) {
 			return nil
 		}
-		if err := os.Chtimes(filepath.Join(out, name), time.Unix(0, 0), time.Unix(0, 0)); err != nil {
-			return fmt.Errorf("marking %s, written by an unfinished build, to be written again: %w", name, err)
+		if err := setTime(filepath.Join(out, name), time.Unix(0, 0)); err != nil {
+			return fmt.Errorf("marking %s, written by an unfinished build, to be written again: %w", quote.Name(name), err)
 		}
 		dated++
 		return nil
@@ -190,6 +193,39 @@ func EndBuild(out string, files int) error {
 	}
 	if err := os.Remove(filepath.Join(out, BuildingName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("removing %s: %w", BuildingName, err)
+	}
+	return nil
+}
+
+// dateBack dates the files of seqs in out that are not older than the
+// site's stamp back before it, so that make takes them for stale, and
+// returns how many it dated.
+func (l Layout) dateBack(out string, seqs []Seq) (int, error) {
+	fi, err := os.Stat(filepath.Join(out, StampName))
+	if err != nil {
+		return 0, fmt.Errorf("reading the site's stamp: %w", err)
+	}
+	past, dated := fi.ModTime().Add(-time.Second), 0
+	for _, q := range seqs {
+		for _, name := range l.Files(q) {
+			path := filepath.Join(out, name)
+			if pf, err := os.Lstat(path); err == nil && !pf.ModTime().Before(fi.ModTime()) {
+				if err := setTime(path, past); err != nil {
+					return dated, fmt.Errorf("marking %s to be written again: %w", quote.Name(path), err)
+				}
+				dated++
+			}
+		}
+	}
+	return dated, nil
+}
+
+// setTime dates the file at path t, or the link itself if it is one: the
+// build never follows a link inside the site.
+func setTime(path string, t time.Time) error {
+	ts := unix.NsecToTimespec(t.UnixNano())
+	if err := unix.UtimesNanoAt(unix.AT_FDCWD, path, []unix.Timespec{ts, ts}, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return &fs.PathError{Op: "utimes", Path: path, Err: err}
 	}
 	return nil
 }
