@@ -33,7 +33,7 @@ type CLI struct {
 	Bin            string   `default:"bin" help:"Where corpus-pack and pagegen are (built by make tools)."`
 	Root           string   `default:"." help:"The repository, where the Makefile is; the bench works there and names its files relative to it."`
 	Go             string   `default:"go" help:"The go command, to run the Go benchmarks."`
-	Only           []string `enum:"pack,orderings,pages,memory,throughput,publish,up-to-date,deploy" help:"Run only these measurements (a partial table; the corpus is packed untimed if need be): ${enum}."`
+	Only           []string `enum:"pack,orderings,pages,overhead,memory,throughput,publish,up-to-date,deploy" help:"Run only these measurements (a partial table; the corpus is packed untimed if need be): ${enum}."`
 }
 
 func main() {

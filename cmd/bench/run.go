@@ -84,6 +84,7 @@ func run(ctx context.Context, cli *CLI) error {
 		{"pack", "corpus-pack", b.packCorpus},
 		{"orderings", "orderings (go test -bench)", b.orderings},
 		{"pages", "whole pages", b.pages},
+		{"overhead", "what a page process adds", b.overhead},
 		{"memory", "memory", b.memory},
 		{"throughput", "make -j2 throughput", b.throughput},
 		{"publish", "the site for Neocities", b.publish},
