@@ -23,7 +23,9 @@
 package packed
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
+	"hash"
 	"hash/crc32"
 )
 
@@ -31,7 +33,7 @@ import (
 const Magic = "PAGEGEN\x00"
 
 // Version is the format version; a file of another version must be rebuilt.
-const Version = 3
+const Version = 4
 
 const (
 	headerSize = 256
@@ -62,12 +64,16 @@ const (
 	offFileSize    = offSections + numSections*16
 	offChecksum    = offFileSize + 8
 	offContent     = offChecksum + 4 // 32 bytes
+	offGramCRC     = offContent + 32
 )
 
 // Fingerprint identifies the inputs and settings a packed corpus was made from.
 type Fingerprint [32]byte
 
-// Digest identifies a packed corpus's contents: the SHA-256 of its sections.
+// Digest identifies a packed corpus's contents: the SHA-256 of its sections
+// but the Gram matrix, which the vectors determine (and gram.Method, in
+// each vector's digest); the matrix has a CRC-32C of its own, for Verify. A
+// quarter of a large corpus is hashed, not all of it.
 type Digest [32]byte
 
 // Sum is a digest of one part of a poem: the first half of a SHA-256.
@@ -94,3 +100,22 @@ func checksum(header, table []byte) uint32 {
 }
 
 func alignUp(x uint64) uint64 { return (x + align - 1) &^ (align - 1) }
+
+// contentHash computes a corpus's digest and its Gram matrix's checksum
+// from its sections, a piece at a time.
+type contentHash struct {
+	sha  hash.Hash
+	gram uint32
+}
+
+func newContentHash() *contentHash { return &contentHash{sha: sha256.New()} }
+
+func (h *contentHash) add(sec int, b []byte) {
+	if sec == secGram {
+		h.gram = crc32.Update(h.gram, castagnoli, b)
+	} else {
+		h.sha.Write(b)
+	}
+}
+
+func (h *contentHash) sums() (Digest, uint32) { return Digest(h.sha.Sum(nil)), h.gram }

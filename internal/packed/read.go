@@ -2,7 +2,6 @@ package packed
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -150,18 +149,19 @@ func (c *Corpus) checkTable() error {
 	return nil
 }
 
-// Verify reads the whole file and checks it against its content digest: the
-// damage the cheap checks of Open cannot see (a flipped byte in a vector, the
-// Gram matrix or an entry) is caught here, once per build.
+// Verify reads the whole file and checks it against its content digest and
+// the Gram matrix's checksum: the damage the cheap checks of Open cannot see
+// (a flipped byte in a vector, the Gram matrix or an entry) is caught here,
+// once per build.
 func (c *Corpus) Verify() error {
-	h := sha256.New()
+	h := newContentHash()
 	b := []byte(c.m)
 	le := binary.LittleEndian
 	for s := range numSections {
 		off, size := le.Uint64(b[offSections+s*16:]), le.Uint64(b[offSections+s*16+8:])
-		h.Write(b[off : off+size])
+		h.add(s, b[off:off+size])
 	}
-	if Digest(h.Sum(nil)) != c.digest {
+	if digest, gram := h.sums(); digest != c.digest || gram != le.Uint32(b[offGramCRC:]) {
 		return fmt.Errorf("%s is damaged: %w", c.path, ErrDigest)
 	}
 	return nil

@@ -2,7 +2,6 @@ package packed
 
 import (
 	"bufio"
-	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -89,9 +88,11 @@ func (c *Contents) layout() (header, table []byte) {
 		off = alignUp(off + size)
 	}
 	binary.LittleEndian.PutUint64(header[offFileSize:], off)
-	h := sha256.New()
-	c.sections(table, func(_ int, b []byte) { h.Write(b) })
-	copy(header[offContent:], h.Sum(nil))
+	h := newContentHash()
+	c.sections(table, h.add)
+	digest, gram := h.sums()
+	copy(header[offContent:], digest[:])
+	binary.LittleEndian.PutUint32(header[offGramCRC:], gram)
 	binary.LittleEndian.PutUint32(header[offChecksum:], checksum(header, table))
 	return header, table
 }
