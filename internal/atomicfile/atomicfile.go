@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"unsafe"
 
@@ -262,7 +263,12 @@ func tempNames(fd int) ([]string, error) {
 // Same reports whether the file at path holds exactly the bytes of pieces,
 // reading it only as far as the first difference. A missing or unreadable
 // file is not the same.
-func Same(path string, pieces [][]byte) bool {
+//
+// The file is mapped, not read: the comparison copies nothing, and faults
+// in its pages a few dozen kilobytes at a time; a page process compares
+// most of its chapters, and reading them into memory of its own faulted in
+// more pages than the rest of the process did.
+func Same(path string, pieces [][]byte) (same bool) {
 	f, err := OpenRegular(path, false)
 	if err != nil {
 		return false
@@ -272,29 +278,29 @@ func Same(path string, pieces [][]byte) bool {
 	for _, p := range pieces {
 		size += int64(len(p))
 	}
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() != size {
+	if fi, err := f.Stat(); err != nil || fi.Size() != size {
 		return false
 	}
-	// The file is read in large blocks, whatever the pieces: a page's
-	// pieces are thousands of entries of a kilobyte or so, and a read per
-	// piece cost more than writing the page anew.
-	buf := make([]byte, 256<<10)
-	var have []byte // read, not yet compared
-	for _, p := range pieces {
-		for len(p) > 0 {
-			if len(have) == 0 {
-				n, err := io.ReadFull(f, buf[:min(int64(len(buf)), size)])
-				if err != nil {
-					return false
-				}
-				have, size = buf[:n], size-int64(n)
-			}
-			k := min(len(have), len(p))
-			if !bytes.Equal(have[:k], p[:k]) {
-				return false
-			}
-			have, p = have[k:], p[k:]
+	if size == 0 {
+		return true
+	}
+	m, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		return false
+	}
+	defer unix.Munmap(m)
+	// A file cut short meanwhile faults in the mapping: not the same, not a crash.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if recover() != nil {
+			same = false
 		}
+	}()
+	for _, p := range pieces {
+		if !bytes.Equal(m[:len(p)], p) {
+			return false
+		}
+		m = m[len(p):]
 	}
 	return true
 }
