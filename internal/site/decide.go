@@ -104,14 +104,18 @@ func (p Plan) Decide(ctx context.Context, out, record string, goals []Seq) (Deci
 	d.stale = stale
 	if d.prev[0] != nil && !restamp {
 		d.written = map[Seq]bool{}
-		for _, q := range stale {
-			if (q.Kind == Similar || q.Kind == Different) && p.written(q, out, stamp) {
+		for i, ok := range p.written(stale, out, stamp) {
+			if q := stale[i]; ok && (q.Kind == Similar || q.Kind == Different) {
 				d.written[q] = true
 			}
 		}
 	}
-	for _, q := range goals {
-		if !isStale[q] && (restamp || !p.written(q, out, stamp)) {
+	var fresh []bool // of the goals: written since the stamp
+	if !restamp {
+		fresh = p.written(goals, out, stamp)
+	}
+	for i, q := range goals {
+		if !isStale[q] && (restamp || !fresh[i]) {
 			d.Run = append(d.Run, q)
 			d.stale = append(d.stale, q)
 		}
@@ -136,10 +140,13 @@ func countOrderings(seqs []Seq) int {
 // make ran them.
 func (d Decision) Left(out string) []Seq {
 	stamp, restamp := d.p.stampTime(out)
+	if restamp {
+		return d.Run
+	}
 	var left []Seq
-	for _, q := range d.Run {
-		if restamp || !d.p.written(q, out, stamp) {
-			left = append(left, q)
+	for i, ok := range d.p.written(d.Run, out, stamp) {
+		if !ok {
+			left = append(left, d.Run[i])
 		}
 	}
 	return left
@@ -168,16 +175,24 @@ func (p Plan) stampTime(out string) (time.Time, bool) {
 	return fi.ModTime(), false
 }
 
-// written reports whether all of q's files are in out and newer than the
-// stamp's time: make's rule for them.
-func (p Plan) written(q Seq, out string, stamp time.Time) bool {
-	for _, name := range p.Files(q) {
-		fi, err := os.Lstat(filepath.Join(out, name)) // a link there is not a page written
-		if err != nil || !fi.Mode().IsRegular() || fi.ModTime().Before(stamp) {
-			return false
+// written reports, for each of seqs, whether all its files are in out and
+// newer than the stamp's time: make's rule for them. The files are looked
+// at from several goroutines: a site of tens of thousands of files takes a
+// stat each.
+func (p Plan) written(seqs []Seq, out string, stamp time.Time) []bool {
+	ok := make([]bool, len(seqs))
+	workers.Run(len(seqs), 4, func(i int) error {
+		ok[i] = true
+		for _, name := range p.Files(seqs[i]) {
+			fi, err := os.Lstat(filepath.Join(out, name)) // a link there is not a page written
+			if err != nil || !fi.Mode().IsRegular() || fi.ModTime().Before(stamp) {
+				ok[i] = false
+				break
+			}
 		}
-	}
-	return true
+		return nil
+	})
+	return ok
 }
 
 // siteKey names the site in out and its layout, for the record of its
