@@ -17,6 +17,7 @@ import (
 	"pagegen/internal/packed"
 	"pagegen/internal/plural"
 	"pagegen/internal/render"
+	"pagegen/internal/workers"
 )
 
 // Sizes measures a layout's files from the real entry sizes in the corpus.
@@ -383,11 +384,19 @@ func (l Layout) Measure(out string) budget.Need {
 	for _, q := range l.Seqs() {
 		names = append(names, l.Files(q)...)
 	}
-	for _, name := range names {
-		if fi, err := os.Stat(filepath.Join(out, name)); err == nil {
+	sizes := make([]int64, len(names))             // -1: not there
+	workers.Run(len(names), 4, func(i int) error { // a stat each: from several goroutines
+		sizes[i] = -1
+		if fi, err := os.Stat(filepath.Join(out, names[i])); err == nil {
+			sizes[i] = fi.Size()
+		}
+		return nil
+	})
+	for _, size := range sizes {
+		if size >= 0 {
 			n.Files++
-			n.Bytes += fi.Size()
-			n.Largest = max(n.Largest, fi.Size())
+			n.Bytes += size
+			n.Largest = max(n.Largest, size)
 		}
 	}
 	for _, d := range Dirs[1:] {
