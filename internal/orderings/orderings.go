@@ -31,6 +31,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 
 	"pagegen/internal/atomicfile"
@@ -131,9 +132,9 @@ func (g geometry) size() int {
 	return g.slot(Walk, g.n)
 }
 
-// encodeSlot is the slot of kind k of the poem numbered n holding o.
-func (g geometry) encodeSlot(k Kind, n uint32, o Ordering) []byte {
-	b := make([]byte, g.slotSize(k))
+// putSlot writes into b the slot of kind k of the poem numbered n holding o.
+func (g geometry) putSlot(b []byte, k Kind, n uint32, o Ordering) {
+	b = b[:g.slotSize(k)]
 	le := binary.LittleEndian
 	le.PutUint32(b, n)
 	for j, x := range o.Seq {
@@ -146,7 +147,6 @@ func (g geometry) encodeSlot(k Kind, n uint32, o Ordering) []byte {
 		}
 	}
 	le.PutUint32(b[4:], slotCRC(b))
-	return b
 }
 
 // slotCRC is the checksum of a slot, its own field left out.
@@ -154,15 +154,15 @@ func slotCRC(b []byte) uint32 {
 	return crc32.Update(crc32.Checksum(b[:4], castagnoli), castagnoli, b[8:])
 }
 
-// decodeSlot reads a slot of kind k that should be the poem numbered n's;
-// ok is false when it is empty, torn or another's, or holds an index past
-// the poems.
-func (g geometry) decodeSlot(k Kind, n uint32, b []byte) (o Ordering, ok bool) {
+// decodeSlot reads a slot of kind k that should be the poem numbered n's,
+// into seq and, for a walk, wins (each limit long); ok is false when it is
+// empty, torn or another's, or holds an index past the poems.
+func (g geometry) decodeSlot(k Kind, n uint32, b []byte, seq []int32, wins []float64) (o Ordering, ok bool) {
 	le := binary.LittleEndian
 	if le.Uint32(b) != n || le.Uint32(b[4:]) != slotCRC(b) {
 		return o, false
 	}
-	o.Seq = make([]int32, g.limit)
+	o.Seq = seq[:g.limit:g.limit]
 	for j := range o.Seq {
 		x := le.Uint32(b[8+4*j:])
 		if int(x) >= g.n {
@@ -171,10 +171,10 @@ func (g geometry) decodeSlot(k Kind, n uint32, b []byte) (o Ordering, ok bool) {
 		o.Seq[j] = int32(x)
 	}
 	if k == Walk {
-		wins := b[8+(4*g.limit+7)&^7:]
-		o.Wins = make([]float64, g.limit)
+		w := b[8+(4*g.limit+7)&^7:]
+		o.Wins = wins[:g.limit:g.limit]
 		for j := range o.Wins {
-			o.Wins[j] = math.Float64frombits(le.Uint64(wins[8*j:]))
+			o.Wins[j] = math.Float64frombits(le.Uint64(w[8*j:]))
 		}
 	}
 	return o, true
@@ -188,7 +188,15 @@ func Write(path string, r *Record) error {
 	if err := CheckOurs(path); err != nil {
 		return err
 	}
-	head := make([]byte, g.poems()+g.n*poemSize)
+	// The whole file in memory, written at once, when it keeps orderings;
+	// else the header and the poems, its slots left empty.
+	size := g.poems() + g.n*poemSize
+	if slices.ContainsFunc(r.Kept[:], func(kept []Ordering) bool {
+		return slices.ContainsFunc(kept, func(o Ordering) bool { return o.Seq != nil })
+	}) {
+		size = g.size()
+	}
+	head := make([]byte, size)
 	copy(head, Magic)
 	le := binary.LittleEndian
 	le.PutUint32(head[offVersion:], version)
@@ -202,8 +210,17 @@ func Write(path string, r *Record) error {
 		copy(rec[4:], p.Vector[:])
 		copy(rec[20:], p.Shown[:])
 	}
-	le.PutUint32(head[offPoemsCRC:], crc32.Checksum(head[g.poems():], castagnoli))
+	le.PutUint32(head[offPoemsCRC:], crc32.Checksum(head[g.poems():g.poems()+g.n*poemSize], castagnoli))
 	le.PutUint32(head[offHeadCRC:], headCRC(head))
+	if size == g.size() && g.limit > 0 {
+		for k, kept := range r.Kept {
+			for i, o := range kept {
+				if o.Seq != nil {
+					g.putSlot(head[g.slot(Kind(k), i):], Kind(k), r.Poems[i].N, o)
+				}
+			}
+		}
+	}
 	f, err := atomicfile.Create(path)
 	if err != nil {
 		return err
@@ -214,18 +231,6 @@ func Write(path string, r *Record) error {
 	}
 	if err := f.Truncate(int64(g.size())); err != nil {
 		return f.Failed(err)
-	}
-	if g.limit > 0 {
-		for k, kept := range r.Kept {
-			for i, o := range kept {
-				if o.Seq == nil {
-					continue
-				}
-				if _, err := f.WriteAt(g.encodeSlot(Kind(k), r.Poems[i].N, o), int64(g.slot(Kind(k), i))); err != nil {
-					return f.Failed(err)
-				}
-			}
-		}
 	}
 	return f.Commit(true)
 }
@@ -320,11 +325,15 @@ func Read(path string) (*Record, error) {
 	if g.limit == 0 {
 		return r, nil
 	}
+	// One array of each, which every ordering is a slice of: thousands of
+	// small ones cost more to allocate than to fill.
+	seqs, wins := make([]int32, 2*g.n*g.limit), make([]float64, g.n*g.limit)
 	for k := range r.Kept {
 		r.Kept[k] = make([]Ordering, g.n)
 		for i := range g.n {
 			off := g.slot(Kind(k), i)
-			if o, ok := g.decodeSlot(Kind(k), r.Poems[i].N, b[off:off+g.slotSize(Kind(k))]); ok {
+			at := (k*g.n + i) * g.limit
+			if o, ok := g.decodeSlot(Kind(k), r.Poems[i].N, b[off:off+g.slotSize(Kind(k))], seqs[at:], wins[i*g.limit:]); ok {
 				r.Kept[k][i] = o
 			}
 		}
@@ -368,7 +377,7 @@ func (s *Slot) Get() (o Ordering, ok bool) {
 	if _, err := s.f.ReadAt(b, int64(s.g.slot(s.kind, s.i))); err != nil {
 		return o, false
 	}
-	return s.g.decodeSlot(s.kind, s.n, b)
+	return s.g.decodeSlot(s.kind, s.n, b, make([]int32, s.g.limit), make([]float64, s.g.limit))
 }
 
 // Fill writes o into the slot, once the ordering's pages are written.
@@ -376,7 +385,9 @@ func (s *Slot) Fill(o Ordering) error {
 	if s == nil {
 		return nil
 	}
-	if _, err := s.f.WriteAt(s.g.encodeSlot(s.kind, s.n, o), int64(s.g.slot(s.kind, s.i))); err != nil {
+	b := make([]byte, s.g.slotSize(s.kind))
+	s.g.putSlot(b, s.kind, s.n, o)
+	if _, err := s.f.WriteAt(b, int64(s.g.slot(s.kind, s.i))); err != nil {
 		return fmt.Errorf("recording the ordering: %w", err)
 	}
 	return nil
