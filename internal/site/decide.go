@@ -373,13 +373,16 @@ func (p Plan) delta(ctx context.Context, rec *orderings.Record, d *Decision) ([]
 	return stale, r, e, err
 }
 
-// LayOut lays out the orderings that d runs and the record does not keep,
-// in parallel, into the record that Commit writes: their page processes
-// then read them instead of each laying its own out, which in a process of
-// its own costs twice as much (a walk faults hundreds of Gram rows in). It
-// reports how many of how many are done as it goes.
+// LayOut lays out the orderings that an edit's build runs and the record
+// does not keep, in parallel, into the record that Commit writes: their
+// page processes then read them instead of each laying its own out, which
+// in a process of its own costs twice as much (a walk faults hundreds of
+// Gram rows in). A build of the whole site without a record leaves them to
+// the page processes: it writes gigabytes, and their walks run while the
+// disk takes them, where laying them all out first would keep the disk
+// idle. It reports how many of how many are done as it goes.
 func (d Decision) LayOut(ctx context.Context, report func(done, total int)) error {
-	if d.record == nil || d.record.Limit == 0 {
+	if d.record == nil || d.record.Limit == 0 || d.prev[0] == nil {
 		return nil
 	}
 	type job struct {
