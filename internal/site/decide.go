@@ -110,12 +110,14 @@ func (p Plan) Decide(ctx context.Context, out, record string, goals []Seq) (Deci
 			}
 		}
 	}
-	var fresh []bool // of the goals: written since the stamp
+	// The goals the record does not make stale: stale still if not written since the stamp.
+	rest := slices.DeleteFunc(slices.Clone(goals), func(q Seq) bool { return isStale[q] })
+	var fresh []bool
 	if !restamp {
-		fresh = p.written(goals, out, stamp)
+		fresh = p.written(rest, out, stamp)
 	}
-	for i, q := range goals {
-		if !isStale[q] && (restamp || !fresh[i]) {
+	for i, q := range rest {
+		if restamp || !fresh[i] {
 			d.Run = append(d.Run, q)
 			d.stale = append(d.stale, q)
 		}
