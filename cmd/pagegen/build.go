@@ -1,27 +1,20 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"runtime"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/mattn/go-isatty"
 
-	"pagegen/internal/atomicfile"
 	"pagegen/internal/exit"
 	"pagegen/internal/lock"
 	"pagegen/internal/orderings"
@@ -342,64 +335,6 @@ func (b *BuildCmd) restamp(p site.Plan) error {
 	return nil
 }
 
-// runPages runs the inner make for the sequences d runs, with progress,
-// and counts what it wrote.
-func (b *BuildCmd) runPages(ctx context.Context, p site.Plan, d site.Decision, seqs []site.Seq, locks lock.Locks) (progress.Stats, error) {
-	if err := site.BeginBuild(b.Out); err != nil {
-		return progress.Stats{}, err
-	}
-	if err := writePagesMK(p, d, b.PagesMK); err != nil {
-		return progress.Stats{}, err
-	}
-	m := &progress.Monitor{Out: os.Stdout, TTY: isatty.IsTerminal(os.Stdout.Fd()), Width: progress.TermWidth(), Interval: b.Interval,
-		Total: p.FileCount(seqs), Stale: make(map[string]int, len(d.Run)), Drop: makeNoise()}
-	for _, q := range d.Run {
-		m.Stale[q.String()] = p.Chapters(q)
-	}
-	stats, err := m.Watch(func(page *os.File, out io.Writer) error {
-		return b.runMake(ctx, page, out, locks)
-	})
-	// The inner make has ended and the locks are still held: temporary files
-	// now are leftovers of a page process killed mid-write.
-	if err != nil || ctx.Err() != nil {
-		sweep(p.Corpus().Path(), b.Out, true)
-	}
-	// Every page written is whole: make them safe on the disk, once. Not on
-	// Ctrl+C, which asks to stop now: the record stays, as after a small
-	// build, and the next build that ends syncs them.
-	if ctx.Err() == nil {
-		if serr := site.EndBuild(b.Out, p.FileCount(d.Run)); serr != nil && err == nil {
-			err = serr
-		}
-	}
-	// What was built is what is no longer stale (progress events are best effort).
-	stats.Built = p.FileCount(d.Run) - p.FileCount(d.Left(b.Out))
-	stats.Same = min(stats.Same, stats.Built)
-	return stats, err
-}
-
-// writePagesMK writes the make fragment of the stale sequences for the inner
-// make, only when it changes, and never over a file that is not one.
-func writePagesMK(p site.Plan, d site.Decision, path string) error {
-	if err := checkPagesMK(path); err != nil {
-		return err
-	}
-	var mk strings.Builder
-	if err := p.Makefile(&mk, d.Run, d.Chapters); err != nil {
-		return err
-	}
-	_, err := atomicfile.Update(path, [][]byte{[]byte(mk.String())})
-	return err
-}
-
-// checkPagesMK refuses a file at path that is not a make fragment of the build's.
-func checkPagesMK(path string) error {
-	if err := atomicfile.CheckOurs(path, []byte(site.MakefileMark)); err != nil {
-		return fmt.Errorf("%w: move it away, or give CORPUS another folder (the site's make fragment goes beside it)", err)
-	}
-	return nil
-}
-
 // checkBudget checks the site as built against its budget: the fit
 // estimates what only the walks know.
 func (b *BuildCmd) checkBudget(p site.Plan) error {
@@ -413,232 +348,6 @@ func (b *BuildCmd) checkBudget(p site.Plan) error {
 		}
 		return fmt.Errorf("the site in %s does not fit %s as built: %s; %s with the same budget (make size shows the plan)",
 			b.Out, p.Budget, strings.Join(over, " and "), fix)
-	}
-	return nil
-}
-
-// makeLetters are the one-letter options of the outer make (n for -n, k for
-// -k...), which GNU make puts first in MAKEFLAGS, without a dash.
-func makeLetters(makeflags string) string {
-	first, _, _ := strings.Cut(strings.TrimSpace(makeflags), " ")
-	if strings.HasPrefix(first, "-") {
-		return ""
-	}
-	return first
-}
-
-// dryRun says what a build would do, and writes nothing of the build's or
-// the user's: when an input changed since the corpus was packed, it packs
-// them into a scratch corpus in the temporary folder, to see what they change.
-func (b *BuildCmd) dryRun(ctx context.Context, job packing.Job) error {
-	if len(b.pageGoals()) == 0 {
-		if job.UpToDate() {
-			say("make -n: %s is up to date", job.Corpus)
-		} else {
-			say("make -n: an input changed since %s was packed: it would be packed again, if its contents change", job.Corpus)
-		}
-		return nil
-	}
-	record := orderings.Path(job.Corpus)
-	if !job.UpToDate() {
-		scratch, err := os.MkdirTemp("", "pagegen-plan-")
-		if err != nil {
-			return fmt.Errorf("making a scratch folder for the plan: %w", err)
-		}
-		defer os.RemoveAll(scratch)
-		say("make -n: an input changed since %s was packed: packing them in a scratch folder to see what that changes", job.Corpus)
-		job.Previous, job.Corpus = job.Corpus, filepath.Join(scratch, "corpus.bin")
-		if err := b.pack(ctx, job); err != nil {
-			return err
-		}
-	}
-	return withCorpus(job.Corpus, func(c *packed.Corpus) error {
-		p, err := fit(c, b.SiteFlags, b.BudgetFlags, b.Out)
-		if err != nil {
-			return err
-		}
-		p.Origin = cmp.Or(job.Previous, job.Corpus) // the real corpus, for a scratch one
-		seqs, d, err := b.decide(ctx, p, record)
-		if err != nil {
-			return err
-		}
-		say("make -n: %s of %s would be built; %s run, %s skipped", plural.Count(p.FileCount(d.Run)), plural.Of(p.FileCount(seqs), "file"),
-			plural.Of(d.Orderings-d.Skipped, "ordering"), plural.Count(d.Skipped))
-		return nil
-	})
-}
-
-// waiting says that a folder is in use by another build (or a clean), and
-// by whom.
-func waiting(dir, holder string) {
-	fmt.Printf("pagegen: %s is in use by %s: waiting for it to finish (Ctrl+C to give up)\n", dir, cmp.Or(holder, "another build"))
-}
-
-// madeElsewhere reports whether make runs in another folder than the shell
-// that started it (make -C), where the relative paths of the settings are
-// taken from: wd.
-func madeElsewhere() (wd string, moved bool) {
-	wd, err := os.Getwd()
-	if err != nil || os.Getenv("PWD") == "" {
-		return wd, false
-	}
-	here, err1 := os.Stat(".")
-	shell, err2 := os.Stat(os.Getenv("PWD"))
-	return wd, err1 == nil && err2 == nil && !os.SameFile(here, shell)
-}
-
-// checkPaths refuses a site folder, or a file beside the corpus, that the
-// build could damage (see site.CheckOut, atomicfile.CheckOurs).
-func (b *BuildCmd) checkPaths(corpus string) error {
-	keep := b.Keep
-	for _, f := range []string{b.Poems, b.Embeddings, b.Colors, corpus} {
-		if f != "" {
-			keep = append(keep, filepath.Dir(f))
-		}
-	}
-	if err := site.CheckOut(b.Out, keep...); err != nil {
-		return err
-	}
-	if err := checkPagesMK(b.PagesMK); err != nil {
-		return err
-	}
-	return orderings.CheckOurs(orderings.Path(corpus))
-}
-
-// remakePrograms has make build the programs again when they are gone: a
-// make clean that this build waited for removed them (make did build them
-// before it ran this build). A build not run by make leaves that to make.
-func (b *BuildCmd) remakePrograms(ctx context.Context) error {
-	gone := slices.ContainsFunc([]string{b.CorpusPack, b.Pagegen}, func(p string) bool {
-		_, err := os.Stat(p)
-		return errors.Is(err, os.ErrNotExist)
-	})
-	if !gone || os.Getenv("MAKELEVEL") == "" {
-		return nil
-	}
-	say("the programs were removed while this build waited (by a make clean): building them again")
-	flags, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
-	cmd := exec.CommandContext(ctx, b.Make, slices.DeleteFunc([]string{"--no-print-directory", jobs, "tools"}, func(a string) bool { return a == "" })...)
-	cmd.Env = append(os.Environ(), "MAKEFLAGS="+flags)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); ctx.Err() != nil {
-		return exit.ErrInterrupted
-	} else if err != nil {
-		return fmt.Errorf("building the programs again: %w (see above)", err)
-	}
-	return nil
-}
-
-// missing is the folders among dirs, and their parents, that do not exist
-// (yet), the deepest first.
-func missing(dirs ...string) []string {
-	var m []string
-	for _, d := range dirs {
-		for d := filepath.Clean(d); d != filepath.Dir(d); d = filepath.Dir(d) {
-			if _, err := os.Lstat(d); !errors.Is(err, os.ErrNotExist) || slices.Contains(m, d) {
-				break
-			}
-			m = append(m, d)
-		}
-	}
-	slices.SortFunc(m, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
-	return m
-}
-
-// removeMade removes the folders made, the deepest first, each only if it
-// is empty.
-func removeMade(made []string) {
-	for _, d := range made {
-		os.Remove(d)
-	}
-}
-
-// makeNoise is what the inner make says that the build says better: a page
-// that failed (its error and the summary name it), the targets it left.
-// Compiled when a build runs make, not at every start of pagegen.
-var makeNoise = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^make(\[\d+\])?: (\*\*\* \[.*\] (Error \d+|Interrupt|Terminated)|\*\*\* Waiting for unfinished jobs\.\.\.\.|\*\*\* wait: No child processes\.  Stop\.|Target '.*' not remade because of errors\.|Nothing to be done for '.*'\.|'.*' is up to date\.)$`)
-})
-
-// runMake runs the inner make with the outer one's job count and flags,
-// stopping it with SIGTERM (which make passes on to its jobs) when ctx ends.
-// The inner make and its jobs inherit the locks, so that they stay held
-// until the last of them ends, even if this process is killed, and the
-// progress monitor's socket (page), the only way to it.
-func (b *BuildCmd) runMake(ctx context.Context, page *os.File, out io.Writer, locks lock.Locks) error {
-	flags, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
-	args := []string{"-f", b.Makefile, "--no-print-directory"}
-	if jobs != "" {
-		args = append(args, jobs)
-	}
-	cmd := exec.Command(b.Make, append(args, b.pageGoals()...)...)
-	cmd.ExtraFiles = append(slices.Clone(locks), page)
-	// ExtraFiles[i] is the child's descriptor 3+i.
-	cmd.Env = append(os.Environ(), "MAKEFLAGS="+flags, progress.EnvSocket+"="+strconv.Itoa(3+len(locks)))
-	cmd.Stdout, cmd.Stderr = out, out
-	// A job that outlives make must not keep the output pipe, and so this wait, open.
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("running %s: %w", b.Make, err)
-	}
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
-	select {
-	case err := <-waited:
-		return err
-	case <-ctx.Done():
-	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-waited:
-		return err
-	case <-time.After(time.Second):
-		cmd.Process.Kill()
-		return <-waited
-	}
-}
-
-// unboundedJobs is what make -j with no number runs at once: not every page
-// of the site (thousands of processes and their memory), but two per core.
-var unboundedJobs = 2 * runtime.NumCPU()
-
-// makeFlags splits the outer make's MAKEFLAGS into the flags to pass on and
-// its -j option: the outer jobserver's pipes do not survive this process, so
-// the inner make gets its own -jN (-j with no number: unboundedJobs).
-func makeFlags(mf string) (flags, jobs string) {
-	opts, vars, hasVars := strings.Cut(mf, " -- ")
-	var keep []string
-	for _, f := range strings.Fields(opts) {
-		switch {
-		case f == "-j":
-			jobs = fmt.Sprintf("-j%d", unboundedJobs)
-		case strings.HasPrefix(f, "-j"):
-			jobs = f
-		case strings.HasPrefix(f, "--jobserver"):
-		default:
-			keep = append(keep, f)
-		}
-	}
-	flags = strings.Join(keep, " ")
-	if hasVars {
-		flags += " -- " + vars
-	}
-	return flags, jobs
-}
-
-// sweep removes temporary files left by killed writers beside the corpus
-// and, if inSite, in the site's folders.
-func sweep(corpus, out string, inSite bool) error {
-	dirs := []string{filepath.Dir(corpus)}
-	if inSite {
-		for _, d := range site.Dirs {
-			dirs = append(dirs, filepath.Join(out, d))
-		}
-	}
-	for _, dir := range dirs {
-		if _, err := atomicfile.Sweep(dir); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
 	}
 	return nil
 }

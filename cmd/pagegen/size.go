@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 
 	"pagegen/internal/bytesize"
 	"pagegen/internal/orderings"
@@ -93,14 +92,4 @@ func printPlan(p site.Plan) {
 	fmt.Printf("  per ordering:  %d of the %d poems in %s; chronological: every poem, %s\n",
 		p.Limit(), c.Len(), plural.Of(p.Kept(), "page"), plural.Of(chrono, "page"))
 	fmt.Printf("  largest file:  at most %s%s\n", bytesize.Format(p.Size.Largest), limit(b.MaxFileSize > 0, bytesize.Format(b.MaxFileSize)))
-}
-
-// jobCount is how many pages make writes at once for its -jN option (see
-// makeFlags).
-func jobCount(jobs string) int {
-	n, err := strconv.Atoi(strings.TrimPrefix(jobs, "-j"))
-	if err != nil {
-		return 1
-	}
-	return max(n, 1)
 }
