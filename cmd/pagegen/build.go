@@ -17,6 +17,7 @@ import (
 
 	"pagegen/internal/exit"
 	"pagegen/internal/lock"
+	"pagegen/internal/makeflags"
 	"pagegen/internal/orderings"
 	"pagegen/internal/packed"
 	"pagegen/internal/packing"
@@ -48,14 +49,15 @@ type BuildCmd struct {
 	SiteFlags
 	BudgetFlags
 
-	always bool // make -B
+	outer  makeflags.Flags // the outer make's MAKEFLAGS
+	always bool            // make -B
 }
 
 // say prints a line of the build's own.
 func say(format string, args ...any) { fmt.Printf("pagegen: "+format+"\n", args...) }
 
 // Run builds the goals.
-func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
+func (b *BuildCmd) Run(cli *CLI, ctx context.Context, mf makeflags.Flags) (err error) {
 	if len(b.Goals) == 0 {
 		b.Goals = []string{"all"}
 	}
@@ -70,15 +72,15 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 	if err := progress.CheckInterval(b.Interval); err != nil {
 		return exit.UsageError(err)
 	}
-	letters := makeLetters(os.Getenv("MAKEFLAGS"))
-	dryRun := strings.Contains(letters, "n")
+	b.outer = mf
+	dryRun := mf.Has('n')
 	// make -B: everything is made again, the corpus packed and every page
 	// of the goals written (those that come out the same keep their bytes).
-	b.always = strings.Contains(letters, "B")
+	b.always = mf.Has('B')
 	switch {
-	case !dryRun && strings.Contains(letters, "t"):
+	case !dryRun && mf.Has('t'):
 		return exit.UsageError(errors.New("make -t would take the pages for built without writing them, and pagegen's build does not do that: run make to build them (make -n says how many it would)"))
-	case !dryRun && strings.Contains(letters, "q"):
+	case !dryRun && mf.Has('q'):
 		return exit.UsageError(errors.New("make -q cannot ask pagegen's build whether the pages are up to date: make -n says how many would be built"))
 	}
 	if err := b.checkPaths(cli.Corpus); err != nil {
@@ -88,8 +90,8 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 	if dryRun {
 		return b.dryRun(ctx, job)
 	}
-	if opts, _, _ := strings.Cut(os.Getenv("MAKEFLAGS"), " -- "); slices.Contains(strings.Fields(opts), "-j") && len(b.pageGoals()) > 0 {
-		say("make -j with no number would start every page at once: %d at a time instead (two per core); give -jN for another number", unboundedJobs)
+	if mf.NoJobLimit() && len(b.pageGoals()) > 0 {
+		say("make -j with no number would start every page at once: %d at a time instead (two per core); give -jN for another number", makeflags.Unbounded)
 	}
 	paths := []string{b.Out, b.Poems, b.Embeddings, b.Colors, cli.Corpus}
 	if wd, moved := madeElsewhere(); moved && slices.ContainsFunc(paths, func(p string) bool { return p != "" && !filepath.IsAbs(p) }) {
@@ -222,9 +224,8 @@ func (b *BuildCmd) build(ctx context.Context, p site.Plan, locks lock.Locks) err
 	if b.always { // make -B: the inner make, given -B too, writes them all
 		d.Run, d.Skipped = seqs, 0
 	}
-	_, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
 	if b.SpaceCheck && len(d.Run) > 0 {
-		if err := diskCheck(p, d.Run, b.Out, jobCount(jobs)); err != nil {
+		if err := diskCheck(p, d.Run, b.Out, b.outer.Jobs()); err != nil {
 			return err
 		}
 	}

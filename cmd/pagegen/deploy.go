@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -17,6 +16,7 @@ import (
 	"pagegen/internal/deploy"
 	"pagegen/internal/exit"
 	"pagegen/internal/lock"
+	"pagegen/internal/makeflags"
 	"pagegen/internal/neocities"
 	"pagegen/internal/orderings"
 	"pagegen/internal/packed"
@@ -44,8 +44,9 @@ type DeployCmd struct {
 
 // Run plans the deploy, checks it against the host's budget, and unless
 // asked for the plan alone, carries it out.
-func (c *DeployCmd) Run(cli *CLI, ctx context.Context) error {
-	if keyOnMakeCommandLine(os.Getenv("MAKEFLAGS")) {
+func (c *DeployCmd) Run(cli *CLI, ctx context.Context, mf makeflags.Flags) error {
+	// GNU make passes the variables of its command line in MAKEFLAGS.
+	if mf.Var(neocities.KeyEnv) != "" {
 		return exit.UsageError(fmt.Errorf("%s was given on make's command line, where every user of the machine can read it: export it in the environment instead (export %s=...), or keep it in the official neocities CLI's config file", neocities.KeyEnv, neocities.KeyEnv))
 	}
 	dir, err := deploy.CleanDir(c.Dir)
@@ -179,20 +180,4 @@ func stopped(ctx context.Context, err error) error {
 		return exit.ErrInterrupted
 	}
 	return err
-}
-
-// keyOnMakeCommandLine reports whether make was given the key as a
-// variable on its command line (make deploy NEOCITIES_API_KEY=...), which
-// GNU make passes in MAKEFLAGS after " -- ".
-func keyOnMakeCommandLine(makeflags string) bool {
-	_, vars, ok := strings.Cut(makeflags, " -- ")
-	if !ok && strings.HasPrefix(makeflags, "-- ") {
-		vars, ok = makeflags[3:], true
-	}
-	for _, f := range strings.Fields(vars) {
-		if v, set := strings.CutPrefix(f, neocities.KeyEnv+"="); set && v != "" {
-			return ok
-		}
-	}
-	return false
 }

@@ -94,9 +94,8 @@ func (b *BuildCmd) remakePrograms(ctx context.Context) error {
 		return nil
 	}
 	say("the programs were removed while this build waited (by a make clean): building them again")
-	flags, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
-	cmd := exec.CommandContext(ctx, b.Make, slices.DeleteFunc([]string{"--no-print-directory", jobs, "tools"}, func(a string) bool { return a == "" })...)
-	cmd.Env = append(os.Environ(), "MAKEFLAGS="+flags)
+	cmd := exec.CommandContext(ctx, b.Make, slices.DeleteFunc([]string{"--no-print-directory", b.outer.JobsOption(), "tools"}, func(a string) bool { return a == "" })...)
+	cmd.Env = append(os.Environ(), "MAKEFLAGS="+b.outer.Pass())
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Run(); ctx.Err() != nil {
 		return exit.ErrInterrupted
@@ -119,15 +118,14 @@ var makeNoise = sync.OnceValue(func() *regexp.Regexp {
 // until the last of them ends, even if this process is killed, and the
 // progress monitor's socket (page), the only way to it.
 func (b *BuildCmd) runMake(ctx context.Context, page *os.File, out io.Writer, locks lock.Locks) error {
-	flags, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
 	args := []string{"-f", b.Makefile, "--no-print-directory"}
-	if jobs != "" {
+	if jobs := b.outer.JobsOption(); jobs != "" {
 		args = append(args, jobs)
 	}
 	cmd := exec.Command(b.Make, append(args, b.pageGoals()...)...)
 	cmd.ExtraFiles = append(slices.Clone(locks), page)
 	// ExtraFiles[i] is the child's descriptor 3+i.
-	cmd.Env = append(os.Environ(), "MAKEFLAGS="+flags, progress.EnvSocket+"="+strconv.Itoa(3+len(locks)))
+	cmd.Env = append(os.Environ(), "MAKEFLAGS="+b.outer.Pass(), progress.EnvSocket+"="+strconv.Itoa(3+len(locks)))
 	cmd.Stdout, cmd.Stderr = out, out
 	// A job that outlives make must not keep the output pipe, and so this wait, open.
 	cmd.WaitDelay = 5 * time.Second

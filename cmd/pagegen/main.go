@@ -16,6 +16,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"pagegen/internal/exit"
+	"pagegen/internal/makeflags"
 	"pagegen/internal/memstat"
 )
 
@@ -50,7 +51,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	var cli CLI
 	kctx, err := exit.Parse(&cli, args, kong.Description("Render pages of a poetry collection ordered by meaning."),
-		kong.BindTo(ctx, (*context.Context)(nil)))
+		kong.BindTo(ctx, (*context.Context)(nil)), kong.Bind(makeflags.Parse(os.Getenv("MAKEFLAGS"))))
 	if kctx == nil {
 		return err
 	}

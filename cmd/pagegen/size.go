@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strconv"
 
 	"pagegen/internal/bytesize"
@@ -51,8 +50,7 @@ func (b *BuildCmd) sizeReport(ctx context.Context, p site.Plan) error {
 		return err
 	}
 	stale := d.Run
-	_, jobs := makeFlags(os.Getenv("MAKEFLAGS"))
-	need, free, err := diskNeed(p, stale, out, jobCount(jobs))
+	need, free, err := diskNeed(p, stale, out, b.outer.Jobs())
 	if err != nil {
 		return err
 	}
