@@ -4,9 +4,6 @@ package main
 
 import (
 	"context"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/alecthomas/kong"
 
@@ -24,12 +21,7 @@ type CLI struct {
 	MaxMemoryMB  int64  `name:"max-memory-mb" help:"Memory packing may use, in MB (default: what the machine has available)."`
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:])
-	stop()
-	exit.With("corpus-pack", err)
-}
+func main() { exit.Main("corpus-pack", run) }
 
 // run packs the corpus that args describe, until it ends or ctx does; its
 // error gives the exit status (exit.Code).

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/alecthomas/kong"
@@ -21,12 +22,20 @@ type CLI struct {
 	Out       string `short:"o" required:"" help:"Directory to write poems.json, embeddings.json and color_embeddings.json into."`
 }
 
-func main() {
+func main() { exit.Main("corpus-synth", run) }
+
+// run writes the collection that args describe; its error gives the exit
+// status (exit.Code). It is quick and leaves whole files or none: ctx is
+// not watched.
+func run(_ context.Context, args []string) error {
 	var cli CLI
-	kong.Parse(&cli, kong.Description("Write a synthetic poetry collection with embeddings."))
-	err := synth.Write(cli.Out, synth.Options{Poems: cli.Poems, Dim: cli.Dim, TextBytes: cli.TextBytes, Clusters: cli.Clusters, Seed: cli.Seed})
-	if err == nil {
-		fmt.Printf("corpus-synth: %d poems, %d-d, in %s\n", cli.Poems, cli.Dim, cli.Out)
+	kctx, err := exit.Parse(&cli, args, kong.Description("Write a synthetic poetry collection with embeddings."))
+	if kctx == nil {
+		return err
 	}
-	exit.With("corpus-synth", err)
+	if err := synth.Write(cli.Out, synth.Options{Poems: cli.Poems, Dim: cli.Dim, TextBytes: cli.TextBytes, Clusters: cli.Clusters, Seed: cli.Seed}); err != nil {
+		return err
+	}
+	fmt.Printf("corpus-synth: %d poems, %d-d, in %s\n", cli.Poems, cli.Dim, cli.Out)
+	return nil
 }

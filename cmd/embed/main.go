@@ -6,9 +6,6 @@ package main
 
 import (
 	"context"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/alecthomas/kong"
@@ -35,12 +32,7 @@ type CLI struct {
 	Interval     time.Duration `default:"10s" env:"PROGRESS_INTERVAL" help:"Time between progress lines when the output is not a terminal."`
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:])
-	stop()
-	exit.With("embed", err)
-}
+func main() { exit.Main("embed", run) }
 
 // run embeds the poems that args describe, until it ends or ctx does; its
 // error gives the exit status (exit.Code).

@@ -8,9 +8,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/alecthomas/kong"
@@ -33,18 +31,12 @@ type CLI struct {
 	Deploy        DeployCmd        `cmd:"" help:"Publish the built site to Neocities through its API (make deploy): only what changed, then the site's own pages it no longer has removed."`
 }
 
-func main() {
-	// A signal lets the running command drop its temporary file before exiting.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:])
-	stop()
-	memstat.ReportIfAsked("pagegen")
-	exit.With("pagegen", err)
-}
+func main() { exit.Main("pagegen", run) }
 
 // run runs the command that args name, until it ends or ctx does; its error
 // gives the exit status (exit.Code).
 func run(ctx context.Context, args []string) error {
+	defer memstat.ReportIfAsked("pagegen")
 	if corpus, q, f, ok := pageArgs(args); ok {
 		go exitAfterSignal(ctx, 500*time.Millisecond, "")
 		return f.write(ctx, corpus, q)

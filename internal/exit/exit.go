@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/alecthomas/kong"
 	"github.com/fatih/color"
@@ -51,6 +53,17 @@ func Code(err error) int {
 // own ErrInterrupted, or a wait that the signal's context cancelled.
 func interrupted(err error) bool {
 	return errors.Is(err, ErrInterrupted) || errors.Is(err, context.Canceled)
+}
+
+// Main is every command's main: it runs run with the command's arguments
+// and a context that Ctrl+C or SIGTERM ends (so that the command can drop
+// its temporary files), then prints run's error as cmd's and exits with its
+// status (With).
+func Main(cmd string, run func(ctx context.Context, args []string) error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:])
+	stop()
+	With(cmd, err)
 }
 
 // With prints err (if any) as "cmd: error: ..." on stderr and exits with its status.
