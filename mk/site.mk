@@ -9,7 +9,7 @@ include mk/config.mk
 # Every page depends on the site's stamp alone: what the pages are made of
 # (the corpus's contents, the settings, the page format), not the programs.
 PAGE_DEPS = $(SITE_STAMP)
-write_seq = @$(PAGEGEN) --corpus=$(call q,$(CORPUS)) $1 $(filter-out 0,$2) --out=$(call q,$(OUT)) $(SITE_SETTINGS)$(if $3, --write='$3')
+write_seq = @$(PAGEGEN) --corpus=$(call q,$(CORPUS)) $1 $(filter-out 0,$2) --out=$(call q,$(OUT))$(if $3, --write='$3')
 
 # The site's files and their rules, written by pagegen build for this build.
 include $(PAGES_MK)

@@ -68,8 +68,7 @@ func (b *bench) overhead() error {
 			q := seqOf(k, c.N(i))
 			os.RemoveAll(filepath.Join(procDir, k.Name()))
 			os.RemoveAll(loopDir)
-			took, _, err := b.timed(b.command(b.pagegen, "--corpus", b.corpus, k.Name(), strconv.Itoa(q.N), "--out", procDir,
-				"--per-page", strconv.Itoa(r.PerPage), "--chapters", strconv.Itoa(r.Chapters)))
+			took, _, err := b.timed(b.command(b.pagegen, "--corpus", b.corpus, k.Name(), strconv.Itoa(q.N), "--out", procDir))
 			if err != nil {
 				return err
 			}

@@ -14,10 +14,10 @@ import (
 	"pagegen/internal/site"
 )
 
-// SeqFlags say where a sequence's files go and how the site is laid out.
+// SeqFlags say where a sequence's files go. The site is laid out as its
+// stamp says, which the build wrote before it started the page writers.
 type SeqFlags struct {
-	Out string `required:"" help:"Site directory (OUT)."`
-	SiteFlags
+	Out   string `required:"" help:"Site directory (OUT), laid out as its stamp says (as make last built it; whole pages when it has none)."`
 	Write string `hidden:"" placeholder:"'C1 C2...'" help:"Only these chapters may have changed since the build wrote them; the others are dated anew (the build's hint)."`
 }
 
@@ -74,16 +74,16 @@ func (f *SeqFlags) write(ctx context.Context, corpus string, q site.Seq) error {
 	return err
 }
 
-// writeSeq writes q's files with the layout of the flags.
+// writeSeq writes q's files with the layout of the site's stamp.
 func (f *SeqFlags) writeSeq(ctx context.Context, corpus string, q site.Seq) (site.Written, error) {
 	// The corpus stays mapped until the process exits: the pages point into it.
 	c, err := packed.Open(corpus)
 	if err != nil {
 		return site.Written{}, err
 	}
-	l, err := f.layout(c)
+	l, err := site.LaidOut(c, f.Out)
 	if err != nil {
-		return site.Written{}, err
+		return site.Written{}, exit.UsageError(err)
 	}
 	only, err := chapterList(f.Write)
 	if err != nil {

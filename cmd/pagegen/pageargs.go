@@ -54,14 +54,12 @@ func pageArgs(args []string) (corpus string, q site.Seq, f SeqFlags, ok bool) {
 	default:
 		return corpus, q, f, false
 	}
-	var okOut, okPer, okChapters bool
+	var okOut bool
 	f.Out, okOut = next("--out")
-	f.PerPage, okPer = next("--per-page")
-	f.Chapters, okChapters = next("--chapters")
 	if len(args) > 0 {
 		if f.Write, ok = next("--write"); !ok {
 			return corpus, q, f, false
 		}
 	}
-	return corpus, q, f, okOut && okPer && okChapters && len(args) == 0
+	return corpus, q, f, okOut && len(args) == 0
 }

@@ -34,7 +34,6 @@ func TestRun(t *testing.T) {
 		{"unknown flag", []string{"--bogus"}, exit.Usage, "unknown flag --bogus"},
 		{"no command", nil, exit.Usage, "expected one of"},
 		{"poem not a number", []string{"--corpus", corpus, "similar", "x", "--out", out}, exit.Usage, "<n>"},
-		{"PER_PAGE not a number", []string{"--corpus", corpus, "similar", "1", "--out", out, "--per-page", "ten"}, exit.Usage, "PER_PAGE=ten: give a whole number"},
 		{"no corpus", []string{"--corpus", filepath.Join(dir, "none.bin"), "similar", "1", "--out", out}, exit.Failed, "make corpus"},
 		{"poem not in the corpus", []string{"--corpus", corpus, "similar", "9999", "--out", out}, exit.Failed, "poem 9999 is not in the corpus (its poems are numbered 1 to 206"},
 		{"a page", []string{"--corpus", corpus, "similar", "3", "--out", out}, exit.OK, ""},

@@ -51,20 +51,6 @@ func count(name, v string) (int, error) {
 	return n, nil
 }
 
-// layout is the site of c with the flags' settings, as already resolved
-// (the page writers get them from make's page list).
-func (f SiteFlags) layout(c *packed.Corpus) (site.Layout, error) {
-	s, err := f.settings()
-	if err != nil {
-		return site.Layout{}, err
-	}
-	l, err := site.New(c, s)
-	if err != nil {
-		return l, exit.UsageError(err)
-	}
-	return l, nil
-}
-
 // request is what the flags ask of the site's shape; given none at all, the
 // site in out is built as its stamp remembers (make similar/12.html, or a
 // plain make all, after a make all PER_PAGE=100 HOST=neocities); PER_PAGE=0

@@ -11,8 +11,8 @@ import (
 // writes one over a file that is not.
 const MakefileMark = "# The files of the site, from the packed corpus and the settings; made by pagegen: do not edit.\n"
 
-// Makefile writes the make fragment of a build of seqs: the resolved
-// settings, the files of each kind, and one grouped target per sequence, so
+// Makefile writes the make fragment of a build of seqs: the site's stamp
+// (whence the page writers read the settings), the files of each kind, and one grouped target per sequence, so
 // that one pagegen process writes all the chapters of an ordering. A build
 // lists only the sequences it writes (the stale ones): make then reads and
 // checks as many rules as there are pages to write, not the whole site.
@@ -22,8 +22,7 @@ const MakefileMark = "# The files of the site, from the packed corpus and the se
 func (l Layout) Makefile(w io.Writer, seqs []Seq, chapters func(Seq) []int) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	bw.WriteString(MakefileMark)
-	r := l.Resolved()
-	fmt.Fprintf(bw, "SITE_SETTINGS := --per-page %d --chapters %d\nSITE_STAMP := $(OUT)/%s\n", r.PerPage, r.Chapters, StampName)
+	fmt.Fprintf(bw, "SITE_STAMP := $(OUT)/%s\n", StampName)
 	for _, k := range []Kind{Similar, Different, Chrono, Index} {
 		fmt.Fprintf(bw, "%s_FILES :=", [...]string{"SIMILAR", "DIFFERENT", "CHRONO", "INDEX"}[k])
 		for _, q := range seqs {

@@ -14,6 +14,7 @@ import (
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/budget"
 	"pagegen/internal/orderings"
+	"pagegen/internal/packed"
 	"pagegen/internal/quote"
 	"pagegen/internal/render"
 )
@@ -144,6 +145,18 @@ func LastBuilt(out string) (r Request, kept int, ok bool) {
 		r.Chapters = 0
 	}
 	return r, kept, true
+}
+
+// LaidOut is the layout of c that the site in out was last laid out with,
+// as its stamp says: the page writers of a build read the settings there,
+// where the build wrote them before starting them. A folder without a
+// stamp gets whole pages.
+func LaidOut(c *packed.Corpus, out string) (Layout, error) {
+	var s Settings
+	if r, kept, ok := LastBuilt(out); ok && r.PerPage > 0 {
+		s = Settings{PerPage: r.PerPage, Chapters: kept}
+	}
+	return New(c, s)
 }
 
 // readSmall reads a small file of the build's in the site (the stamp, the

@@ -1,5 +1,4 @@
 # The files of the site, from the packed corpus and the settings; made by pagegen: do not edit.
-SITE_SETTINGS := --per-page 2 --chapters 1
 SITE_STAMP := $(OUT)/.pagegen-site
 SIMILAR_FILES := $(OUT)/similar/2.html $(OUT)/similar/5.html $(OUT)/similar/8.html
 DIFFERENT_FILES := $(OUT)/different/2.html $(OUT)/different/5.html $(OUT)/different/8.html
