@@ -49,6 +49,7 @@ type BuildCmd struct {
 	SiteFlags
 	BudgetFlags
 
+	goals  site.Goals      // Goals, read
 	outer  makeflags.Flags // the outer make's MAKEFLAGS
 	always bool            // make -B
 }
@@ -58,16 +59,8 @@ func say(format string, args ...any) { fmt.Printf("pagegen: "+format+"\n", args.
 
 // Run builds the goals.
 func (b *BuildCmd) Run(cli *CLI, ctx context.Context, mf makeflags.Flags) (err error) {
-	if len(b.Goals) == 0 {
-		b.Goals = []string{"all"}
-	}
-	for _, g := range b.Goals {
-		if err := site.CheckGoal(g); err != nil {
-			return exit.UsageError(err)
-		}
-	}
-	if slices.Contains(b.Goals, "size") && len(b.pageGoals()) > 0 {
-		return exit.UsageError(fmt.Errorf("make size shows the plan and builds nothing: run it apart from %s (make size, then make %s)", strings.Join(b.pageGoals(), " "), strings.Join(b.pageGoals(), " ")))
+	if b.goals, err = site.ParseGoals(b.Goals); err != nil {
+		return exit.UsageError(err)
 	}
 	if err := progress.CheckInterval(b.Interval); err != nil {
 		return exit.UsageError(err)
@@ -90,7 +83,7 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context, mf makeflags.Flags) (err e
 	if dryRun {
 		return b.dryRun(ctx, job)
 	}
-	if mf.NoJobLimit() && len(b.pageGoals()) > 0 {
+	if mf.NoJobLimit() && len(b.goals.Pages) > 0 {
 		say("make -j with no number would start every page at once: %d at a time instead (two per core); give -jN for another number", makeflags.Unbounded)
 	}
 	paths := []string{b.Out, b.Poems, b.Embeddings, b.Colors, cli.Corpus}
@@ -105,7 +98,7 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context, mf makeflags.Flags) (err e
 	// make corpus and make size write nothing in the site: its folder is
 	// neither made nor locked for them (unless it is a site, whose stamp
 	// make size reads).
-	if len(b.pageGoals()) > 0 || site.IsSite(b.Out) {
+	if len(b.goals.Pages) > 0 || site.IsSite(b.Out) {
 		dirs = append(dirs, b.Out)
 	}
 	made := missing(dirs...)
@@ -139,13 +132,13 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context, mf makeflags.Flags) (err e
 	// and, on a whole build, which also prunes, in the site's folders. Those
 	// hold thousands of pages, too many to read for make similar/N.html; a
 	// leftover there is a hidden file that nothing takes for a page.
-	if err := sweep(cli.Corpus, b.Out, slices.Contains(b.Goals, "all")); err != nil {
+	if err := sweep(cli.Corpus, b.Out, b.goals.Whole); err != nil {
 		return err
 	}
 	if err := b.pack(ctx, job); err != nil {
 		return err
 	}
-	if len(b.pageGoals()) == 0 && !slices.Contains(b.Goals, "size") {
+	if len(b.goals.Pages) == 0 && !b.goals.Size {
 		return nil // make corpus
 	}
 	return withCorpus(cli.Corpus, func(c *packed.Corpus) error {
@@ -153,7 +146,7 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context, mf makeflags.Flags) (err e
 		if err != nil {
 			return err
 		}
-		if slices.Contains(b.Goals, "size") {
+		if b.goals.Size {
 			return b.sizeReport(ctx, p)
 		}
 		return b.build(ctx, p, locks)
@@ -166,16 +159,11 @@ func (b *BuildCmd) job(corpus string) packing.Job {
 		AllowMissing: b.AllowMissing, Corpus: corpus}
 }
 
-// pageGoals are the goals that name pages (all of them for all), for the inner make.
-func (b *BuildCmd) pageGoals() []string {
-	return slices.DeleteFunc(slices.Clone(b.Goals), func(g string) bool { return g == "corpus" || g == "size" })
-}
-
 // pack runs corpus-pack unless the corpus's record says that nothing it is
 // made from changed: then not even corpus-pack is started.
 func (b *BuildCmd) pack(ctx context.Context, job packing.Job) error {
 	if !b.always && job.UpToDate() {
-		if msg := job.UpToDateMessage(); slices.Contains(b.Goals, "corpus") || strings.Contains(msg, "\n") {
+		if msg := job.UpToDateMessage(); b.goals.Corpus || strings.Contains(msg, "\n") {
 			fmt.Println(msg)
 		}
 		return nil
@@ -239,7 +227,7 @@ func (b *BuildCmd) build(ctx context.Context, p site.Plan, locks lock.Locks) err
 	if err := d.Commit(b.Out, orderings.Path(p.Corpus().Path())); err != nil {
 		return err
 	}
-	whole := slices.Contains(b.Goals, "all")
+	whole := b.goals.Whole
 	stats := progress.Stats{Total: p.FileCount(seqs), UpToDate: p.FileCount(seqs) - p.FileCount(d.Run)}
 	if len(d.Run) > 0 {
 		if stats, err = b.runPages(ctx, p, d, seqs, locks); ctx.Err() != nil {
@@ -270,7 +258,7 @@ func (b *BuildCmd) build(ctx context.Context, p site.Plan, locks lock.Locks) err
 // decide is the site's decision for the goals' sequences seqs, said: why
 // every ordering runs, when it does, and what changed in the collection.
 func (b *BuildCmd) decide(ctx context.Context, p site.Plan, record string) (seqs []site.Seq, d site.Decision, err error) {
-	if seqs, err = p.Select(b.pageGoals()); err != nil {
+	if seqs, err = p.Select(b.goals.Pages); err != nil {
 		return nil, d, exit.UsageError(err)
 	}
 	d, err = p.Decide(ctx, b.Out, record, seqs)

@@ -17,7 +17,7 @@ import (
 // the user's: when an input changed since the corpus was packed, it packs
 // them into a scratch corpus in the temporary folder, to see what they change.
 func (b *BuildCmd) dryRun(ctx context.Context, job packing.Job) error {
-	if len(b.pageGoals()) == 0 {
+	if len(b.goals.Pages) == 0 {
 		if job.UpToDate() {
 			say("make -n: %s is up to date", job.Corpus)
 		} else {

@@ -112,8 +112,8 @@ var makeNoise = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^make(\[\d+\])?: (\*\*\* \[.*\] (Error \d+|Interrupt|Terminated)|\*\*\* Waiting for unfinished jobs\.\.\.\.|\*\*\* wait: No child processes\.  Stop\.|Target '.*' not remade because of errors\.|Nothing to be done for '.*'\.|'.*' is up to date\.)$`)
 })
 
-// runMake runs the inner make with the outer one's job count and flags,
-// stopping it with SIGTERM (which make passes on to its jobs) when ctx ends.
+// runMake runs the inner make with the outer one's job count and flags, for
+// every file that pages.mk lists (the goals' stale ones), stopping it with SIGTERM (which make passes on to its jobs) when ctx ends.
 // The inner make and its jobs inherit the locks, so that they stay held
 // until the last of them ends, even if this process is killed, and the
 // progress monitor's socket (page), the only way to it.
@@ -122,7 +122,7 @@ func (b *BuildCmd) runMake(ctx context.Context, page *os.File, out io.Writer, lo
 	if jobs := b.outer.JobsOption(); jobs != "" {
 		args = append(args, jobs)
 	}
-	cmd := exec.Command(b.Make, append(args, b.pageGoals()...)...)
+	cmd := exec.Command(b.Make, args...)
 	cmd.ExtraFiles = append(slices.Clone(locks), page)
 	// ExtraFiles[i] is the child's descriptor 3+i.
 	cmd.Env = append(os.Environ(), "MAKEFLAGS="+b.outer.Pass(), progress.EnvSocket+"="+strconv.Itoa(3+len(locks)))

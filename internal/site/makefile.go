@@ -12,10 +12,12 @@ import (
 const MakefileMark = "# The files of the site, from the packed corpus and the settings; made by pagegen: do not edit.\n"
 
 // Makefile writes the make fragment of a build of seqs: the site's stamp
-// (whence the page writers read the settings), the files of each kind, and one grouped target per sequence, so
-// that one pagegen process writes all the chapters of an ordering. A build
-// lists only the sequences it writes (the stale ones): make then reads and
-// checks as many rules as there are pages to write, not the whole site.
+// (where the page writers read the settings), the files of each kind, and
+// one grouped target per sequence, so that one pagegen process writes all
+// the chapters of an ordering. A build lists only the sequences it writes
+// (the stale ones), and the inner make builds every file listed: make then
+// reads and checks as many rules as there are pages to write, not the
+// whole site.
 // mk/site.mk defines what the rules call: OUT, PAGE_DEPS, and write_seq
 // (kind, poem number, and the chapters that may change, when only some may:
 // chapters(q), which may be nil).
@@ -35,8 +37,6 @@ func (l Layout) Makefile(w io.Writer, seqs []Seq, chapters func(Seq) []int) erro
 		}
 		bw.WriteString("\n")
 	}
-	// make chronological-2.html builds $(OUT)/chronological-2.html.
-	bw.WriteString(strings.Join(l.Files(Seq{Kind: Chrono}), " ") + ": %: $(OUT)/% ;\n")
 	for _, q := range seqs {
 		for _, name := range l.Files(q) {
 			fmt.Fprintf(bw, "$(OUT)/%s ", name)

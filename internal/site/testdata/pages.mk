@@ -4,7 +4,6 @@ SIMILAR_FILES := $(OUT)/similar/2.html $(OUT)/similar/5.html $(OUT)/similar/8.ht
 DIFFERENT_FILES := $(OUT)/different/2.html $(OUT)/different/5.html $(OUT)/different/8.html
 CHRONO_FILES := $(OUT)/chronological.html $(OUT)/chronological-2.html
 INDEX_FILES := $(OUT)/index.html
-chronological.html chronological-2.html: %: $(OUT)/% ;
 $(OUT)/similar/2.html &: $(PAGE_DEPS) ; $(call write_seq,similar,2,)
 $(OUT)/similar/5.html &: $(PAGE_DEPS) ; $(call write_seq,similar,5,)
 $(OUT)/similar/8.html &: $(PAGE_DEPS) ; $(call write_seq,similar,8,)
