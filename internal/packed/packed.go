@@ -33,7 +33,9 @@ import (
 const Magic = "PAGEGEN\x00"
 
 // Version is the format version; a file of another version must be rebuilt.
-const Version = 4
+// Version 5: the entries and index lines hold render.LinksHere where their
+// links go, which the pages put in.
+const Version = 5
 
 const (
 	headerSize = 256

@@ -2,10 +2,13 @@
 // Transitional with an 80-column, plain-text feel.
 //
 // corpus-pack renders each poem's entry once (Entry, IndexLine); a page is
-// then only its head, a rank per entry, the entries' bytes and its foot.
+// then only its head, a rank and links per entry, the entries' bytes and its
+// foot. Where a page and the pages it links to are is the site's layout's to
+// say (package site): it gives the links, and this package formats them.
 package render
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -22,6 +25,44 @@ type Poem struct {
 	Content        string
 	Color          string // HTML colour of the bar
 	Bar            int    // the poem's place on the timeline, 0..Columns
+}
+
+// LinksHere stands where an entry or index line, rendered once for every
+// page it goes on, has its poem's links: they lead from wherever the page
+// is, so the page puts them there (AppendLinks). It is a control character,
+// which Clean takes out of everything an entry shows.
+const LinksHere = '\x00'
+
+// PoemPages say where every poem's two pages are, relative to the page
+// being assembled: poem n's page of kind k is Before[k], n, then After.
+type PoemPages struct {
+	Before [2]string // by Kind
+	After  string
+}
+
+// AppendLinks appends the links of poem n's entry or index line to its two
+// pages.
+func AppendLinks(buf []byte, n int, pages PoemPages) []byte {
+	buf = append(buf, `[<a href="`...)
+	buf = append(buf, pages.Before[Similar]...)
+	num := len(buf)
+	buf = strconv.AppendInt(buf, int64(n), 10)
+	end := len(buf)
+	buf = append(buf, pages.After...)
+	buf = append(buf, `">similar</a>] [<a href="`...)
+	buf = append(buf, pages.Before[Different]...)
+	buf = append(buf, buf[num:end]...)
+	buf = append(buf, pages.After...)
+	return append(buf, `">different</a>]`...)
+}
+
+// LinkedLen is the length of frag, an entry or index line, on a page: with
+// links bytes of links in the place of its LinksHere, if it has one.
+func LinkedLen(frag []byte, links int) int {
+	if bytes.IndexByte(frag, LinksHere) < 0 {
+		return len(frag)
+	}
+	return len(frag) - 1 + links
 }
 
 const (
@@ -52,8 +93,7 @@ func digits(n int) int {
 }
 
 // Entry renders everything of p's entry that follows the rank: the header line
-// with its anchor and links, the bars, the content-warning box and the text.
-// The links are relative to a page in similar/ or different/.
+// with its anchor and LinksHere, the bars, the content-warning box and the text.
 func Entry(p Poem, rankWidth int) []byte {
 	var b strings.Builder
 	label := OneLine(p.Label)
@@ -81,7 +121,8 @@ func Entry(p Poem, rankWidth int) []byte {
 	b.WriteString(about)
 	used += Width(about)
 	b.WriteString(strings.Repeat(" ", max(1, Columns-used-len(linkBoxes))))
-	fmt.Fprintf(&b, `[<a href="../similar/%d.html">similar</a>] [<a href="../different/%d.html">different</a>]`+"\n", p.N, p.N)
+	b.WriteByte(LinksHere)
+	b.WriteByte('\n')
 	bar := Bar(p.Color, p.Bar)
 	b.WriteString(bar)
 	if cw := OneLine(p.ContentWarning); cw != "" {
@@ -132,7 +173,7 @@ func Bar(color string, k int) string {
 }
 
 // IndexLine renders p's line on the index page: number, label, date, the first
-// words of the poem, and links to its two pages.
+// words of the poem, and LinksHere for the links to its two pages.
 func IndexLine(p Poem, numWidth int) []byte {
 	label := OneLine(p.Label)
 	num := fmt.Sprintf("%*d. ", numWidth, p.N)
@@ -149,8 +190,7 @@ func IndexLine(p Poem, numWidth int) []byte {
 	if !strings.HasPrefix(text, label) { // the label itself was cut
 		label, rest = text, ""
 	}
-	return fmt.Appendf(nil, `%s<a name="p%d" id="p%d">%s</a>%s [<a href="similar/%d.html">similar</a>] [<a href="different/%d.html">different</a>]`+"\n",
-		num, p.N, p.N, Escape(label), Escape(rest), p.N, p.N)
+	return fmt.Appendf(nil, "%s<a name=\"p%d\" id=\"p%d\">%s</a>%s %c\n", num, p.N, p.N, Escape(label), Escape(rest), LinksHere)
 }
 
 func firstLine(content string) string {

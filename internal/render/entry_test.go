@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"fmt"
 	"html"
 	"regexp"
@@ -50,6 +51,22 @@ func checkHTML(t *testing.T, b []byte) {
 			t.Errorf("control character %U in:\n%q", r, s)
 		}
 	}
+}
+
+// onPage is frag, an entry or index line of poem n, with its links as a
+// page up folders below the top of the site has them, which checks that
+// frag holds one LinksHere.
+func onPage(t *testing.T, frag []byte, n int, up string) []byte {
+	t.Helper()
+	if c := bytes.Count(frag, []byte{LinksHere}); c != 1 {
+		t.Fatalf("%d LinksHere in %q", c, frag)
+	}
+	pages := PoemPages{Before: [2]string{up + "similar/", up + "different/"}, After: ".html"}
+	pieces, _ := linked(nil, nil, frag, n, pages)
+	if got, want := len(bytes.Join(pieces, nil)), LinkedLen(frag, len(AppendLinks(nil, n, pages))); got != want {
+		t.Errorf("LinkedLen = %d, the fragment on a page is %d bytes", want, got)
+	}
+	return bytes.Join(pieces, nil)
 }
 
 // wantBar is the bar line for colour c and k filled columns.
@@ -103,9 +120,10 @@ func TestEntry(t *testing.T) {
 			if again := Entry(tt.p, tt.width); string(again) != string(e) {
 				t.Error("Entry is not deterministic")
 			}
-			page := append(AppendRank(nil, 3, tt.width), e...)
+			linked := onPage(t, e, tt.p.N, "../")
+			page := append(AppendRank(nil, 3, tt.width), linked...)
 			checkHTML(t, page)
-			s := string(e)
+			s := string(linked)
 			n := tt.p.N
 			for _, w := range []string{
 				fmt.Sprintf(`<a name="p%d" id="p%d">`, n, n),
@@ -264,7 +282,7 @@ func TestIndexLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := IndexLine(tt.p, tt.width)
+			b := onPage(t, IndexLine(tt.p, tt.width), tt.p.N, "")
 			checkHTML(t, b)
 			s := string(b)
 			n := tt.p.N
@@ -343,7 +361,7 @@ func TestRankWidth(t *testing.T) {
 // the golden mark and the links on a line of their own, under the label.
 func TestEntryLongLabel(t *testing.T) {
 	p := Poem{N: 4, Label: strings.Repeat("category", 7) + "/12", Date: time.Date(2023, 5, 1, 0, 0, 0, 0, time.UTC), Golden: true, Content: "x", Color: "#787878", Bar: 3}
-	lines := visible(append(AppendRank(nil, 1, 4), Entry(p, 4)...))
+	lines := visible(append(AppendRank(nil, 1, 4), onPage(t, Entry(p, 4), p.N, "../")...))
 	if want := " ->    1. " + p.Label; lines[0] != want {
 		t.Errorf("header = %q, want %q", lines[0], want)
 	}
@@ -361,7 +379,7 @@ func TestEntryLongLabel(t *testing.T) {
 // itself, and no line passes 80 columns.
 func TestEntryLabelWiderThanTheLine(t *testing.T) {
 	p := Poem{N: 4, Label: strings.Repeat("a-very-long-category-name-", 6) + "/12", Content: "x", Color: "#787878", Bar: 3}
-	page := append(AppendRank(nil, 1, 4), Entry(p, 4)...)
+	page := append(AppendRank(nil, 1, 4), onPage(t, Entry(p, 4), p.N, "../")...)
 	checkHTML(t, page)
 	lines := visible(page)
 	if !strings.HasPrefix(lines[0], " ->    1. a-very-long-category-name-") || !strings.HasPrefix(lines[1], strings.Repeat(" ", 10)) || lines[1][10] == ' ' {

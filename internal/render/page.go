@@ -41,11 +41,12 @@ const doctype = `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" 
 
 // Links are where a page's links lead, relative to the page; an empty one is left out.
 type Links struct {
-	Index  string // the index page
-	Chrono string // the first chronological page
-	Other  string // the anchor's other ordering (similar and different pages)
-	Prev   string // the previous chapter
-	Next   string // the next chapter
+	Index  string    // the index page
+	Chrono string    // the first chronological page
+	Other  string    // the anchor's other ordering (similar and different pages)
+	Prev   string    // the previous chapter
+	Next   string    // the next chapter
+	Poems  PoemPages // each poem's pages, from its entry
 }
 
 // Part places one file in its sequence: chapter Number (when the sequence is
@@ -173,26 +174,51 @@ type Fragments interface {
 
 // Ordering assembles the page of kind k whose entries are seq (indices, the
 // anchor first on chapter 1) as a list of pieces to write in order: the head,
-// then per entry its rank and its pre-rendered bytes (which stay where they
-// are, in the mapped corpus), then the foot. Written with one writev, the
-// page is never copied.
+// then per entry its rank, its pre-rendered bytes (which stay where they
+// are, in the mapped corpus) with its links in their place, then the foot.
+// Written with writev, the page is never copied.
 func Ordering(k Kind, f Fragments, anchor int, seq []int32, p Part) [][]byte {
 	head, foot := OrderingFrame(k, f.N(anchor), f.Label(anchor), p, len(seq))
-	return entries(f, head, foot, seq, p.First, f.Entry)
+	return entries(f, head, foot, seq, p.First, p.Links.Poems)
 }
 
-// entries lays out head, the ranked entries of seq from rank first, and foot.
-func entries[T int32 | uint32](f Fragments, head, foot []byte, seq []T, first int, entry func(i int) []byte) [][]byte {
+// entries lays out head, the ranked entries of seq from rank first with
+// their links to pages, and foot.
+func entries[T int32 | uint32](f Fragments, head, foot []byte, seq []T, first int, pages PoemPages) [][]byte {
 	width := RankWidth(f.Len())
-	pieces := make([][]byte, 0, 2*len(seq)+2)
+	pieces := make([][]byte, 0, 4*len(seq)+2)
 	pieces = append(pieces, head)
-	ranks := make([]byte, 0, len(seq)*(len(rankPrefix)+width+len(". ")))
+	// The ranks and links of every entry go into one buffer, made large
+	// enough at once: nothing is allocated an entry.
+	added := make([]byte, 0, len(seq)*(len(rankPrefix)+width+len(". ")+linksMost(f, pages)))
 	for j, i := range seq {
-		start := len(ranks)
-		ranks = AppendRank(ranks, first+j, width)
-		pieces = append(pieces, ranks[start:len(ranks):len(ranks)], entry(int(i)))
+		start := len(added)
+		added = AppendRank(added, first+j, width)
+		pieces = append(pieces, added[start:len(added):len(added)])
+		pieces, added = linked(pieces, added, f.Entry(int(i)), f.N(int(i)), pages)
 	}
 	return append(pieces, foot)
+}
+
+// linked appends to pieces fragment frag of poem n with its links put
+// in, which it appends to added.
+func linked(pieces [][]byte, added, frag []byte, n int, pages PoemPages) ([][]byte, []byte) {
+	at := bytes.IndexByte(frag, LinksHere)
+	if at < 0 { // not from corpus-pack: nowhere to put them
+		return append(pieces, frag), added
+	}
+	start := len(added)
+	added = AppendLinks(added, n, pages)
+	return append(pieces, frag[:at], added[start:len(added):len(added)], frag[at+1:]), added
+}
+
+// linksMost is the longest links of a poem of f: those of its last, whose
+// number is the largest.
+func linksMost(f Fragments, pages PoemPages) int {
+	if f.Len() == 0 {
+		return 0
+	}
+	return len(AppendLinks(make([]byte, 0, 256), f.N(f.Len()-1), pages))
 }
 
 // ChronoFrame is the head and foot of a chronological page holding entries entries.
@@ -203,22 +229,10 @@ func ChronoFrame(p Part, entries int) (head, foot []byte) {
 }
 
 // Chronological assembles a chronological page: the entries of seq (indices)
-// from rank p.First. The page sits at the top of the site, beside the index,
-// so the entries' links, made for pages one folder down, lose their "../".
+// from rank p.First.
 func Chronological(f Fragments, seq []uint32, p Part) [][]byte {
 	head, foot := ChronoFrame(p, len(seq))
-	return entries(f, head, foot, seq, p.First, func(i int) []byte { return TopLevel(f.Entry(i)) })
-}
-
-// TopLevel rewrites an entry's links for a page at the top of the site. The
-// entry's text is escaped, so `href="../` can only be its own links.
-func TopLevel(entry []byte) []byte {
-	return bytes.ReplaceAll(entry, []byte(`href="../`), []byte(`href="`))
-}
-
-// TopLevelSize is len(TopLevel(entry)), without making it.
-func TopLevelSize(entry []byte) int {
-	return len(entry) - len("../")*bytes.Count(entry, []byte(`href="../`))
+	return entries(f, head, foot, seq, p.First, p.Links.Poems)
 }
 
 // IndexFrame is the head and foot of the index page of a collection of count
@@ -228,13 +242,15 @@ func IndexFrame(count int, chrono string) (head, foot []byte) {
 		"Each poem has two pages: the collection ordered by likeness to it (similar), and a walk that keeps taking the poem least like everything read so far (different).", "")
 }
 
-// Index assembles the index page: every poem, with links to both its pages.
-func Index(f Fragments, chrono string) [][]byte {
+// Index assembles the index page: every poem, with links to both its
+// pages; chrono is the first chronological page.
+func Index(f Fragments, chrono string, pages PoemPages) [][]byte {
 	head, foot := IndexFrame(f.Len(), chrono)
-	pieces := make([][]byte, 0, f.Len()+2)
+	pieces := make([][]byte, 0, 3*f.Len()+2)
 	pieces = append(pieces, head)
+	added := make([]byte, 0, f.Len()*linksMost(f, pages))
 	for i := range f.Len() {
-		pieces = append(pieces, f.IndexLine(i))
+		pieces, added = linked(pieces, added, f.IndexLine(i), f.N(i), pages)
 	}
 	return append(pieces, foot)
 }

@@ -16,6 +16,7 @@ import (
 	"pagegen/internal/pack"
 	"pagegen/internal/packed"
 	"pagegen/internal/packtest"
+	"pagegen/internal/render"
 	"pagegen/internal/site"
 )
 
@@ -77,7 +78,8 @@ func tiny(t *testing.T) *packed.Corpus {
 	return packedCorpus(t, contents)
 }
 
-// direct is a corpus of n poems (N = 3i+2) built without rendering.
+// direct is a corpus of n poems (N = 3i+2) built without rendering; some
+// entries are empty, and so without links.
 func direct(t *testing.T, n int) *packed.Corpus {
 	t.Helper()
 	const dim = 4
@@ -85,11 +87,15 @@ func direct(t *testing.T, n int) *packed.Corpus {
 	norms := gram.Norms(vecs)
 	poems := make([]packed.Poem, n)
 	for i := range poems {
+		var entry []byte // some empty
+		if i%5 > 0 {
+			entry = append(fmt.Appendf(nil, "entry %d %c\n", i, render.LinksHere), bytes.Repeat([]byte("═─ é\n"), i%5)...)
+		}
 		poems[i] = packed.Poem{
 			N:     uint32(3*i + 2),
 			Label: []byte(fmt.Sprintf("cat%d/&quot;%d&quot;", i%3, i)),
-			Entry: bytes.Repeat([]byte(fmt.Sprintf("entry %d ═─ é\n", i)), i%5), // some empty
-			Index: []byte(fmt.Sprintf("%4d cat%d/%d\n", 3*i+2, i%3, i)),
+			Entry: entry,
+			Index: fmt.Appendf(nil, "%4d cat%d/%d %c\n", 3*i+2, i%3, i, render.LinksHere),
 		}
 	}
 	chrono := make([]uint32, n)

@@ -31,7 +31,7 @@ func (l Layout) pages(q Seq, o orderings.Ordering) func(c int) [][]byte {
 	c := l.c
 	switch q.Kind {
 	case Index:
-		return func(int) [][]byte { return render.Index(c, l.Name(Seq{Kind: Chrono}, 1)) }
+		return func(int) [][]byte { return render.Index(c, l.Name(Seq{Kind: Chrono}, 1), q.poems()) }
 	case Chrono:
 		return func(ch int) [][]byte {
 			lo, hi := l.Span(q, ch)

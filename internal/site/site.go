@@ -126,20 +126,45 @@ func (l Layout) Chapters(q Seq) int {
 
 // Name is the file of chapter c (from 1) of q, relative to the site: chapter
 // 1 keeps the sequence's name, chapter c of X.html is X-c.html.
-func (l Layout) Name(q Seq, c int) string {
-	var base string
+func (l Layout) Name(q Seq, c int) string { return string(appendName(nil, q, c)) }
+
+// appendName appends the name of chapter c of q (see Name) to buf.
+func appendName(buf []byte, q Seq, c int) []byte {
 	switch q.Kind {
 	case Index:
-		return "index.html"
+		return append(buf, "index.html"...)
 	case Chrono:
-		base = "chronological"
+		buf = append(buf, "chronological"...)
 	default:
-		base = q.Ordering().Name() + "/" + strconv.Itoa(q.N)
+		buf = append(buf, folders[q.Kind]...)
+		buf = strconv.AppendInt(buf, int64(q.N), 10)
 	}
 	if c > 1 {
-		base += "-" + strconv.Itoa(c)
+		buf = append(buf, '-')
+		buf = strconv.AppendInt(buf, int64(c), 10)
 	}
-	return base + ".html"
+	return append(buf, ext...)
+}
+
+// ext ends the name of every file of the site.
+const ext = ".html"
+
+// folders are the folders of the similar and different pages, by Kind.
+var folders = [...]string{render.Similar.Name() + "/", render.Different.Name() + "/"}
+
+// up is the way from the folder of q's files to the top of the site.
+func (q Seq) up() string {
+	if q.Kind == Similar || q.Kind == Different {
+		return "../"
+	}
+	return ""
+}
+
+// poems says where every poem's pages are from q's, for the links of
+// their entries and index lines: chapter 1 of their orderings (appendName).
+func (q Seq) poems() render.PoemPages {
+	up := q.up()
+	return render.PoemPages{Before: [2]string{up + folders[Similar], up + folders[Different]}, After: ext}
 }
 
 // Files are q's files, relative to the site, chapter 1 first.
@@ -168,15 +193,12 @@ func (l Layout) Part(q Seq, c int) render.Part {
 	if q.Kind == Index {
 		return p
 	}
-	up := "../"
-	if q.Kind == Chrono {
-		up = ""
-	}
+	up := q.up()
 	own := func(c int) string { // a chapter of q, from q's folder
 		name := l.Name(q, c)
 		return name[strings.LastIndexByte(name, '/')+1:]
 	}
-	p.Links = render.Links{Index: up + "index.html", Chrono: up + l.Name(Seq{Kind: Chrono}, 1)}
+	p.Links = render.Links{Index: up + l.Name(Seq{Kind: Index}, 1), Chrono: up + l.Name(Seq{Kind: Chrono}, 1), Poems: q.poems()}
 	if q.Kind != Chrono {
 		p.Links.Other = up + l.Name(Seq{Kind: Kind(q.Ordering().Other()), N: q.N}, 1)
 	}

@@ -37,8 +37,8 @@ type Sizes struct {
 // Entries are the sizes of a corpus's entries, measured once for any layout.
 type Entries struct {
 	rank     int64   // bytes of one entry's rank
-	mean     float64 // bytes of the mean entry
-	largest  []int64 // sums of the largest entries: largest[k] is the k largest
+	mean     float64 // bytes of the mean entry on an ordering's page
+	largest  []int64 // sums of the largest entries there: largest[k] is the k largest
 	topLevel []int64 // bytes of each entry on a page at the top of the site
 	index    int64   // bytes of the index lines
 }
@@ -49,12 +49,19 @@ func MeasureEntries(c *packed.Corpus) *Entries {
 	e := &Entries{rank: int64(len(render.AppendRank(nil, 1, render.RankWidth(n)))), topLevel: make([]int64, n)}
 	sizes := make([]int64, n)
 	var total int64
+	var links []byte
+	// linked is the bytes of fragment frag of poem i on a page whose links lead to pages.
+	linked := func(frag []byte, i int, pages render.PoemPages) int64 {
+		links = render.AppendLinks(links[:0], c.N(i), pages)
+		return int64(render.LinkedLen(frag, len(links)))
+	}
+	inFolder, top := Seq{Kind: Similar}.poems(), Seq{Kind: Chrono}.poems()
 	for i := range n {
 		entry := c.Entry(i)
-		sizes[i] = int64(len(entry))
+		sizes[i] = linked(entry, i, inFolder)
 		total += sizes[i]
-		e.topLevel[i] = int64(render.TopLevelSize(entry))
-		e.index += int64(len(c.IndexLine(i)))
+		e.topLevel[i] = linked(entry, i, top)
+		e.index += linked(c.IndexLine(i), i, top)
 	}
 	e.mean = float64(total) / float64(n)
 	slices.SortFunc(sizes, func(a, b int64) int { return cmp.Compare(b, a) })
