@@ -167,6 +167,29 @@ func TestCheckGoal(t *testing.T) {
 	}
 }
 
+func TestParseGoals(t *testing.T) {
+	for _, tc := range []struct {
+		words []string
+		want  site.Goals
+	}{
+		{nil, site.Goals{Pages: []string{"all"}, Whole: true}},
+		{[]string{"corpus"}, site.Goals{Corpus: true}},
+		{[]string{"size"}, site.Goals{Size: true}},
+		{[]string{"corpus", "similar/3.html", "index"}, site.Goals{Pages: []string{"similar/3.html", "index"}, Corpus: true}},
+		{[]string{"similar", "all"}, site.Goals{Pages: []string{"similar", "all"}, Whole: true}},
+	} {
+		got, err := site.ParseGoals(tc.words)
+		if err != nil || !slices.Equal(got.Pages, tc.want.Pages) || got.Whole != tc.want.Whole || got.Corpus != tc.want.Corpus || got.Size != tc.want.Size {
+			t.Errorf("ParseGoals(%q) = %+v, %v; want %+v", tc.words, got, err, tc.want)
+		}
+	}
+	for _, words := range [][]string{{"similar/0.html"}, {"size", "all"}, {"size", "similar/3.html"}} {
+		if _, err := site.ParseGoals(words); err == nil {
+			t.Errorf("ParseGoals(%q) takes them", words)
+		}
+	}
+}
+
 func TestSelect(t *testing.T) {
 	c := direct(t, 4) // poems 2, 5, 8, 11
 	l := layout(t, c, site.Settings{PerPage: 2, Chapters: 1})
