@@ -24,6 +24,7 @@ import (
 	"pagegen/internal/plural"
 	"pagegen/internal/progress"
 	"pagegen/internal/site"
+	"pagegen/internal/siteflags"
 )
 
 // BuildCmd is every build goal of make: one build at a time per corpus and
@@ -46,8 +47,8 @@ type BuildCmd struct {
 	Make         string        `default:"make" help:"The make program."`
 	Makefile     string        `default:"mk/site.mk" help:"The inner makefile, which has the page rules."`
 	Interval     time.Duration `default:"10s" env:"PROGRESS_INTERVAL" help:"Time between progress lines when the output is not a terminal."`
-	SiteFlags
-	BudgetFlags
+	siteflags.Shape
+	siteflags.Budget
 
 	goals  site.Goals      // Goals, read
 	outer  makeflags.Flags // the outer make's MAKEFLAGS
@@ -102,7 +103,7 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context, mf makeflags.Flags) (err e
 		dirs = append(dirs, b.Out)
 	}
 	made := missing(dirs...)
-	locks, err := lock.Dirs(ctx, waiting, dirs...)
+	locks, err := lock.Dirs(ctx, lock.SayWaiting, dirs...)
 	if err != nil {
 		removeMade(made)
 		return err
@@ -142,7 +143,7 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context, mf makeflags.Flags) (err e
 		return nil // make corpus
 	}
 	return withCorpus(cli.Corpus, func(c *packed.Corpus) error {
-		p, err := fit(c, b.SiteFlags, b.BudgetFlags, b.Out)
+		p, err := siteflags.Fit(c, b.Shape, b.Budget, b.Out)
 		if err != nil {
 			return err
 		}

@@ -40,7 +40,7 @@ func (c *CleanCmd) Run(cli *CLI, ctx context.Context) error {
 			dirs = append(dirs, d)
 		}
 	}
-	locks, err := lock.Dirs(ctx, waiting, dirs...)
+	locks, err := lock.Dirs(ctx, lock.SayWaiting, dirs...)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func removeOurs(path string, say bool) error {
 }
 
 // programs are the programs the build makes in BIN.
-var programs = []string{"corpus-pack", "pagegen", "embed", "bench"}
+var programs = []string{"corpus-pack", "pagegen", "embed", "deploy", "bench"}
 
 // toolMarks begin the records make keeps beside a program (bin/.pagegen.cmd,
 // the command it was built with, and bin/.pagegen.stamp); earlier records of

@@ -11,6 +11,7 @@ import (
 	"pagegen/internal/packed"
 	"pagegen/internal/packing"
 	"pagegen/internal/plural"
+	"pagegen/internal/siteflags"
 )
 
 // dryRun says what a build would do, and writes nothing of the build's or
@@ -39,7 +40,7 @@ func (b *BuildCmd) dryRun(ctx context.Context, job packing.Job) error {
 		}
 	}
 	return withCorpus(job.Corpus, func(c *packed.Corpus) error {
-		p, err := fit(c, b.SiteFlags, b.BudgetFlags, b.Out)
+		p, err := siteflags.Fit(c, b.Shape, b.Budget, b.Out)
 		if err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,12 +11,6 @@ import (
 	"pagegen/internal/orderings"
 	"pagegen/internal/site"
 )
-
-// waiting says that a folder is in use by another build (or a clean), and
-// by whom.
-func waiting(dir, holder string) {
-	fmt.Printf("pagegen: %s is in use by %s: waiting for it to finish (Ctrl+C to give up)\n", dir, cmp.Or(holder, "another build"))
-}
 
 // madeElsewhere reports whether make runs in another folder than the shell
 // that started it (make -C), where the relative paths of the settings are

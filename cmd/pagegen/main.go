@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strings"
 	"time"
@@ -28,7 +27,6 @@ type CLI struct {
 	Index         IndexCmd         `cmd:"" help:"Write the index page."`
 	Build         BuildCmd         `cmd:"" help:"Build make's goals: pack the corpus if need be, lay out the site within its budget, and run make for the stale pages with live progress, one build at a time, stopping cleanly on Ctrl+C; or show the plan (size)."`
 	Clean         CleanCmd         `cmd:"" help:"Remove the site and the build's files beside the corpus: only files the build made."`
-	Deploy        DeployCmd        `cmd:"" help:"Publish the built site to Neocities through its API (make deploy): only what changed, then the site's own pages it no longer has removed."`
 }
 
 func main() { exit.Main("pagegen", run) }
@@ -38,7 +36,7 @@ func main() { exit.Main("pagegen", run) }
 func run(ctx context.Context, args []string) error {
 	defer memstat.ReportIfAsked("pagegen")
 	if corpus, q, f, ok := pageArgs(args); ok {
-		go exitAfterSignal(ctx, 500*time.Millisecond, "")
+		go exit.AfterGrace(ctx, 500*time.Millisecond, "")
 		return f.write(ctx, corpus, q)
 	}
 	var cli CLI
@@ -48,9 +46,9 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	if strings.HasPrefix(kctx.Command(), "build") {
-		go exitAfterSignal(ctx, buildGrace, "pagegen: stopped: the build did not end by itself after Ctrl+C (blocked in the system?)")
+		go exit.AfterGrace(ctx, buildGrace, "pagegen: stopped: the build did not end by itself after Ctrl+C (blocked in the system?)")
 	} else {
-		go exitAfterSignal(ctx, 500*time.Millisecond, "")
+		go exit.AfterGrace(ctx, 500*time.Millisecond, "")
 	}
 	return kctx.Run(&cli)
 }
@@ -59,17 +57,3 @@ func run(ctx context.Context, args []string) error {
 // inner make and sum up what it did (make stops at once; a page process
 // that holds on is killed within seconds).
 const buildGrace = 10 * time.Second
-
-// exitAfterSignal ends the process grace after Ctrl+C or SIGTERM, whatever
-// it is doing, saying why if why is set: a command that watches ctx drops
-// its temporary file and ends before that; one busy computing (a layout, an
-// ordering) or blocked in the system (a read that never returns) ends here.
-// A temporary file it leaves is swept by the next build.
-func exitAfterSignal(ctx context.Context, grace time.Duration, why string) {
-	<-ctx.Done()
-	time.Sleep(grace)
-	if why != "" {
-		fmt.Fprintln(os.Stderr, why)
-	}
-	os.Exit(exit.Interrupted)
-}

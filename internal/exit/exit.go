@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/alecthomas/kong"
 	"github.com/fatih/color"
@@ -104,4 +105,19 @@ func Parse(grammar any, args []string, options ...kong.Option) (kctx *kong.Conte
 		return nil, UsageError(fmt.Errorf("%w (see --help)", err))
 	}
 	return kctx, nil
+}
+
+// AfterGrace ends the process grace after Ctrl+C or SIGTERM (when ctx
+// ends), whatever it is doing, saying why if why is set: a command that
+// watches ctx drops its temporary file and ends before that; one busy
+// computing (a layout, an ordering) or blocked in the system (a read that
+// never returns) ends here. A temporary file it leaves is swept by the
+// next build.
+func AfterGrace(ctx context.Context, grace time.Duration, why string) {
+	<-ctx.Done()
+	time.Sleep(grace)
+	if why != "" {
+		fmt.Fprintln(os.Stderr, why)
+	}
+	os.Exit(Interrupted)
 }

@@ -13,6 +13,7 @@ package lock
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,6 +40,12 @@ type Locks []*os.File
 
 // id is a file's device and inode.
 type id [2]uint64
+
+// SayWaiting is the waiting of Dirs for every command of the build: a line
+// that a folder is in use by another build (or a clean), and by whom.
+func SayWaiting(dir, holder string) {
+	fmt.Printf("pagegen: %s is in use by %s: waiting for it to finish (Ctrl+C to give up)\n", dir, cmp.Or(holder, "another build"))
+}
 
 // Dirs locks each directory (creating it if needed), waiting while another
 // build holds one; waiting calls before each wait, with who holds the lock

@@ -1,4 +1,7 @@
-package main
+// Package siteflags is the site's shape and budget as make passes them to
+// the commands (PER_PAGE, CHAPTERS, HOST, QUOTA, MAX_FILES, MAX_FILE_SIZE),
+// and the site they lay out: pagegen build and make deploy take the same.
+package siteflags
 
 import (
 	"fmt"
@@ -12,15 +15,15 @@ import (
 	"pagegen/internal/site"
 )
 
-// SiteFlags are the settings that shape the site's files, as make passes
-// them (empty: unset).
-type SiteFlags struct {
+// Shape are the settings that shape the site's files, as make passes them
+// (empty: unset).
+type Shape struct {
 	PerPage  string `name:"per-page" placeholder:"K" help:"Entries a chapter (PER_PAGE); empty: whole pages."`
 	Chapters string `placeholder:"M" help:"Chapters kept of each similar and different ordering (CHAPTERS); empty: all, or as many as fit the budget."`
 }
 
-// BudgetFlags bound the site (HOST, QUOTA, MAX_FILES, MAX_FILE_SIZE).
-type BudgetFlags struct {
+// Budget bound the site (HOST, QUOTA, MAX_FILES, MAX_FILE_SIZE).
+type Budget struct {
 	Host        string `help:"A known host whose limits bound the site: neocities, neocities-free, github-pages, gitlab-pages, cloudflare-pages."`
 	Quota       string `placeholder:"BYTES" help:"Bytes the site may take, e.g. 50G."`
 	MaxFiles    string `placeholder:"N" help:"Files (and directories, with a host that counts them) the site may have."`
@@ -28,7 +31,7 @@ type BudgetFlags struct {
 }
 
 // settings reads the flags.
-func (f SiteFlags) settings() (site.Settings, error) {
+func (f Shape) settings() (site.Settings, error) {
 	var s site.Settings
 	var err error
 	if s.PerPage, err = count("PER_PAGE", f.PerPage); err != nil {
@@ -55,8 +58,8 @@ func count(name, v string) (int, error) {
 // site in out is built as its stamp remembers (make similar/12.html, or a
 // plain make all, after a make all PER_PAGE=100 HOST=neocities); PER_PAGE=0
 // asks for whole pages.
-func request(sf SiteFlags, bf BudgetFlags, out string) (site.Request, error) {
-	if sf == (SiteFlags{}) && bf == (BudgetFlags{}) {
+func request(sf Shape, bf Budget, out string) (site.Request, error) {
+	if sf == (Shape{}) && bf == (Budget{}) {
 		if r, _, ok := site.LastBuilt(out); ok {
 			return r, nil
 		}
@@ -65,9 +68,9 @@ func request(sf SiteFlags, bf BudgetFlags, out string) (site.Request, error) {
 	return site.Request{Settings: s, Budget: budget.Settings{Host: bf.Host, Quota: bf.Quota, MaxFiles: bf.MaxFiles, MaxFileSize: bf.MaxFileSize}}, err
 }
 
-// fit lays out the site of c as the flags ask, or as the site in out
+// Fit lays out the site of c as the flags ask, or as the site in out
 // remembers, within the budget: choosing CHAPTERS if asked.
-func fit(c *packed.Corpus, sf SiteFlags, bf BudgetFlags, out string) (site.Plan, error) {
+func Fit(c *packed.Corpus, sf Shape, bf Budget, out string) (site.Plan, error) {
 	r, err := request(sf, bf, out)
 	if err != nil {
 		return site.Plan{}, err

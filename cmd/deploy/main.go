@@ -1,3 +1,8 @@
+// Command deploy publishes the site pagegen built to Neocities through its
+// API, for make deploy once the site is up to date: only the files whose
+// SHA-1 differs from the live site's, many in a request, then the site's
+// own pages it no longer has removed. It is a program of its own so that
+// the thousands of page processes of a build do not load its HTTP client.
 package main
 
 import (
@@ -9,6 +14,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/alecthomas/kong"
 	"github.com/mattn/go-isatty"
 
 	"pagegen/internal/budget"
@@ -23,12 +29,14 @@ import (
 	"pagegen/internal/plural"
 	"pagegen/internal/progress"
 	"pagegen/internal/site"
+	"pagegen/internal/siteflags"
 )
 
-// DeployCmd publishes the site to Neocities (make deploy, after make all).
-// The key is not on its command line, which every user of the machine can
-// read: it comes from NEOCITIES_API_KEY, or the official CLI's config file.
-type DeployCmd struct {
+// CLI is deploy's command line. The key is not on it, which every user of
+// the machine can read: it comes from NEOCITIES_API_KEY, or the official
+// CLI's config file.
+type CLI struct {
+	Corpus     string        `default:"data/corpus.bin" help:"Packed corpus made by corpus-pack, whose site is published."`
 	Out        string        `required:"" help:"Site directory (OUT)."`
 	URL        string        `default:"https://neocities.org" help:"The Neocities API's base (NEOCITIES_URL)."`
 	Dir        string        `help:"The folder of the Neocities site that the site goes to (DEPLOY_DIR); empty: its root."`
@@ -38,13 +46,30 @@ type DeployCmd struct {
 	BatchBytes string        `default:"16MiB" hidden:"" help:"Bytes a request holds at most."`
 	BatchFiles int           `default:"200" hidden:"" help:"Files a request holds at most."`
 	Timeout    time.Duration `default:"2m" hidden:"" help:"How long a request waits for its reply (more for its bytes)."`
-	SiteFlags
-	BudgetFlags
+	siteflags.Shape
+	siteflags.Budget
 }
 
-// Run plans the deploy, checks it against the host's budget, and unless
+func main() {
+	// Its messages are the product's, as the build's before it in make deploy.
+	exit.Main("pagegen", run)
+}
+
+// run publishes the site that args describe, until it ends or ctx does; its
+// error gives the exit status (exit.Code).
+func run(ctx context.Context, args []string) error {
+	var cli CLI
+	kctx, err := exit.Parse(&cli, args, kong.Description("Publish the site pagegen built to Neocities through its API (make deploy): only what changed, then the site's own pages it no longer has removed."))
+	if kctx == nil {
+		return err
+	}
+	go exit.AfterGrace(ctx, 500*time.Millisecond, "")
+	return cli.publish(ctx, makeflags.Parse(os.Getenv("MAKEFLAGS")))
+}
+
+// publish plans the deploy, checks it against the host's budget, and unless
 // asked for the plan alone, carries it out.
-func (c *DeployCmd) Run(cli *CLI, ctx context.Context, mf makeflags.Flags) error {
+func (c *CLI) publish(ctx context.Context, mf makeflags.Flags) error {
 	// GNU make passes the variables of its command line in MAKEFLAGS.
 	if mf.Var(neocities.KeyEnv) != "" {
 		return exit.UsageError(fmt.Errorf("%s was given on make's command line, where every user of the machine can read it: export it in the environment instead (export %s=...), or keep it in the official neocities CLI's config file", neocities.KeyEnv, neocities.KeyEnv))
@@ -75,29 +100,32 @@ func (c *DeployCmd) Run(cli *CLI, ctx context.Context, mf makeflags.Flags) error
 	}
 	// No build writes the site while it is read and sent, nor the hash
 	// cache beside the corpus.
-	locks, err := lock.Dirs(ctx, waiting, filepath.Dir(cli.Corpus), c.Out)
+	locks, err := lock.Dirs(ctx, lock.SayWaiting, filepath.Dir(c.Corpus), c.Out)
 	if err != nil {
 		return err
 	}
 	defer locks.Release()
-	return withCorpus(cli.Corpus, func(corpus *packed.Corpus) error {
-		p, err := fit(corpus, c.SiteFlags, c.BudgetFlags, c.Out)
-		if err != nil {
-			return err
-		}
-		if dec, err := p.Decide(ctx, c.Out, orderings.Path(cli.Corpus), p.Seqs()); err != nil {
-			return err
-		} else if n := p.FileCount(dec.Run); n > 0 {
-			return fmt.Errorf("the site in %s is not up to date (%s to build): make deploy builds it before publishing it; run that, not pagegen deploy alone", c.Out, plural.Of(n, "page"))
-		}
-		b := p.Budget
-		if !b.Limited() {
-			b, _ = budget.Parse(budget.Settings{Host: "neocities"}) // the most any Neocities site takes
-		}
-		d := &deploy.Deploy{Client: client, Site: c.Out, Dir: dir, Hashes: deploy.HashesPath(cli.Corpus), Control: control,
-			Stale: func(name string) bool { return site.IsPageName(name) && !p.Has(name) }}
-		return explain(c.deploy(ctx, d, b), from, client)
-	})
+	corpus, err := packed.Open(c.Corpus)
+	if err != nil {
+		return err
+	}
+	defer corpus.Close()
+	p, err := siteflags.Fit(corpus, c.Shape, c.Budget, c.Out)
+	if err != nil {
+		return err
+	}
+	if dec, err := p.Decide(ctx, c.Out, orderings.Path(c.Corpus), p.Seqs()); err != nil {
+		return err
+	} else if n := p.FileCount(dec.Run); n > 0 {
+		return fmt.Errorf("the site in %s is not up to date (%s to build): make deploy builds it before publishing it; run that, not bin/deploy alone", c.Out, plural.Of(n, "page"))
+	}
+	b := p.Budget
+	if !b.Limited() {
+		b, _ = budget.Parse(budget.Settings{Host: "neocities"}) // the most any Neocities site takes
+	}
+	d := &deploy.Deploy{Client: client, Site: c.Out, Dir: dir, Hashes: deploy.HashesPath(c.Corpus), Control: control,
+		Stale: func(name string) bool { return site.IsPageName(name) && !p.Has(name) }}
+	return explain(c.deploy(ctx, d, b), from, client)
 }
 
 // explain adds to a failure that stopped a deploy what to do about it:
@@ -119,7 +147,7 @@ func explain(err error, keyFrom string, client *neocities.Client) error {
 }
 
 // deploy plans and publishes the site with d within budget b.
-func (c *DeployCmd) deploy(ctx context.Context, d *deploy.Deploy, b budget.Budget) error {
+func (c *CLI) deploy(ctx context.Context, d *deploy.Deploy, b budget.Budget) error {
 	info, err := d.Client.Info(ctx)
 	if err != nil {
 		return stopped(ctx, fmt.Errorf("asking Neocities for the site's name: %w", err))
@@ -170,7 +198,7 @@ func (c *DeployCmd) deploy(ctx context.Context, d *deploy.Deploy, b budget.Budge
 }
 
 // progress shows the deploy's progress until the returned stop is called.
-func (c *DeployCmd) progress(p *deploy.Progress) (stop func()) {
+func (c *CLI) progress(p *deploy.Progress) (stop func()) {
 	return progress.Line(os.Stdout, isatty.IsTerminal(os.Stdout.Fd()), progress.TermWidth(), c.Interval, "pagegen: ", p.Line)
 }
 
@@ -181,3 +209,6 @@ func stopped(ctx context.Context, err error) error {
 	}
 	return err
 }
+
+// say prints a line of make deploy's own.
+func say(format string, args ...any) { fmt.Printf("pagegen: "+format+"\n", args...) }
