@@ -123,7 +123,7 @@ func (c *CLI) publish(ctx context.Context, mf makeflags.Flags) error {
 	if !b.Limited() {
 		b, _ = budget.Parse(budget.Settings{Host: "neocities"}) // the most any Neocities site takes
 	}
-	d := &deploy.Deploy{Client: client, Site: c.Out, Dir: dir, Hashes: deploy.HashesPath(c.Corpus), Control: control,
+	d := &deploy.Deploy{Client: client, Site: c.Out, Dir: dir, Hashes: packed.HashesPath(c.Corpus), Control: control,
 		Stale: func(name string) bool { return site.IsPageName(name) && !p.Has(name) }}
 	return explain(c.deploy(ctx, d, b), from, client)
 }

@@ -11,7 +11,6 @@ import (
 	"slices"
 
 	"pagegen/internal/atomicfile"
-	"pagegen/internal/deploy"
 	"pagegen/internal/filesig"
 	"pagegen/internal/lock"
 	"pagegen/internal/orderings"
@@ -69,7 +68,7 @@ func (c *CleanCmd) Run(cli *CLI, ctx context.Context) error {
 		{packed.MissingListPath(cli.Corpus), packed.MissingMark},
 		{orderings.Path(cli.Corpus), orderings.Magic},
 		{c.Makefile, site.MakefileMark},
-		{deploy.HashesPath(cli.Corpus), deploy.HashesMark},
+		{packed.HashesPath(cli.Corpus), packed.HashesMark},
 		{filepath.Join(filepath.Dir(cli.Corpus), lock.Name), ""}, // held by this clean until it ends
 	} {
 		if f.path == "" {

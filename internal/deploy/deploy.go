@@ -33,7 +33,7 @@ type Deploy struct {
 	// site's own pages that it no longer has (a poem taken out, a chapter
 	// no longer kept): only those are ever removed from the host.
 	Stale func(name string) bool
-	// Hashes is the hash cache's path (HashesPath).
+	// Hashes is the hash cache's path (packed.HashesPath).
 	Hashes   string
 	Control  Control
 	Progress Progress

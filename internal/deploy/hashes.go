@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,19 +17,9 @@ import (
 
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/filesig"
+	"pagegen/internal/packed"
 	"pagegen/internal/workers"
 )
-
-// HashesMark begins the hash cache, so that it is never written over a
-// file the build did not make.
-const HashesMark = "# pagegen: SHA-1 of the site's files as last hashed, for make deploy; safe to delete\n"
-
-// HashesPath is the hash cache of the site built from corpus: beside it,
-// with the build's other files (make clean removes it), and out of the
-// site, so that it is never published.
-func HashesPath(corpus string) string {
-	return filepath.Join(filepath.Dir(corpus), ".deploy-sha1")
-}
 
 // hashes is the SHA-1 of the site's files as they were when last hashed,
 // each with its file's signature (size, times, inode, device: see
@@ -53,10 +42,10 @@ type hashed struct {
 func loadHashes(path, site string) *hashes {
 	h := &hashes{path: path, site: site, known: map[string]hashed{}}
 	b, err := os.ReadFile(path)
-	if err != nil || !bytes.HasPrefix(b, []byte(HashesMark)) {
+	if err != nil || !bytes.HasPrefix(b, []byte(packed.HashesMark)) {
 		return h
 	}
-	sc := bufio.NewScanner(bytes.NewReader(b[len(HashesMark):]))
+	sc := bufio.NewScanner(bytes.NewReader(b[len(packed.HashesMark):]))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	if !sc.Scan() || sc.Text() != "site "+strconv.Quote(site) {
 		return h
@@ -168,12 +157,12 @@ func (h *hashes) unchanged(files []Local, todo []int) bool {
 // for their SHA-1), only when it changed, and never over a file that is
 // not a cache.
 func (h *hashes) save(files []Local) error {
-	if err := atomicfile.CheckOurs(h.path, []byte(HashesMark)); err != nil {
+	if err := atomicfile.CheckOurs(h.path, []byte(packed.HashesMark)); err != nil {
 		return fmt.Errorf("%w: move it away, or give CORPUS another folder (make deploy keeps its hashes beside it)", err)
 	}
 	var b strings.Builder
 	b.Grow(len(files) * 128)
-	b.WriteString(HashesMark)
+	b.WriteString(packed.HashesMark)
 	fmt.Fprintf(&b, "site %s\n", strconv.Quote(h.site))
 	for _, f := range files {
 		if f.sig == (filesig.Sig{}) || f.SHA1 == "" {

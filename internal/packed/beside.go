@@ -21,3 +21,13 @@ func MissingListPath(path string) string {
 
 // MissingMark begins the list of poems left out.
 const MissingMark = "# poems left out of every page because they have no embedding"
+
+// HashesPath is make deploy's cache of the SHA-1 of the files of the site
+// built from the corpus at path (package deploy): beside it, and so out of
+// the site, where it would be published.
+func HashesPath(path string) string {
+	return filepath.Join(filepath.Dir(path), ".deploy-sha1")
+}
+
+// HashesMark begins the hash cache.
+const HashesMark = "# pagegen: SHA-1 of the site's files as last hashed, for make deploy; safe to delete\n"
