@@ -45,8 +45,13 @@ const Magic = "PAGEGEN ORDERINGS\n"
 // version is the record's format; one of another is not read.
 const version = 2
 
-// Path is the record of the site built from the corpus at corpus.
-func Path(corpus string) string { return filepath.Join(filepath.Dir(corpus), "orderings.bin") }
+// Path is the record of the site built from the corpus at corpus, hidden
+// beside it and named for it, so that two corpora in one folder keep a
+// record each.
+func Path(corpus string) string {
+	dir, base := filepath.Split(corpus)
+	return filepath.Join(dir, "."+base+".orderings")
+}
 
 // Poem is what the record keeps of a poem to tell, next time, what changed.
 type Poem struct {
