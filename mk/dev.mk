@@ -24,9 +24,12 @@ FUZZ_TARGETS := input:FuzzPoems input:FuzzEmbeddings input:FuzzColors \
 	packed:FuzzOpen packed:FuzzOpenSections packed:FuzzOpenHeader
 FUZZTIME ?= 500x
 
+# The end-to-end tests take ~5 minutes on a quiet 2-core machine; Go's
+# default limit of 10 is a wall clock that a loaded one runs out of (CI
+# beside another build). A hang is caught by each test's own bound.
 test:
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout=30m ./...
 	GOEXPERIMENT= $(GO) test ./internal/gram ./internal/order
 	@$(MAKE) --no-print-directory fuzz
 
