@@ -21,7 +21,7 @@ clean-similar clean-different: $(PAGEGEN)
 # is still replaying the inputs found before ("context deadline exceeded"),
 # and their number grows in the fuzz cache from run to run.
 FUZZ_TARGETS := input:FuzzPoems input:FuzzEmbeddings input:FuzzColors \
-	packed:FuzzOpen packed:FuzzOpenSections packed:FuzzOpenHeader
+	corpus:FuzzOpen corpus:FuzzOpenSections corpus:FuzzOpenHeader
 FUZZTIME ?= 500x
 
 # The end-to-end tests take ~5 minutes on a quiet 2-core machine; Go's

@@ -9,7 +9,7 @@ import (
 
 	"pagegen/internal/budget"
 	"pagegen/internal/bytesize"
-	"pagegen/internal/packed"
+	"pagegen/internal/corpus"
 	"pagegen/internal/site"
 )
 
@@ -18,7 +18,7 @@ import (
 var neocities, neocitiesVars = budget.Hosts[0], []string{"PER_PAGE=100", "HOST=" + budget.Hosts[0].Name}
 
 // neocitiesPlan is the site pagegen lays out for those variables.
-func neocitiesPlan(c *packed.Corpus) (site.Plan, error) {
+func neocitiesPlan(c *corpus.Corpus) (site.Plan, error) {
 	return site.FitRequest(c, site.Request{Settings: site.Settings{PerPage: 100}, Budget: budget.Settings{Host: neocities.Name}})
 }
 

@@ -22,11 +22,10 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"pagegen/internal/atomicfile"
+	"pagegen/internal/corpus"
 	"pagegen/internal/exit"
 	"pagegen/internal/lock"
 	"pagegen/internal/orderings"
-	"pagegen/internal/packed"
-	"pagegen/internal/packing"
 	"pagegen/internal/plural"
 	"pagegen/internal/progress"
 	"pagegen/internal/site"
@@ -153,7 +152,7 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 	if len(b.pageGoals()) == 0 && !slices.Contains(b.Goals, "size") {
 		return nil // make corpus
 	}
-	return withCorpus(cli.Corpus, func(c *packed.Corpus) error {
+	return withCorpus(cli.Corpus, func(c *corpus.Corpus) error {
 		p, err := fit(c, b.SiteFlags, b.BudgetFlags, b.Out)
 		if err != nil {
 			return err
@@ -166,9 +165,9 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context) (err error) {
 }
 
 // job is the packing of the corpus from the build's inputs.
-func (b *BuildCmd) job(corpus string) packing.Job {
-	return packing.Job{Packer: b.CorpusPack, Poems: b.Poems, Embeddings: b.Embeddings, Colors: b.Colors,
-		AllowMissing: b.AllowMissing, Corpus: corpus}
+func (b *BuildCmd) job(path string) corpus.Job {
+	return corpus.Job{Packer: b.CorpusPack, Poems: b.Poems, Embeddings: b.Embeddings, Colors: b.Colors,
+		AllowMissing: b.AllowMissing, Corpus: path}
 }
 
 // pageGoals are the goals that name pages (all of them for all), for the inner make.
@@ -178,7 +177,7 @@ func (b *BuildCmd) pageGoals() []string {
 
 // pack runs corpus-pack unless the corpus's record says that nothing it is
 // made from changed: then not even corpus-pack is started.
-func (b *BuildCmd) pack(ctx context.Context, job packing.Job) error {
+func (b *BuildCmd) pack(ctx context.Context, job corpus.Job) error {
 	if !b.always && job.UpToDate() {
 		if msg := job.UpToDateMessage(); slices.Contains(b.Goals, "corpus") || strings.Contains(msg, "\n") {
 			fmt.Println(msg)
@@ -430,7 +429,7 @@ func makeLetters(makeflags string) string {
 // dryRun says what a build would do, and writes nothing of the build's or
 // the user's: when an input changed since the corpus was packed, it packs
 // them into a scratch corpus in the temporary folder, to see what they change.
-func (b *BuildCmd) dryRun(ctx context.Context, job packing.Job) error {
+func (b *BuildCmd) dryRun(ctx context.Context, job corpus.Job) error {
 	if len(b.pageGoals()) == 0 {
 		if job.UpToDate() {
 			say("make -n: %s is up to date", job.Corpus)
@@ -452,7 +451,7 @@ func (b *BuildCmd) dryRun(ctx context.Context, job packing.Job) error {
 			return err
 		}
 	}
-	return withCorpus(job.Corpus, func(c *packed.Corpus) error {
+	return withCorpus(job.Corpus, func(c *corpus.Corpus) error {
 		p, err := fit(c, b.SiteFlags, b.BudgetFlags, b.Out)
 		if err != nil {
 			return err

@@ -11,11 +11,11 @@ import (
 	"slices"
 
 	"pagegen/internal/atomicfile"
+	"pagegen/internal/corpus"
 	"pagegen/internal/deploy"
 	"pagegen/internal/filesig"
 	"pagegen/internal/lock"
 	"pagegen/internal/orderings"
-	"pagegen/internal/packed"
 	"pagegen/internal/plural"
 	"pagegen/internal/quote"
 	"pagegen/internal/site"
@@ -64,9 +64,9 @@ func (c *CleanCmd) Run(cli *CLI, ctx context.Context) error {
 		fmt.Printf("pagegen: %s keeps files of yours, and so its stamp (%s), which makes it a site pagegen builds into\n", quote.Name(c.Out), site.StampName)
 	}
 	for _, f := range []struct{ path, mark string }{
-		{cli.Corpus, packed.Magic},
-		{packed.RecordPath(cli.Corpus), filesig.Mark},
-		{packed.MissingListPath(cli.Corpus), packed.MissingMark},
+		{cli.Corpus, corpus.Magic},
+		{corpus.RecordPath(cli.Corpus), filesig.Mark},
+		{corpus.MissingListPath(cli.Corpus), corpus.MissingMark},
 		{orderings.Path(cli.Corpus), orderings.Magic},
 		{c.Makefile, site.MakefileMark},
 		{deploy.HashesPath(cli.Corpus), deploy.HashesMark},

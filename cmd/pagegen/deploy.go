@@ -14,12 +14,12 @@ import (
 
 	"pagegen/internal/budget"
 	"pagegen/internal/bytesize"
+	"pagegen/internal/corpus"
 	"pagegen/internal/deploy"
 	"pagegen/internal/exit"
 	"pagegen/internal/lock"
 	"pagegen/internal/neocities"
 	"pagegen/internal/orderings"
-	"pagegen/internal/packed"
 	"pagegen/internal/plural"
 	"pagegen/internal/progress"
 	"pagegen/internal/site"
@@ -79,7 +79,7 @@ func (c *DeployCmd) Run(cli *CLI, ctx context.Context) error {
 		return err
 	}
 	defer locks.Release()
-	return withCorpus(cli.Corpus, func(corpus *packed.Corpus) error {
+	return withCorpus(cli.Corpus, func(corpus *corpus.Corpus) error {
 		p, err := fit(corpus, c.SiteFlags, c.BudgetFlags, c.Out)
 		if err != nil {
 			return err

@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"pagegen/internal/budget"
+	"pagegen/internal/corpus"
 	"pagegen/internal/exit"
-	"pagegen/internal/packed"
 	"pagegen/internal/quote"
 	"pagegen/internal/site"
 )
@@ -53,7 +53,7 @@ func count(name, v string) (int, error) {
 
 // layout is the site of c with the flags' settings, as already resolved
 // (the page writers get them from make's page list).
-func (f SiteFlags) layout(c *packed.Corpus) (site.Layout, error) {
+func (f SiteFlags) layout(c *corpus.Corpus) (site.Layout, error) {
 	s, err := f.settings()
 	if err != nil {
 		return site.Layout{}, err
@@ -81,7 +81,7 @@ func request(sf SiteFlags, bf BudgetFlags, out string) (site.Request, error) {
 
 // fit lays out the site of c as the flags ask, or as the site in out
 // remembers, within the budget: choosing CHAPTERS if asked.
-func fit(c *packed.Corpus, sf SiteFlags, bf BudgetFlags, out string) (site.Plan, error) {
+func fit(c *corpus.Corpus, sf SiteFlags, bf BudgetFlags, out string) (site.Plan, error) {
 	r, err := request(sf, bf, out)
 	if err != nil {
 		return site.Plan{}, err

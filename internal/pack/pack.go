@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"pagegen/internal/bytesize"
+	"pagegen/internal/corpus"
 	"pagegen/internal/gram"
 	"pagegen/internal/input"
-	"pagegen/internal/packed"
 	"pagegen/internal/palette"
 	"pagegen/internal/render"
 	"pagegen/internal/workers"
@@ -36,11 +36,11 @@ type Timing struct {
 // holds: the cosines of the vectors it has, and the HTML of the poems
 // rendered from the same inputs. A poem added to a large collection then
 // costs one row of the Gram matrix and one entry, not all of them.
-func Contents(c *input.Corpus, fp packed.Fingerprint, prev *packed.Corpus) (*packed.Contents, Timing) {
+func Contents(c *input.Corpus, fp corpus.Fingerprint, prev *corpus.Corpus) (*corpus.Contents, Timing) {
 	var t Timing
 	n := len(c.Poems)
 	vecs := make([][]float32, n)
-	sums := make([]packed.Sums, n)
+	sums := make([]corpus.Sums, n)
 	for i := range c.Poems {
 		vecs[i] = c.Poems[i].Vector
 		sums[i].Vector = VectorSum(vecs[i])
@@ -54,13 +54,13 @@ func Contents(c *input.Corpus, fp packed.Fingerprint, prev *packed.Corpus) (*pac
 	} else {
 		g = gram.Update(vecs, norms, prev.Gram(), prev.Len(), from)
 	}
-	out := &packed.Contents{
+	out := &corpus.Contents{
 		Fingerprint: fp,
 		Dim:         c.Dimension,
 		Norms:       norms,
 		Vectors:     vecs,
 		Gram:        g,
-		Poems:       make([]packed.Poem, n),
+		Poems:       make([]corpus.Poem, n),
 		Chrono:      Chronology(c.Poems),
 	}
 	t.Gram = time.Since(start)
@@ -69,7 +69,7 @@ func Contents(c *input.Corpus, fp packed.Fingerprint, prev *packed.Corpus) (*pac
 	bars := Timeline(c.Poems)
 	width := render.RankWidth(n)
 	numWidth := render.RankWidth(c.Poems[n-1].N)
-	rendered := map[packed.Sum]int{} // the poems of prev by what they were rendered from
+	rendered := map[corpus.Sum]int{} // the poems of prev by what they were rendered from
 	if prev != nil {
 		for i := range prev.Len() {
 			rendered[prev.Sums(i).Input] = i
@@ -85,13 +85,13 @@ func Contents(c *input.Corpus, fp packed.Fingerprint, prev *packed.Corpus) (*pac
 		}
 		sums[i].Input = inputSum(rp, width, numWidth)
 		if j, ok := rendered[sums[i].Input]; ok {
-			out.Poems[i] = packed.Poem{N: uint32(p.N), Label: slices.Clone(prev.Label(j)), Entry: slices.Clone(prev.Entry(j)),
+			out.Poems[i] = corpus.Poem{N: uint32(p.N), Label: slices.Clone(prev.Label(j)), Entry: slices.Clone(prev.Entry(j)),
 				Index: slices.Clone(prev.IndexLine(j)), Sums: sums[i]}
 			out.Poems[i].Sums.Shown = prev.Sums(j).Shown
 			keptEntries.Add(1)
 			return nil
 		}
-		out.Poems[i] = packed.Poem{
+		out.Poems[i] = corpus.Poem{
 			N:     uint32(p.N),
 			Label: []byte(render.Escape(render.OneLine(rp.Label))),
 			Entry: render.Entry(rp, width),
@@ -108,8 +108,8 @@ func Contents(c *input.Corpus, fp packed.Fingerprint, prev *packed.Corpus) (*pac
 
 // kept finds for each vector a poem of prev with the same one (its index
 // there, or -1), and counts them.
-func kept(prev *packed.Corpus, vecs [][]float32, sums []packed.Sums) (from []int, count int) {
-	byVector := map[packed.Sum]int{}
+func kept(prev *corpus.Corpus, vecs [][]float32, sums []corpus.Sums) (from []int, count int) {
+	byVector := map[corpus.Sum]int{}
 	if prev != nil {
 		for i := range prev.Len() {
 			byVector[prev.Sums(i).Vector] = i
@@ -129,22 +129,22 @@ func kept(prev *packed.Corpus, vecs [][]float32, sums []packed.Sums) (from []int
 
 // VectorSum is the digest of a poem's embedding as the Gram matrix is
 // computed from it: its values and the arithmetic (gram.Method).
-func VectorSum(v []float32) packed.Sum {
+func VectorSum(v []float32) corpus.Sum {
 	h := sha256.New()
 	fmt.Fprintf(h, "gram %d, %d values\n", gram.Method, len(v))
 	binary.Write(h, binary.LittleEndian, v)
-	return packed.Sum(h.Sum(nil))
+	return corpus.Sum(h.Sum(nil))
 }
 
 // ShownSum is the digest of what an ordering page shows of a poem: its
 // label (in the page's title when it is the anchor) and its entry.
-func ShownSum(label, entry []byte) packed.Sum {
+func ShownSum(label, entry []byte) corpus.Sum {
 	return sum(label, entry)
 }
 
 // inputSum is the digest of what a poem's HTML is rendered from: the poem,
 // the widths of the rank and index columns, and the page format.
-func inputSum(p render.Poem, width, numWidth int) packed.Sum {
+func inputSum(p render.Poem, width, numWidth int) corpus.Sum {
 	date := ""
 	if !p.Date.IsZero() {
 		date = p.Date.Format(time.RFC3339Nano)
@@ -156,13 +156,13 @@ func inputSum(p render.Poem, width, numWidth int) packed.Sum {
 
 // sum is the digest of parts, each length-prefixed so that no two lists
 // of parts run together alike.
-func sum(parts ...[]byte) packed.Sum {
+func sum(parts ...[]byte) corpus.Sum {
 	h := sha256.New()
 	for _, p := range parts {
 		binary.Write(h, binary.LittleEndian, uint64(len(p)))
 		h.Write(p)
 	}
-	return packed.Sum(h.Sum(nil))
+	return corpus.Sum(h.Sum(nil))
 }
 
 // Colors gives each poem the palette colour whose embedding has the highest

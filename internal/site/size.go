@@ -13,8 +13,8 @@ import (
 
 	"pagegen/internal/budget"
 	"pagegen/internal/bytesize"
+	"pagegen/internal/corpus"
 	"pagegen/internal/lock"
-	"pagegen/internal/packed"
 	"pagegen/internal/plural"
 	"pagegen/internal/render"
 	"pagegen/internal/workers"
@@ -44,7 +44,7 @@ type Entries struct {
 }
 
 // MeasureEntries measures the entries of c.
-func MeasureEntries(c *packed.Corpus) *Entries {
+func MeasureEntries(c *corpus.Corpus) *Entries {
 	n := c.Len()
 	e := &Entries{rank: int64(len(render.AppendRank(nil, 1, render.RankWidth(n)))), topLevel: make([]int64, n)}
 	sizes := make([]int64, n)
@@ -206,7 +206,7 @@ func (p Plan) Sized() Plan {
 }
 
 // FitRequest is Fit for what r asks, which the plan remembers (its stamp).
-func FitRequest(c *packed.Corpus, r Request) (Plan, error) {
+func FitRequest(c *corpus.Corpus, r Request) (Plan, error) {
 	if err := r.Check(); err != nil {
 		return Plan{}, err
 	}
@@ -219,7 +219,7 @@ func FitRequest(c *packed.Corpus, r Request) (Plan, error) {
 // Fit lays out the site of c with settings s within budget b. With a budget
 // and no CHAPTERS it keeps the most chapters that fit; when nothing fits it
 // refuses, before any file is written, with the numbers and what would fit.
-func Fit(c *packed.Corpus, s Settings, b budget.Budget) (Plan, error) {
+func Fit(c *corpus.Corpus, s Settings, b budget.Budget) (Plan, error) {
 	p, err := fit(c, s, b)
 	if err != nil {
 		return p, err
@@ -237,7 +237,7 @@ func Fit(c *packed.Corpus, s Settings, b budget.Budget) (Plan, error) {
 // file may be (the index, or a page holding the longest poem): then no
 // chapter size fits, whatever the number of pages, and the remedy is
 // another MAX_FILE_SIZE. It is "" when none is.
-func tooLarge(c *packed.Corpus, b budget.Budget) string {
+func tooLarge(c *corpus.Corpus, b budget.Budget) string {
 	if b.MaxFileSize <= 0 {
 		return ""
 	}
@@ -260,7 +260,7 @@ func tooLarge(c *packed.Corpus, b budget.Budget) string {
 
 // fit is the plan for s, keeping the most chapters that fit b when s does
 // not say how many; it may not fit.
-func fit(c *packed.Corpus, s Settings, b budget.Budget) (Plan, error) {
+func fit(c *corpus.Corpus, s Settings, b budget.Budget) (Plan, error) {
 	if !b.Limited() {
 		l, err := New(c, s)
 		return Plan{Layout: l, Budget: b}, err
@@ -310,7 +310,7 @@ func (p Plan) uses() []string {
 }
 
 // options says what would fit b when s does not.
-func options(c *packed.Corpus, s Settings, b budget.Budget) string {
+func options(c *corpus.Corpus, s Settings, b budget.Budget) string {
 	var fits []string
 	for _, per := range []int{500, 200, 100, 50, 20, 10} {
 		p, err := fit(c, Settings{PerPage: per}, b)

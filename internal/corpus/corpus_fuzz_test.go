@@ -1,4 +1,4 @@
-package packed
+package corpus
 
 // Fuzz tests for the packed-corpus reader: whatever the bytes of the file,
 // Open returns an error (wrapping ErrDamaged) or a corpus whose every
