@@ -13,7 +13,7 @@ import (
 	"pagegen/internal/corpus"
 	"pagegen/internal/input"
 	"pagegen/internal/pack"
-	"pagegen/internal/packtest"
+	"pagegen/internal/pack/packtest"
 	"pagegen/internal/render"
 	"pagegen/internal/site"
 )

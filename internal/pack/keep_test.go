@@ -9,7 +9,7 @@ import (
 	"pagegen/internal/corpus"
 	"pagegen/internal/input"
 	"pagegen/internal/pack"
-	"pagegen/internal/packtest"
+	"pagegen/internal/pack/packtest"
 )
 
 // packBytes is the packed file of contents.

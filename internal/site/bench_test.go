@@ -22,7 +22,7 @@ import (
 	"pagegen/internal/corpus"
 	"pagegen/internal/input"
 	"pagegen/internal/pack"
-	"pagegen/internal/packtest"
+	"pagegen/internal/pack/packtest"
 	"pagegen/internal/render"
 	"pagegen/internal/site"
 	"pagegen/internal/synth"

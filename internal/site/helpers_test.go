@@ -15,7 +15,7 @@ import (
 	"pagegen/internal/gram"
 	"pagegen/internal/input"
 	"pagegen/internal/pack"
-	"pagegen/internal/packtest"
+	"pagegen/internal/pack/packtest"
 	"pagegen/internal/site"
 )
 
