@@ -22,7 +22,7 @@ import (
 	"time"
 
 	"pagegen/internal/embedcache"
-	"pagegen/internal/ordertest"
+	"pagegen/internal/order/ordertest"
 )
 
 // useLiteModel is the model scripts/sample-corpus/serve.mjs serves.
