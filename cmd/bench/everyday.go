@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"pagegen/internal/orderings"
+	"pagegen/internal/site/orderings"
 	"pagegen/internal/synth"
 )
 

@@ -25,10 +25,10 @@ import (
 	"pagegen/internal/corpus"
 	"pagegen/internal/exit"
 	"pagegen/internal/lock"
-	"pagegen/internal/orderings"
 	"pagegen/internal/plural"
 	"pagegen/internal/progress"
 	"pagegen/internal/site"
+	"pagegen/internal/site/orderings"
 )
 
 // BuildCmd is every build goal of make: one build at a time per corpus and

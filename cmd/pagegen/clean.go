@@ -15,10 +15,10 @@ import (
 	"pagegen/internal/deploy"
 	"pagegen/internal/filesig"
 	"pagegen/internal/lock"
-	"pagegen/internal/orderings"
 	"pagegen/internal/plural"
 	"pagegen/internal/quote"
 	"pagegen/internal/site"
+	"pagegen/internal/site/orderings"
 )
 
 // CleanCmd removes the site and the build's files beside the packed corpus,

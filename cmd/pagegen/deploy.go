@@ -19,10 +19,10 @@ import (
 	"pagegen/internal/exit"
 	"pagegen/internal/lock"
 	"pagegen/internal/neocities"
-	"pagegen/internal/orderings"
 	"pagegen/internal/plural"
 	"pagegen/internal/progress"
 	"pagegen/internal/site"
+	"pagegen/internal/site/orderings"
 )
 
 // DeployCmd publishes the site to Neocities (make deploy, after make all).

@@ -9,9 +9,9 @@ import (
 
 	"pagegen/internal/corpus"
 	"pagegen/internal/exit"
-	"pagegen/internal/orderings"
 	"pagegen/internal/progress"
 	"pagegen/internal/site"
+	"pagegen/internal/site/orderings"
 )
 
 // SeqFlags say where a sequence's files go and how the site is laid out.

@@ -8,9 +8,9 @@ import (
 	"strings"
 
 	"pagegen/internal/bytesize"
-	"pagegen/internal/orderings"
 	"pagegen/internal/plural"
 	"pagegen/internal/site"
+	"pagegen/internal/site/orderings"
 )
 
 // reserve is left free on top of the projection, for everything else on the disk.

@@ -13,9 +13,9 @@ import (
 
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/budget"
-	"pagegen/internal/orderings"
 	"pagegen/internal/quote"
 	"pagegen/internal/render"
+	"pagegen/internal/site/orderings"
 )
 
 // Request is the site's shape as the user asked for it, in make's
