@@ -13,7 +13,6 @@ import (
 	"github.com/fatih/color"
 
 	"pagegen/internal/atomicfile"
-	"pagegen/internal/embedcache"
 	"pagegen/internal/embedding"
 	"pagegen/internal/embedfile"
 	"pagegen/internal/exit"
@@ -80,8 +79,8 @@ func embedPoems(ctx context.Context, cli *CLI) error {
 	if err != nil {
 		return err
 	}
-	cachePath := embedcache.PathFor(cli.Embeddings)
-	cache, err := embedcache.Open(cachePath, server.Model)
+	cachePath := embedding.CachePath(cli.Embeddings)
+	cache, err := embedding.OpenCache(cachePath, server.Model)
 	if err != nil {
 		return err
 	}
@@ -175,7 +174,7 @@ func (cli *CLI) server() (*embedding.Server, error) {
 
 // toSend is the distinct texts, of the colour words and then of the
 // poems, that the cache does not have; distinct counts them all.
-func toSend(cache *embedcache.Cache, words []string, poems []input.Poem) (send []string, distinct int) {
+func toSend(cache *embedding.Cache, words []string, poems []input.Poem) (send []string, distinct int) {
 	seen := map[string]bool{}
 	add := func(text string) {
 		if seen[text] {
@@ -197,7 +196,7 @@ func toSend(cache *embedcache.Cache, words []string, poems []input.Poem) (send [
 
 // results are the vectors of a run: in the cache, or failed.
 type results struct {
-	cache   *embedcache.Cache
+	cache   *embedding.Cache
 	failed  map[string]error
 	model   string
 	poems   []string // "N category/id: why" of the poems that failed

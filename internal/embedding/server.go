@@ -2,6 +2,8 @@
 // Ollama's API or the OpenAI-style one: in batches, several requests at
 // once, retrying what fails for a passing reason, and checking every reply.
 // A text that cannot be embedded gets an error, never a made-up vector.
+// The vectors already made are kept in a cache file (cache.go), by model
+// and exact text.
 package embedding
 
 import (
