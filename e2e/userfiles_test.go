@@ -9,7 +9,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"pagegen/internal/embedtest"
+	"pagegen/internal/embedding/embeddingtest"
 )
 
 // TestUserFilesUntouched points the build at files and folders that are not
@@ -217,7 +217,7 @@ func TestUserFilesUntouched(t *testing.T) {
 		tl.input()
 		tl.fault()
 		b := newBuild(t)
-		srv := embedtest.New(t, "ollama", "gemma", nil)
+		srv := embeddingtest.New(t, "ollama", "gemma", nil)
 		embed := []string{"embeddings", "EMBED_URL=" + srv.URL, "EMBED_MODEL=gemma", "EMBEDDINGS=" + b.path("made/embeddings.json"), "COLOR_EMBEDDINGS=" + b.path("made/colors.json")}
 		b.mustMake(embed...)
 		cache := b.path("made/.embeddings.json.cache")
@@ -239,7 +239,7 @@ func TestUserFilesUntouched(t *testing.T) {
 		tl.input()
 		tl.fault()
 		b := newBuild(t)
-		srv := embedtest.New(t, "ollama", "gemma", nil)
+		srv := embeddingtest.New(t, "ollama", "gemma", nil)
 		vectors := "EMBEDDINGS=" + b.path("made/embeddings.json")
 		b.mustMake("embeddings", "EMBED_URL="+srv.URL, "EMBED_MODEL=gemma", vectors, "COLOR_EMBEDDINGS="+b.path("made/colors.json"))
 		before := b.read("made/embeddings.json")
