@@ -14,7 +14,6 @@ import (
 
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/embedding"
-	"pagegen/internal/embedfile"
 	"pagegen/internal/exit"
 	"pagegen/internal/input"
 	"pagegen/internal/lock"
@@ -71,7 +70,7 @@ func embedPoems(ctx context.Context, cli *CLI) error {
 		}
 	}
 	for name, path := range outputs {
-		if err := atomicfile.CheckOurs(path, []byte(embedfile.Mark)); err != nil {
+		if err := atomicfile.CheckOurs(path, []byte(input.EmbeddingsMark)); err != nil {
 			return fmt.Errorf("%w: make embeddings writes its own %s; move that file away (to build from it, leave EMBED_URL unset), or set %s to another path", err, name, name)
 		}
 	}
@@ -207,11 +206,11 @@ type results struct {
 // write writes the embeddings file, and the colours' if every colour has
 // its vector, each only when its contents change.
 func (r *results) write(cli *CLI, poems []input.Poem, words []string) error {
-	entries := make([]embedfile.Entry, len(poems))
-	meta := embedfile.Meta{Model: r.model}
+	entries := make([]input.EmbeddingEntry, len(poems))
+	meta := input.EmbeddingsMeta{Model: r.model}
 	for i := range poems {
 		p := &poems[i]
-		entries[i] = embedfile.Entry{ID: p.ID, PoemIndex: p.PoemIndex()}
+		entries[i] = input.EmbeddingEntry{ID: p.ID, PoemIndex: p.PoemIndex()}
 		if v, ok := r.cache.Get(p.Content); ok {
 			entries[i].Vector, meta.Dimension = v, len(v)
 		} else {
@@ -235,8 +234,8 @@ func (r *results) write(cli *CLI, poems []input.Poem, words []string) error {
 		path   string
 		pieces func() [][]byte
 	}{
-		{cli.Embeddings, func() [][]byte { return embedfile.Poems(meta, entries) }},
-		{cli.Colors, func() [][]byte { return embedfile.Colors(meta, words, colorVecs) }},
+		{cli.Embeddings, func() [][]byte { return input.EmbeddingsFile(meta, entries) }},
+		{cli.Colors, func() [][]byte { return input.ColorEmbeddingsFile(meta, words, colorVecs) }},
 	} {
 		if f.path == "" || f.path == cli.Colors && len(r.colors) > 0 {
 			continue

@@ -1,9 +1,9 @@
-// Package embedfile lays out embeddings.json and color_embeddings.json in
-// the upstream pipeline's formats, as make embeddings writes them: the
-// metadata indented, one vector a line, each value the shortest text that
-// reads back as the same float32, so that the same vectors always give the
-// same bytes.
-package embedfile
+// The writing of embeddings.json and color_embeddings.json in the upstream
+// pipeline's formats, as make embeddings writes them: the metadata
+// indented, one vector a line, each value the shortest text that reads back
+// as the same float32, so that the same vectors always give the same bytes.
+
+package input
 
 import (
 	"fmt"
@@ -14,27 +14,27 @@ import (
 	"github.com/bytedance/sonic"
 )
 
-// Mark begins every file make embeddings writes: a file that does not is
-// not the build's, and is never replaced.
-const Mark = "{\n  \"metadata\": {\n    \"generator\": \"pagegen make embeddings\",\n"
+// EmbeddingsMark begins every file make embeddings writes: a file that does
+// not is not the build's, and is never replaced.
+const EmbeddingsMark = "{\n  \"metadata\": {\n    \"generator\": \"pagegen make embeddings\",\n"
 
-// Meta is what the metadata says of the vectors.
-type Meta struct {
+// EmbeddingsMeta is what the metadata says of the vectors.
+type EmbeddingsMeta struct {
 	Model     string
 	Dimension int
 }
 
-// Entry is one poem's line: its vector, or why it has none.
-type Entry struct {
+// EmbeddingEntry is one poem's line: its vector, or why it has none.
+type EmbeddingEntry struct {
 	ID        int64
 	PoemIndex int64 // 0: the poem has none, and neither has its entry
 	Vector    []float32
 	Err       string // when Vector is nil
 }
 
-// Poems is embeddings.json for entries, lined up with the poems, in
+// EmbeddingsFile is embeddings.json for entries, lined up with the poems, in
 // pieces (one a line) for atomicfile.Update.
-func Poems(m Meta, entries []Entry) [][]byte {
+func EmbeddingsFile(m EmbeddingsMeta, entries []EmbeddingEntry) [][]byte {
 	failed := 0
 	for _, e := range entries {
 		if e.Vector == nil {
@@ -42,7 +42,7 @@ func Poems(m Meta, entries []Entry) [][]byte {
 		}
 	}
 	pieces := make([][]byte, len(entries)+2)
-	pieces[0] = head(m, fmt.Sprintf(`"count": %d,
+	pieces[0] = embeddingsHead(m, fmt.Sprintf(`"count": %d,
     "failed": %d,
     "input": "each poem's content, exactly"`, len(entries), failed), "[")
 	// Writing numbers as text is most of the work: on every core.
@@ -61,7 +61,7 @@ func Poems(m Meta, entries []Entry) [][]byte {
 }
 
 // entryLine is the line of entry i of n.
-func entryLine(e Entry, i, n int) []byte {
+func entryLine(e EmbeddingEntry, i, n int) []byte {
 	b := fmt.Appendf(make([]byte, 0, 64+maxValue*len(e.Vector)), `    {"id":%d`, e.ID)
 	if e.PoemIndex != 0 {
 		b = fmt.Appendf(b, `,"poem_index":%d`, e.PoemIndex)
@@ -74,11 +74,11 @@ func entryLine(e Entry, i, n int) []byte {
 	return appendSeparator(append(b, '}'), i, n)
 }
 
-// Colors is color_embeddings.json for the colour words names and their
+// ColorEmbeddingsFile is color_embeddings.json for the colour words names and their
 // vectors, in pieces for atomicfile.Update.
-func Colors(m Meta, names []string, vecs [][]float32) [][]byte {
+func ColorEmbeddingsFile(m EmbeddingsMeta, names []string, vecs [][]float32) [][]byte {
 	pieces := make([][]byte, 0, len(names)+2)
-	pieces = append(pieces, head(m, fmt.Sprintf(`"count": %d,
+	pieces = append(pieces, embeddingsHead(m, fmt.Sprintf(`"count": %d,
     "input": "the bare colour word"`, len(names)), "{"))
 	for i, name := range names {
 		b := appendVector(append(appendString(append(make([]byte, 0, 64+maxValue*len(vecs[i])), "    "...), name), ": "...), vecs[i])
@@ -87,9 +87,9 @@ func Colors(m Meta, names []string, vecs [][]float32) [][]byte {
 	return append(pieces, []byte("  }\n}\n"))
 }
 
-// head is the start of a file, up to the opening of its "embeddings".
-func head(m Meta, rest, open string) []byte {
-	b := append([]byte(Mark), `    "embedding_model": `...)
+// embeddingsHead is the start of a file, up to the opening of its "embeddings".
+func embeddingsHead(m EmbeddingsMeta, rest, open string) []byte {
+	b := append([]byte(EmbeddingsMark), `    "embedding_model": `...)
 	b = appendString(b, m.Model)
 	return fmt.Appendf(b, ",\n    \"embedding_dimension\": %d,\n    %s\n  },\n  \"embeddings\": %s\n", m.Dimension, rest, open)
 }
