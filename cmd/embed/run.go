@@ -17,7 +17,6 @@ import (
 	"pagegen/internal/exit"
 	"pagegen/internal/input"
 	"pagegen/internal/lock"
-	"pagegen/internal/palette"
 	"pagegen/internal/plural"
 	"pagegen/internal/progress"
 	"pagegen/internal/quote"
@@ -94,7 +93,7 @@ func embedPoems(ctx context.Context, cli *CLI) error {
 
 	var words []string
 	if cli.Colors != "" {
-		for _, c := range palette.Colors {
+		for _, c := range input.Palette {
 			words = append(words, c.Name)
 		}
 	}

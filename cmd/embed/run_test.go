@@ -18,7 +18,6 @@ import (
 	"pagegen/internal/exit"
 	"pagegen/internal/input"
 	"pagegen/internal/lock"
-	"pagegen/internal/palette"
 )
 
 // collection is a poems file and the files embed writes, in a temporary folder.
@@ -92,14 +91,14 @@ func TestIncremental(t *testing.T) {
 	if err := c.embed(context.Background(), srv); err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.Sent(); len(got) != len(palette.Colors)+2 {
+	if got := srv.Sent(); len(got) != len(input.Palette)+2 {
 		t.Errorf("sent %d texts, want the 7 colours and the 2 distinct poems: %q", len(got), got)
 	}
 	corpus, err := c.read(false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if corpus.Model != "gemma" || corpus.Dimension != embeddingtest.Dim || len(corpus.Poems) != 3 || len(corpus.Colors) != len(palette.Colors) {
+	if corpus.Model != "gemma" || corpus.Dimension != embeddingtest.Dim || len(corpus.Poems) != 3 || len(corpus.Colors) != len(input.Palette) {
 		t.Fatalf("read model %q, dimension %d, %d poems, %d colours", corpus.Model, corpus.Dimension, len(corpus.Poems), len(corpus.Colors))
 	}
 	for i, p := range corpus.Poems {
@@ -129,7 +128,7 @@ func TestIncremental(t *testing.T) {
 	if err := c.embed(context.Background(), other); err != nil {
 		t.Fatal(err)
 	}
-	if got := len(other.Sent()); got != len(palette.Colors)+7 {
+	if got := len(other.Sent()); got != len(input.Palette)+7 {
 		t.Errorf("another model was sent %d texts, want all 14", got)
 	}
 	if corpus, err := c.read(false); err != nil || corpus.Model != "nomic" {

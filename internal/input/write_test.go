@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"pagegen/internal/input"
-	"pagegen/internal/palette"
 )
 
 func join(pieces [][]byte) []byte { return bytes.Join(pieces, nil) }
@@ -36,7 +35,7 @@ func TestWriteReadBack(t *testing.T) {
 	meta := input.EmbeddingsMeta{Model: `gemma "quoted"`, Dimension: 4}
 	var names []string
 	var colors [][]float32
-	for i, c := range palette.Colors {
+	for i, c := range input.Palette {
 		names = append(names, c.Name)
 		colors = append(colors, []float32{float32(i + 1), 1, 0, 0.25})
 	}

@@ -18,7 +18,6 @@ import (
 	"pagegen/internal/corpus"
 	"pagegen/internal/gram"
 	"pagegen/internal/input"
-	"pagegen/internal/palette"
 	"pagegen/internal/render"
 	"pagegen/internal/workers"
 )
@@ -81,7 +80,7 @@ func Contents(c *input.Corpus, fp corpus.Fingerprint, prev *corpus.Corpus) (*cor
 		p := &c.Poems[i]
 		rp := render.Poem{
 			N: p.N, Label: p.Label(), Date: p.Date, ContentWarning: p.ContentWarning,
-			Golden: p.Golden, Content: p.Content, Color: palette.Colors[colors[i]].Hex, Bar: bars[i],
+			Golden: p.Golden, Content: p.Content, Color: input.Palette[colors[i]].Hex, Bar: bars[i],
 		}
 		sums[i].Input = inputSum(rp, width, numWidth)
 		if j, ok := rendered[sums[i].Input]; ok {
@@ -171,7 +170,7 @@ func Colors(c *input.Corpus, norms []float64) []int {
 	colors := make([]int, len(c.Poems))
 	if c.Colors == nil {
 		for i := range colors {
-			colors[i] = palette.Gray
+			colors[i] = input.Gray
 		}
 		return colors
 	}

@@ -16,7 +16,6 @@ import (
 	"pagegen/internal/corpus"
 	"pagegen/internal/input"
 	"pagegen/internal/pack"
-	"pagegen/internal/palette"
 	"pagegen/internal/site"
 )
 
@@ -38,7 +37,7 @@ func seed(t *testing.T) uint64 {
 // the poem numbers for new poems to take.
 func collection(r *rand.Rand, n int) *input.Corpus {
 	const dim = 6
-	c := &input.Corpus{Dimension: dim, Colors: make([][]float32, len(palette.Colors))}
+	c := &input.Corpus{Dimension: dim, Colors: make([][]float32, len(input.Palette))}
 	for k := range c.Colors {
 		c.Colors[k] = randomVector(r, dim)
 	}

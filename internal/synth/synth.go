@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"pagegen/internal/palette"
+	"pagegen/internal/input"
 )
 
 // Version names the collections Write makes: raise it with any change to
@@ -219,7 +219,7 @@ func writeEmbeddings(w io.Writer, opt Options) error {
 func writeColors(w io.Writer, opt Options) error {
 	rng := stream(opt, colorStream)
 	buf := []byte(`{"embeddings": {`)
-	for i, c := range palette.Colors {
+	for i, c := range input.Palette {
 		if i > 0 {
 			buf = append(buf, ",\n"...)
 		}
