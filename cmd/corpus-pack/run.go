@@ -11,13 +11,13 @@ import (
 
 	"github.com/fatih/color"
 
+	"pagegen/internal/amount"
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/corpus"
 	"pagegen/internal/exit"
 	"pagegen/internal/input"
 	"pagegen/internal/memstat"
 	"pagegen/internal/pack"
-	"pagegen/internal/plural"
 )
 
 // packCorpus packs the corpus unless the packed file already holds exactly these
@@ -149,7 +149,7 @@ func reportMissing(cli *CLI, c *input.Corpus) error {
 	}
 	warn := color.New(color.FgYellow, color.Bold).SprintFunc()
 	fmt.Printf("corpus-pack: %s %d of %s without an embedding, left out of every page (%s); the full list is in %s\n",
-		warn("WARNING:"), len(c.Missing), plural.Of(len(c.Missing)+len(c.Poems), "poem"), strings.Join(shown, ", "), list)
+		warn("WARNING:"), len(c.Missing), amount.Of(len(c.Missing)+len(c.Poems), "poem"), strings.Join(shown, ", "), list)
 	return nil
 }
 

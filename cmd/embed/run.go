@@ -12,12 +12,12 @@ import (
 
 	"github.com/fatih/color"
 
+	"pagegen/internal/amount"
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/embedding"
 	"pagegen/internal/exit"
 	"pagegen/internal/input"
 	"pagegen/internal/lock"
-	"pagegen/internal/plural"
 	"pagegen/internal/progress"
 	"pagegen/internal/quote"
 )
@@ -85,7 +85,7 @@ func embedPoems(ctx context.Context, cli *CLI) error {
 	defer cache.Close()
 	if cache.Damaged > 0 {
 		fmt.Printf("embed: dropped %s found damaged in %s; the others are kept, and the texts dropped are embedded again\n",
-			plural.Of(cache.Damaged, "record"), cachePath)
+			amount.Of(cache.Damaged, "record"), cachePath)
 	}
 	if cache.Torn {
 		fmt.Printf("embed: the last record of %s was cut short (by a kill?) and is dropped: its text is embedded again\n", cachePath)
@@ -99,7 +99,7 @@ func embedPoems(ctx context.Context, cli *CLI) error {
 	}
 	send, distinct := toSend(cache, words, poems)
 	fmt.Printf("embed: %s and %s with %s at %s: %s to embed (%d in the cache)\n",
-		plural.Of(len(poems), "poem"), plural.Of(len(words), "colour"), server.Model, server, plural.Of(len(send), "text"), distinct-len(send))
+		amount.Of(len(poems), "poem"), amount.Of(len(words), "colour"), server.Model, server, amount.Of(len(send), "text"), distinct-len(send))
 	e := &embedding.Embedder{Server: server, Batch: cli.Batch, Jobs: cli.Jobs, Retries: cli.Retries, Timeout: cli.Timeout,
 		Backoff: backoff, GiveUp: giveUp, Dimension: cache.Dimension(), Keep: cache.Add}
 	start := time.Now()
@@ -107,7 +107,7 @@ func embedPoems(ctx context.Context, cli *CLI) error {
 	_, errs, err := e.Embed(ctx, send)
 	stop()
 	if ctx.Err() != nil {
-		fmt.Printf("embed: interrupted: the %s embedded are kept in %s; make embeddings carries on from there\n", plural.Of(e.Progress.Done(), "text"), cachePath)
+		fmt.Printf("embed: interrupted: the %s embedded are kept in %s; make embeddings carries on from there\n", amount.Of(e.Progress.Done(), "text"), cachePath)
 		return exit.ErrInterrupted
 	}
 	var dim *embedding.DimensionError
@@ -115,7 +115,7 @@ func embedPoems(ctx context.Context, cli *CLI) error {
 		return fmt.Errorf("%s: %w: if the model %s changed under its name, move %s away to embed every text again", server, err, server.Model, cachePath)
 	}
 	if err != nil && e.Progress.Done() > 0 {
-		return fmt.Errorf("%w (the %s embedded are kept in %s)", err, plural.Of(e.Progress.Done(), "text"), cachePath)
+		return fmt.Errorf("%w (the %s embedded are kept in %s)", err, amount.Of(e.Progress.Done(), "text"), cachePath)
 	}
 	if err != nil {
 		return err
@@ -132,8 +132,8 @@ func embedPoems(ctx context.Context, cli *CLI) error {
 	}
 	if len(send) > 0 {
 		secs := time.Since(start).Seconds()
-		fmt.Printf("embed: embedded %d of %s in %.1fs (%.1f texts/s, %s); %s\n", len(send)-len(failed), plural.Of(len(send), "text"),
-			secs, float64(len(send))/secs, plural.Of(e.Progress.Retries(), "retried request"), r.written)
+		fmt.Printf("embed: embedded %d of %s in %.1fs (%.1f texts/s, %s); %s\n", len(send)-len(failed), amount.Of(len(send), "text"),
+			secs, float64(len(send))/secs, amount.Of(e.Progress.Retries(), "retried request"), r.written)
 	} else {
 		fmt.Printf("embed: every text was in the cache; %s\n", r.written)
 	}
@@ -275,23 +275,23 @@ func (r *results) verdict(cli *CLI) error {
 		}
 	}
 	if len(r.poems) > 0 {
-		list(plural.Of(len(r.poems), "poem"), r.poems)
+		list(amount.Of(len(r.poems), "poem"), r.poems)
 	}
 	if len(r.colors) > 0 {
-		list(plural.Of(len(r.colors), "colour"), r.colors)
+		list(amount.Of(len(r.colors), "colour"), r.colors)
 		return fmt.Errorf("%s could not be embedded, and %s was not written: run make embeddings again to retry (what was embedded is kept), or set COLOR_EMBEDDINGS= to build without colours",
-			plural.Of(len(r.colors), "colour word"), cli.Colors)
+			amount.Of(len(r.colors), "colour word"), cli.Colors)
 	}
 	if len(r.poems) == 0 {
 		return nil
 	}
 	if cli.AllowMissing {
 		fmt.Printf("embed: %s %s left out of the site (ALLOW_MISSING=1); make embeddings retries them\n",
-			color.New(color.FgYellow, color.Bold).Sprint("WARNING:"), plural.Of(len(r.poems), "poem"))
+			color.New(color.FgYellow, color.Bold).Sprint("WARNING:"), amount.Of(len(r.poems), "poem"))
 		return nil
 	}
 	return fmt.Errorf("%s could not be embedded (listed above; their entries in %s hold the error): run make embeddings again to retry them (what was embedded is kept), or set ALLOW_MISSING=1 to build the site without them",
-		plural.Of(len(r.poems), "poem"), cli.Embeddings)
+		amount.Of(len(r.poems), "poem"), cli.Embeddings)
 }
 
 func waiting(dir, holder string) {

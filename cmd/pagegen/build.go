@@ -21,11 +21,11 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"pagegen/internal/amount"
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/corpus"
 	"pagegen/internal/exit"
 	"pagegen/internal/lock"
-	"pagegen/internal/plural"
 	"pagegen/internal/progress"
 	"pagegen/internal/site"
 	"pagegen/internal/site/orderings"
@@ -219,7 +219,7 @@ func (b *BuildCmd) build(ctx context.Context, p site.Plan, locks lock.Locks) err
 	if n, err := site.Recover(b.Out); err != nil {
 		return err
 	} else if n > 0 {
-		say("the last build here did not end cleanly (a power cut? a crash?): the %s it wrote will be written again, in case they did not reach the disk whole", plural.Of(n, "page"))
+		say("the last build here did not end cleanly (a power cut? a crash?): the %s it wrote will be written again, in case they did not reach the disk whole", amount.Of(n, "page"))
 	}
 	seqs, d, err := b.decide(ctx, p, orderings.Path(p.Corpus().Path()))
 	if err != nil {
@@ -248,7 +248,7 @@ func (b *BuildCmd) build(ctx context.Context, p site.Plan, locks lock.Locks) err
 	stats := progress.Stats{Total: p.FileCount(seqs), UpToDate: p.FileCount(seqs) - p.FileCount(d.Run)}
 	if len(d.Run) > 0 {
 		if stats, err = b.runPages(ctx, p, d, seqs, locks); ctx.Err() != nil {
-			say("interrupted: %s built, each complete; %d were up to date. Run the same make again to build the rest.", plural.Of(stats.Built, "page"), stats.UpToDate)
+			say("interrupted: %s built, each complete; %d were up to date. Run the same make again to build the rest.", amount.Of(stats.Built, "page"), stats.UpToDate)
 			return exit.ErrInterrupted
 		}
 	}
@@ -292,7 +292,7 @@ func (b *BuildCmd) decide(ctx context.Context, p site.Plan, record string) (seqs
 			what string
 		}{{e.Added, "new"}, {e.Removed, "taken out"}, {e.Moved, "with a new embedding"}, {e.Reshown, "with a new text, date or colour"}} {
 			if c.n > 0 {
-				what = append(what, plural.Of(c.n, "poem")+" "+c.what)
+				what = append(what, amount.Of(c.n, "poem")+" "+c.what)
 			}
 		}
 		say("since the last build: %s", strings.Join(what, ", "))
@@ -312,7 +312,7 @@ func (b *BuildCmd) layOut(ctx context.Context, d site.Decision) error {
 	start := time.Now()
 	stop := progress.Line(os.Stdout, isatty.IsTerminal(os.Stdout.Fd()), progress.TermWidth(), b.Interval, "pagegen: ", func() (string, float64) {
 		n, all := done.Load(), total.Load()
-		return fmt.Sprintf("laying out the orderings: %s of %s", plural.Count(int(n)), plural.Count(int(all))), float64(n) / float64(max(all, 1))
+		return fmt.Sprintf("laying out the orderings: %s of %s", amount.Count(int(n)), amount.Count(int(all))), float64(n) / float64(max(all, 1))
 	})
 	err := d.LayOut(ctx, func(n, all int) { done.Store(int64(n)); total.Store(int64(all)) })
 	stop()
@@ -320,7 +320,7 @@ func (b *BuildCmd) layOut(ctx context.Context, d site.Decision) error {
 		return exit.ErrInterrupted
 	}
 	if n := done.Load(); n > 0 && err == nil {
-		say("laid out %s in %s", plural.Of(int(n), "ordering"), time.Since(start).Round(10*time.Millisecond))
+		say("laid out %s in %s", amount.Of(int(n), "ordering"), time.Since(start).Round(10*time.Millisecond))
 	}
 	return err
 }
@@ -461,8 +461,8 @@ func (b *BuildCmd) dryRun(ctx context.Context, job corpus.Job) error {
 		if err != nil {
 			return err
 		}
-		say("make -n: %s of %s would be built; %s run, %s skipped", plural.Count(p.FileCount(d.Run)), plural.Of(p.FileCount(seqs), "file"),
-			plural.Of(d.Orderings-d.Skipped, "ordering"), plural.Count(d.Skipped))
+		say("make -n: %s of %s would be built; %s run, %s skipped", amount.Count(p.FileCount(d.Run)), amount.Of(p.FileCount(seqs), "file"),
+			amount.Of(d.Orderings-d.Skipped, "ordering"), amount.Count(d.Skipped))
 		return nil
 	})
 }

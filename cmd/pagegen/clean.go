@@ -10,12 +10,12 @@ import (
 	"runtime/debug"
 	"slices"
 
+	"pagegen/internal/amount"
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/corpus"
 	"pagegen/internal/deploy"
 	"pagegen/internal/filesig"
 	"pagegen/internal/lock"
-	"pagegen/internal/plural"
 	"pagegen/internal/quote"
 	"pagegen/internal/site"
 	"pagegen/internal/site/orderings"
@@ -49,7 +49,7 @@ func (c *CleanCmd) Run(cli *CLI, ctx context.Context) error {
 		k := map[string]site.Kind{"similar": site.Similar, "different": site.Different}[c.Only]
 		n, err := site.CleanKind(c.Out, k)
 		if n > 0 {
-			fmt.Printf("pagegen: removed the %s pages in %s (%s)\n", c.Only, quote.Name(c.Out), plural.Of(n, "file"))
+			fmt.Printf("pagegen: removed the %s pages in %s (%s)\n", c.Only, quote.Name(c.Out), amount.Of(n, "file"))
 		}
 		return err
 	}
@@ -58,7 +58,7 @@ func (c *CleanCmd) Run(cli *CLI, ctx context.Context) error {
 		return err
 	}
 	if n > 0 {
-		fmt.Printf("pagegen: removed the site in %s (%s)\n", quote.Name(c.Out), plural.Of(n, "file"))
+		fmt.Printf("pagegen: removed the site in %s (%s)\n", quote.Name(c.Out), amount.Of(n, "file"))
 	}
 	if site.IsSite(c.Out) {
 		fmt.Printf("pagegen: %s keeps files of yours, and so its stamp (%s), which makes it a site pagegen builds into\n", quote.Name(c.Out), site.StampName)

@@ -12,14 +12,13 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"pagegen/internal/amount"
 	"pagegen/internal/budget"
-	"pagegen/internal/bytesize"
 	"pagegen/internal/corpus"
 	"pagegen/internal/deploy"
 	"pagegen/internal/exit"
 	"pagegen/internal/lock"
 	"pagegen/internal/neocities"
-	"pagegen/internal/plural"
 	"pagegen/internal/progress"
 	"pagegen/internal/site"
 	"pagegen/internal/site/orderings"
@@ -87,7 +86,7 @@ func (c *DeployCmd) Run(cli *CLI, ctx context.Context) error {
 		if dec, err := p.Decide(ctx, c.Out, orderings.Path(cli.Corpus), p.Seqs()); err != nil {
 			return err
 		} else if n := p.FileCount(dec.Run); n > 0 {
-			return fmt.Errorf("the site in %s is not up to date (%s to build): make deploy builds it before publishing it; run that, not pagegen deploy alone", c.Out, plural.Of(n, "page"))
+			return fmt.Errorf("the site in %s is not up to date (%s to build): make deploy builds it before publishing it; run that, not pagegen deploy alone", c.Out, amount.Of(n, "page"))
 		}
 		b := p.Budget
 		if !b.Limited() {
@@ -139,9 +138,9 @@ func (c *DeployCmd) deploy(ctx context.Context, d *deploy.Deploy, b budget.Budge
 	}
 	p.Report(os.Stdout, where, b)
 	if all := len(p.New) + len(p.Changed) + p.Same; p.Hashed == all {
-		say("read and hashed the site's %s (%s)", plural.Of(all, "file"), bytesize.Format(p.HashedBytes))
+		say("read and hashed the site's %s (%s)", amount.Of(all, "file"), amount.Bytes(p.HashedBytes))
 	} else if p.Hashed > 0 {
-		say("read and hashed %s (%s), new or changed since they were last hashed; the other %d were known", plural.Of(p.Hashed, "file"), bytesize.Format(p.HashedBytes), all-p.Hashed)
+		say("read and hashed %s (%s), new or changed since they were last hashed; the other %d were known", amount.Of(p.Hashed, "file"), amount.Bytes(p.HashedBytes), all-p.Hashed)
 	}
 	if err := p.Fit(b); err != nil {
 		return err
@@ -158,7 +157,7 @@ func (c *DeployCmd) deploy(ctx context.Context, d *deploy.Deploy, b budget.Budge
 	r, err := d.Publish(ctx, p)
 	show()
 	if ctx.Err() != nil {
-		say("interrupted: %s of %s sent, each whole; nothing was removed. Run make deploy again to send the rest.", plural.Of(r.Sent, "file"), plural.Of(len(p.New)+len(p.Changed), "file"))
+		say("interrupted: %s of %s sent, each whole; nothing was removed. Run make deploy again to send the rest.", amount.Of(r.Sent, "file"), amount.Of(len(p.New)+len(p.Changed), "file"))
 		return exit.ErrInterrupted
 	}
 	if err != nil {

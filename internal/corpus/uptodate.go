@@ -21,9 +21,9 @@ import (
 
 	"github.com/fatih/color"
 
+	"pagegen/internal/amount"
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/filesig"
-	"pagegen/internal/plural"
 )
 
 // Job is one packing: the program that packs, its inputs and settings, and
@@ -176,5 +176,5 @@ func (j Job) UpToDateMessage() string {
 	}
 	verb := map[bool]string{true: "is", false: "are"}[n == 1]
 	return fmt.Sprintf("%s\ncorpus-pack: %s %s without an embedding %s left out of every page (ALLOW_MISSING=1); they are listed in %s",
-		msg, color.New(color.FgYellow, color.Bold).Sprint("WARNING:"), plural.Of(n, "poem"), verb, list)
+		msg, color.New(color.FgYellow, color.Bold).Sprint("WARNING:"), amount.Of(n, "poem"), verb, list)
 }

@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"pagegen/internal/bytesize"
+	"pagegen/internal/amount"
 	"pagegen/internal/corpus"
 	"pagegen/internal/gram"
 	"pagegen/internal/input"
@@ -276,5 +276,5 @@ func CheckMemory(n, dim int, available int64) error {
 		return nil
 	}
 	return fmt.Errorf("%d poems need %s of memory to pack (the cosine matrix alone is %d² × 4 bytes = %s, and it grows with the square of the number of poems), but %s is available: pack on a machine with more memory, or split the collection",
-		n, bytesize.Format(need), n, bytesize.Format(int64(n)*int64(n)*4), bytesize.Format(available))
+		n, amount.Bytes(need), n, amount.Bytes(int64(n)*int64(n)*4), amount.Bytes(available))
 }

@@ -11,11 +11,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"pagegen/internal/amount"
 	"pagegen/internal/budget"
-	"pagegen/internal/bytesize"
 	"pagegen/internal/corpus"
 	"pagegen/internal/lock"
-	"pagegen/internal/plural"
 	"pagegen/internal/render"
 	"pagegen/internal/workers"
 )
@@ -248,12 +247,12 @@ func tooLarge(c *corpus.Corpus, b budget.Budget) string {
 	s := NewSizes(l)
 	if index, _, _ := s.Of(Seq{Kind: Index}); index > b.MaxFileSize {
 		return fmt.Sprintf("the index page alone is %s (a line for each of the %s), and one file may be %s: no chapter size changes that. Raise MAX_FILE_SIZE to %s or more, or publish part of the collection (a smaller poems.json)",
-			bytesize.Format(index), plural.Of(c.Len(), "poem"), bytesize.Format(b.MaxFileSize), bytesize.Format(index))
+			amount.Bytes(index), amount.Of(c.Len(), "poem"), amount.Bytes(b.MaxFileSize), amount.Bytes(index))
 	}
 	// A page of one entry: the chronology's largest chapter of one poem.
 	if _, _, page := s.Of(Seq{Kind: Chrono}); page > b.MaxFileSize {
 		return fmt.Sprintf("a page that holds the longest poem alone is %s, and one file may be %s: no chapter size changes that. Raise MAX_FILE_SIZE to %s or more, or leave that poem out",
-			bytesize.Format(page), bytesize.Format(b.MaxFileSize), bytesize.Format(page))
+			amount.Bytes(page), amount.Bytes(b.MaxFileSize), amount.Bytes(page))
 	}
 	return ""
 }
@@ -291,7 +290,7 @@ func fit(c *corpus.Corpus, s Settings, b budget.Budget) (Plan, error) {
 	}
 	if lo > 0 {
 		best.Why = fmt.Sprintf("CHAPTERS=%d of %d: the most chapters of %s that fit %s (%s)",
-			lo, p.count, plural.Of(p.per, "poem"), b, strings.Join(best.uses(), ", "))
+			lo, p.count, amount.Of(p.per, "poem"), b, strings.Join(best.uses(), ", "))
 		if lo < p.count {
 			next, _ := plan(Settings{PerPage: s.PerPage, Chapters: lo + 1})
 			best.Why += fmt.Sprintf("; %d would need %s", lo+1, strings.Join(b.Over(next.Size.Need), " and "))
@@ -306,7 +305,7 @@ func (p Plan) uses() []string {
 	if p.Budget.CountDirs {
 		u[0] = fmt.Sprintf("%d entries", p.Budget.Entries(p.Size.Need))
 	}
-	return append(u, bytesize.Format(p.Size.Bytes)+" with room to spare")
+	return append(u, amount.Bytes(p.Size.Bytes)+" with room to spare")
 }
 
 // options says what would fit b when s does not.
