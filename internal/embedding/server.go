@@ -20,7 +20,7 @@ import (
 
 	"github.com/bytedance/sonic"
 
-	"pagegen/internal/servertext"
+	"pagegen/internal/quote"
 )
 
 // API is an embedding server's protocol.
@@ -294,5 +294,5 @@ func (s *Server) clean(text string) string {
 			text = strings.ReplaceAll(text, sc.value, sc.shown)
 		}
 	}
-	return servertext.Clean(text, s.key)
+	return quote.Reply(text, s.key)
 }
