@@ -206,7 +206,7 @@ type results struct {
 // its vector, each only when its contents change.
 func (r *results) write(cli *CLI, poems []input.Poem, words []string) error {
 	entries := make([]input.EmbeddingEntry, len(poems))
-	meta := input.EmbeddingsMeta{Model: r.model}
+	meta := input.EmbeddingsMeta{Generator: input.EmbedGenerator, Model: r.model}
 	for i := range poems {
 		p := &poems[i]
 		entries[i] = input.EmbeddingEntry{ID: p.ID, PoemIndex: p.PoemIndex()}

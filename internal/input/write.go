@@ -14,12 +14,19 @@ import (
 	"github.com/bytedance/sonic"
 )
 
+// EmbedGenerator is make embeddings, as the metadata of its files names it.
+const EmbedGenerator = "pagegen make embeddings"
+
 // EmbeddingsMark begins every file make embeddings writes: a file that does
 // not is not the build's, and is never replaced.
-const EmbeddingsMark = "{\n  \"metadata\": {\n    \"generator\": \"pagegen make embeddings\",\n"
+const EmbeddingsMark = metadataStart + `"` + EmbedGenerator + `",` + "\n"
+
+// metadataStart is the start of a file, up to its generator.
+const metadataStart = "{\n  \"metadata\": {\n    \"generator\": "
 
 // EmbeddingsMeta is what the metadata says of the vectors.
 type EmbeddingsMeta struct {
+	Generator string // the program that wrote the file: EmbedGenerator for make embeddings
 	Model     string
 	Dimension int
 }
@@ -42,26 +49,36 @@ func EmbeddingsFile(m EmbeddingsMeta, entries []EmbeddingEntry) [][]byte {
 		}
 	}
 	pieces := make([][]byte, len(entries)+2)
-	pieces[0] = embeddingsHead(m, fmt.Sprintf(`"count": %d,
-    "failed": %d,
-    "input": "each poem's content, exactly"`, len(entries), failed), "[")
+	pieces[0] = EmbeddingsHead(m, len(entries), failed)
 	// Writing numbers as text is most of the work: on every core.
 	var wg sync.WaitGroup
 	chunk := (len(entries) + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0)
 	for lo := 0; lo < len(entries); lo += chunk {
 		wg.Go(func() {
 			for i := lo; i < min(lo+chunk, len(entries)); i++ {
-				pieces[1+i] = entryLine(entries[i], i, len(entries))
+				pieces[1+i] = EmbeddingLine(entries[i], i, len(entries))
 			}
 		})
 	}
 	wg.Wait()
-	pieces[len(pieces)-1] = []byte("  ]\n}\n")
+	pieces[len(pieces)-1] = []byte(EmbeddingsEnd)
 	return pieces
 }
 
-// entryLine is the line of entry i of n.
-func entryLine(e EmbeddingEntry, i, n int) []byte {
+// EmbeddingsHead is embeddings.json up to its first entry, for count entries
+// of which failed have no vector. With EmbeddingLine and EmbeddingsEnd it
+// writes a file whose entries are streamed rather than held (synth).
+func EmbeddingsHead(m EmbeddingsMeta, count, failed int) []byte {
+	return embeddingsHead(m, fmt.Sprintf(`"count": %d,
+    "failed": %d,
+    "input": "each poem's content, exactly"`, count, failed), "[")
+}
+
+// EmbeddingsEnd ends embeddings.json after its last entry.
+const EmbeddingsEnd = "  ]\n}\n"
+
+// EmbeddingLine is the line of entry i of n in embeddings.json.
+func EmbeddingLine(e EmbeddingEntry, i, n int) []byte {
 	b := fmt.Appendf(make([]byte, 0, 64+maxValue*len(e.Vector)), `    {"id":%d`, e.ID)
 	if e.PoemIndex != 0 {
 		b = fmt.Appendf(b, `,"poem_index":%d`, e.PoemIndex)
@@ -89,8 +106,8 @@ func ColorEmbeddingsFile(m EmbeddingsMeta, names []string, vecs [][]float32) [][
 
 // embeddingsHead is the start of a file, up to the opening of its "embeddings".
 func embeddingsHead(m EmbeddingsMeta, rest, open string) []byte {
-	b := append([]byte(EmbeddingsMark), `    "embedding_model": `...)
-	b = appendString(b, m.Model)
+	b := appendString([]byte(metadataStart), m.Generator)
+	b = appendString(append(b, ",\n    \"embedding_model\": "...), m.Model)
 	return fmt.Appendf(b, ",\n    \"embedding_dimension\": %d,\n    %s\n  },\n  \"embeddings\": %s\n", m.Dimension, rest, open)
 }
 

@@ -32,7 +32,7 @@ func TestWriteReadBack(t *testing.T) {
 		{ID: 1, PoemIndex: 2, Err: "HTTP 500: \"out of memory\" <GPU>\n"},
 		{ID: 2, PoemIndex: 3, Vector: vecs[2]},
 	}
-	meta := input.EmbeddingsMeta{Model: `gemma "quoted"`, Dimension: 4}
+	meta := input.EmbeddingsMeta{Generator: input.EmbedGenerator, Model: `gemma "quoted"`, Dimension: 4}
 	var names []string
 	var colors [][]float32
 	for i, c := range input.Palette {
@@ -80,7 +80,7 @@ func TestWriteReadBack(t *testing.T) {
 // TestWriteLayout: the format, byte for byte: one entry a line, no poem_index
 // for a poem without one, the same bytes for the same vectors.
 func TestWriteLayout(t *testing.T) {
-	got := string(join(input.EmbeddingsFile(input.EmbeddingsMeta{Model: "m", Dimension: 2}, []input.EmbeddingEntry{{ID: 7, Vector: []float32{0.5, -1e-5}}, {ID: 8, Err: "timeout"}})))
+	got := string(join(input.EmbeddingsFile(input.EmbeddingsMeta{Generator: input.EmbedGenerator, Model: "m", Dimension: 2}, []input.EmbeddingEntry{{ID: 7, Vector: []float32{0.5, -1e-5}}, {ID: 8, Err: "timeout"}})))
 	want := `{
   "metadata": {
     "generator": "pagegen make embeddings",
@@ -99,7 +99,7 @@ func TestWriteLayout(t *testing.T) {
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
-	got = string(join(input.ColorEmbeddingsFile(input.EmbeddingsMeta{Model: "m", Dimension: 1}, []string{"red", "blue"}, [][]float32{{1}, {2}})))
+	got = string(join(input.ColorEmbeddingsFile(input.EmbeddingsMeta{Generator: input.EmbedGenerator, Model: "m", Dimension: 1}, []string{"red", "blue"}, [][]float32{{1}, {2}})))
 	if !strings.HasSuffix(got, "  \"embeddings\": {\n    \"red\": [1],\n    \"blue\": [2]\n  }\n}\n") || !strings.Contains(got, `"input": "the bare colour word"`) {
 		t.Errorf("colours:\n%s", got)
 	}
