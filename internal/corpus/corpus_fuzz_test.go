@@ -12,7 +12,7 @@ package corpus
 // Plain `go test` runs the seeds (valid files made by Write, built in code,
 // and the files under testdata/fuzz/); to fuzz, e.g.:
 //
-//	go test -run='^$' -fuzz='^FuzzOpenHeader$' -fuzztime=10m -parallel=1 ./internal/packed/
+//	go test -run='^$' -fuzz='^FuzzOpenHeader$' -fuzztime=10m -parallel=1 ./internal/corpus/
 
 import (
 	"bytes"
