@@ -97,7 +97,7 @@ func TestDiskFull(t *testing.T) {
 		// blocks), not for the record of the orderings, the next file the
 		// build writes beside them.
 		size := strconv.FormatInt((wantCorpus+4095)/4096*4096+4096, 10)
-		b, corpus := makeOnFullCorpusDisk(t, tl, "record of the orderings", size, "orderings.bin")
+		b, corpus := makeOnFullCorpusDisk(t, tl, "record of the orderings", size, ".corpus.bin.orderings")
 		checkCorpus(t, tl, b, corpus, wantCorpus)
 		if tmp := b.leftovers(); len(tmp) > 0 {
 			tl.lose(t, "temporary files left: %v", tmp)

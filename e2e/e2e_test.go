@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"pagegen/internal/ordertest"
+	"pagegen/internal/order/ordertest"
 )
 
 // root is the repository, where the Makefile is.

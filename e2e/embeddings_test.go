@@ -21,8 +21,8 @@ import (
 	"testing"
 	"time"
 
-	"pagegen/internal/embedcache"
-	"pagegen/internal/ordertest"
+	"pagegen/internal/embedding"
+	"pagegen/internal/order/ordertest"
 )
 
 // useLiteModel is the model scripts/sample-corpus/serve.mjs serves.
@@ -295,9 +295,9 @@ func testInterruptEmbeddings(t *testing.T, srv *useLite, settings []string) {
 	}
 	b.editJSON("poems.json", func(doc map[string]any) { doc["poems"] = list(doc, "poems")[:texts-7] })
 	settings = append(settings, fmt.Sprintf("EMBED_BATCH=%d", batch), "EMBED_JOBS=1")
-	cache := embedcache.PathFor(b.path("embeddings.json"))
+	cache := embedding.CachePath(b.path("embeddings.json"))
 	kept := func() int {
-		n, _ := embedcache.Count(cache, useLiteModel) // not there yet: 0
+		n, _ := embedding.CountCached(cache, useLiteModel) // not there yet: 0
 		return n
 	}
 	held := srv.relay(t, true, 1)

@@ -249,7 +249,7 @@ func fifoForOwnFile(t *testing.T, tl *tally) {
 	b := newBuild(t)
 	finishes(t, tl, b, "-j2", "corpus")
 	for _, name := range []string{"site/.pagegen-site", "site/.pagegen-building", "data/.corpus.bin.checked",
-		"data/missing-embeddings.txt", "data/pages.mk", "data/orderings.bin"} {
+		"data/missing-embeddings.txt", "data/pages.mk", "data/.corpus.bin.orderings"} {
 		t.Run(name, func(t *testing.T) {
 			path := b.path(name)
 			os.MkdirAll(filepath.Dir(path), 0o755)

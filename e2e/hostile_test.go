@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"testing"
 
-	"pagegen/internal/embedtest"
+	"pagegen/internal/embedding/embeddingtest"
 )
 
 // A hostile embedding server, or a password in its address, through make
@@ -44,7 +44,7 @@ func noSecret(t *testing.T, tl *tally, what, out string) {
 func passwordShown(t *testing.T, tl *tally) {
 	tl.input()
 	b := newBuild(t)
-	srv := embedtest.New(t, "ollama", "gemma", func(w http.ResponseWriter, r *http.Request, n int, texts []string) bool {
+	srv := embeddingtest.New(t, "ollama", "gemma", func(w http.ResponseWriter, r *http.Request, n int, texts []string) bool {
 		w.WriteHeader(http.StatusUnauthorized)
 		w.Write([]byte(`{"error": "wrong password ` + password + ` in ` + r.Header.Get("Authorization") + `"}`))
 		return true
@@ -86,7 +86,7 @@ func redirected(t *testing.T, tl *tally) {
 		w.WriteHeader(http.StatusTeapot)
 	}))
 	defer other.Close()
-	srv := embedtest.New(t, "openai", "m", func(w http.ResponseWriter, r *http.Request, n int, texts []string) bool {
+	srv := embeddingtest.New(t, "openai", "m", func(w http.ResponseWriter, r *http.Request, n int, texts []string) bool {
 		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
 		return true
 	})
@@ -112,7 +112,7 @@ func redirected(t *testing.T, tl *tally) {
 func endless(t *testing.T, tl *tally) {
 	tl.input()
 	b := newBuild(t)
-	srv := embedtest.New(t, "ollama", "gemma", embedtest.Endless("ollama"))
+	srv := embeddingtest.New(t, "ollama", "gemma", embeddingtest.Endless("ollama"))
 	tl.fault()
 	cmd := b.command("embeddings", "EMBED_URL="+srv.URL, "EMBED_MODEL=gemma", "EMBED_JOBS=1", "EMBED_RETRIES=0")
 	out, err := cmd.CombinedOutput()

@@ -27,7 +27,7 @@ func cpuFlags(t *testing.T) []string {
 	return nil
 }
 
-// corpusHeader is the size of a packed corpus's header (internal/packed).
+// corpusHeader is the size of a packed corpus's header (internal/corpus).
 const corpusHeader = 256
 
 // TestKernelsSamePages builds the sample site with each kernel of the

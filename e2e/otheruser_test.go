@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"pagegen/internal/embedtest"
+	"pagegen/internal/embedding/embeddingtest"
 )
 
 // nobody is the other local user of these tests: uid and gid 65534.
@@ -273,7 +273,7 @@ func commandLines(t *testing.T, tl *tally) {
 	release := make(chan struct{})
 	var once sync.Once
 	asked := make(chan struct{})
-	srv := embedtest.New(t, "ollama", "gemma", func(w http.ResponseWriter, r *http.Request, n int, texts []string) bool {
+	srv := embeddingtest.New(t, "ollama", "gemma", func(w http.ResponseWriter, r *http.Request, n int, texts []string) bool {
 		once.Do(func() { close(asked) })
 		select {
 		case <-release:

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"pagegen/internal/embedtest"
+	"pagegen/internal/embedding/embeddingtest"
 )
 
 // TestUserFilesUntouched points the build at files and folders that are not
@@ -89,9 +89,9 @@ func TestUserFilesUntouched(t *testing.T) {
 		{"a missing-embeddings.txt of the user's beside the corpus", func(b *build) { b.write("data/missing-embeddings.txt", []byte("my list")) },
 			func(b *build) []string { return []string{"all"} },
 			"missing-embeddings.txt holds something the build did not write"},
-		{"an orderings.bin of the user's beside the corpus", func(b *build) { b.write("data/orderings.bin", []byte("my orderings")) },
+		{"a .corpus.bin.orderings of the user's beside the corpus", func(b *build) { b.write("data/.corpus.bin.orderings", []byte("my orderings")) },
 			func(b *build) []string { return []string{"all"} },
-			"orderings.bin holds something the build did not write"},
+			".corpus.bin.orderings holds something the build did not write"},
 		{"a .corpus.bin.checked of the user's beside the corpus", func(b *build) { b.write("data/.corpus.bin.checked", []byte("mine")) },
 			func(b *build) []string { return []string{"corpus"} },
 			".corpus.bin.checked holds something the build did not write"},
@@ -217,7 +217,7 @@ func TestUserFilesUntouched(t *testing.T) {
 		tl.input()
 		tl.fault()
 		b := newBuild(t)
-		srv := embedtest.New(t, "ollama", "gemma", nil)
+		srv := embeddingtest.New(t, "ollama", "gemma", nil)
 		embed := []string{"embeddings", "EMBED_URL=" + srv.URL, "EMBED_MODEL=gemma", "EMBEDDINGS=" + b.path("made/embeddings.json"), "COLOR_EMBEDDINGS=" + b.path("made/colors.json")}
 		b.mustMake(embed...)
 		cache := b.path("made/.embeddings.json.cache")
@@ -239,7 +239,7 @@ func TestUserFilesUntouched(t *testing.T) {
 		tl.input()
 		tl.fault()
 		b := newBuild(t)
-		srv := embedtest.New(t, "ollama", "gemma", nil)
+		srv := embeddingtest.New(t, "ollama", "gemma", nil)
 		vectors := "EMBEDDINGS=" + b.path("made/embeddings.json")
 		b.mustMake("embeddings", "EMBED_URL="+srv.URL, "EMBED_MODEL=gemma", vectors, "COLOR_EMBEDDINGS="+b.path("made/colors.json"))
 		before := b.read("made/embeddings.json")

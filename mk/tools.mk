@@ -4,9 +4,10 @@
 
 GO          ?= go
 # The tools are cmd/corpus-pack and cmd/pagegen, and every package they use
-# is internal/X: make's own wildcard lists them, with no shell started.
+# is internal/X or internal/X/Y: make's own wildcard lists them, with no
+# shell started.
 TOOL_DIRS   := cmd/corpus-pack cmd/pagegen
-GO_SOURCES  := go.mod go.sum $(filter-out %_test.go,$(wildcard $(TOOL_DIRS:%=%/*.go) internal/*/*.go))
+GO_SOURCES  := go.mod go.sum $(filter-out %_test.go,$(wildcard $(TOOL_DIRS:%=%/*.go) internal/*/*.go internal/*/*/*.go))
 # Vector code for the Gram matrix and the walk (Go 1.26 simd/archsimd, amd64);
 # elsewhere the portable code, with the same results.
 GOEXPERIMENT ?= simd

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"pagegen/internal/orderings"
+	"pagegen/internal/site/orderings"
 	"pagegen/internal/synth"
 )
 
@@ -149,11 +149,14 @@ func editLine(dir, name string, i int, old, new string) error {
 // dropPoem takes poem n out of the poems and the embeddings, which keep
 // their poem_index numbers.
 func dropPoem(dir string, n int) error {
-	for _, name := range []string{"poems.json", "embeddings.json"} {
-		err := editLines(dir, name, func(lines []string) ([]string, error) {
-			i := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, fmt.Sprintf(`"poem_index": %d,`, n)) })
+	for _, f := range []struct{ name, key string }{
+		{"poems.json", `"poem_index": %d,`},
+		{"embeddings.json", `"poem_index":%d,`}, // as package input writes it
+	} {
+		err := editLines(dir, f.name, func(lines []string) ([]string, error) {
+			i := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, fmt.Sprintf(f.key, n)) })
 			if i < 0 {
-				return nil, fmt.Errorf("%s has no poem %d", name, n)
+				return nil, fmt.Errorf("%s has no poem %d", f.name, n)
 			}
 			if !strings.HasSuffix(lines[i], ",") { // the last: the one before it is now
 				lines[i-1] = strings.TrimSuffix(lines[i-1], ",")

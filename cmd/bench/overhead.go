@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"pagegen/internal/orderings"
+	"pagegen/internal/site/orderings"
 )
 
 // overhead times what a page process adds to the work it does, on the site

@@ -13,8 +13,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"pagegen/internal/corpus"
 	"pagegen/internal/exit"
-	"pagegen/internal/packed"
 	"pagegen/internal/render"
 	"pagegen/internal/site"
 )
@@ -151,12 +151,12 @@ func (b *bench) settle() {
 
 // openCorpus maps the packed corpus for the layout of the site, or for
 // Layout.Write in process.
-func (b *bench) openCorpus() (*packed.Corpus, error) {
-	return packed.Open(b.corpus)
+func (b *bench) openCorpus() (*corpus.Corpus, error) {
+	return corpus.Open(b.corpus)
 }
 
 // whole is the plan of whole-collection pages (make's, with no settings).
-func whole(c *packed.Corpus) site.Plan {
+func whole(c *corpus.Corpus) site.Plan {
 	p, _ := site.FitRequest(c, site.Request{}) // no settings: cannot fail
 	return p
 }

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"pagegen/internal/amount"
 	"pagegen/internal/budget"
-	"pagegen/internal/bytesize"
-	"pagegen/internal/packed"
+	"pagegen/internal/corpus"
 	"pagegen/internal/site"
 )
 
@@ -18,7 +18,7 @@ import (
 var neocities, neocitiesVars = budget.Hosts[0], []string{"PER_PAGE=100", "HOST=" + budget.Hosts[0].Name}
 
 // neocitiesPlan is the site pagegen lays out for those variables.
-func neocitiesPlan(c *packed.Corpus) (site.Plan, error) {
+func neocitiesPlan(c *corpus.Corpus) (site.Plan, error) {
 	return site.FitRequest(c, site.Request{Settings: site.Settings{PerPage: 100}, Budget: budget.Settings{Host: neocities.Name}})
 }
 
@@ -54,10 +54,10 @@ func (b *bench) publish() error {
 	b.t.atMost("the whole site, until make exits", took, 60*time.Second)
 	b.t.check("the site as built: entries (files and directories)", fmt.Sprintf("%d (%d files, %d directories)", built.Files+built.Dirs, built.Files, built.Dirs),
 		fmt.Sprintf("≤ %d", neocities.Budget.MaxFiles), neocities.Budget.Entries(built) <= neocities.Budget.MaxFiles)
-	b.t.check("the site as built: bytes", bytesize.Format(built.Bytes), "≤ "+bytesize.Format(neocities.Budget.Quota), built.Bytes <= neocities.Budget.Quota)
+	b.t.check("the site as built: bytes", amount.Bytes(built.Bytes), "≤ "+amount.Bytes(neocities.Budget.Quota), built.Bytes <= neocities.Budget.Quota)
 	off := float64(plan.Size.Expected-built.Bytes) / float64(built.Bytes)
-	b.t.check("`make size`'s projection against the site built", fmt.Sprintf("%s projected, %+.2f%%", bytesize.Format(plan.Size.Expected), 100*off), "within 2%", off <= 0.02 && off >= -0.02)
-	b.t.add("largest file", "%s", bytesize.Format(built.Largest))
+	b.t.check("`make size`'s projection against the site built", fmt.Sprintf("%s projected, %+.2f%%", amount.Bytes(plan.Size.Expected), 100*off), "within 2%", off <= 0.02 && off >= -0.02)
+	b.t.add("largest file", "%s", amount.Bytes(built.Largest))
 	return b.everyday(out, took)
 }
 

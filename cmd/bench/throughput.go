@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"pagegen/internal/atomicfile"
-	"pagegen/internal/packed"
+	"pagegen/internal/corpus"
 	"pagegen/internal/render"
 	"pagegen/internal/site"
 	"pagegen/internal/workers"
@@ -46,7 +46,7 @@ func (b *bench) throughput() error {
 
 // makeAgainstRaw measures count pages of kind k: raw writes and make runs
 // take turns, raw first and last (raw, make, raw, make, raw for 2 rounds).
-func (b *bench) makeAgainstRaw(c *packed.Corpus, k render.Kind, count int) error {
+func (b *bench) makeAgainstRaw(c *corpus.Corpus, k render.Kind, count int) error {
 	anchors := spread(c.Len(), count)
 	pages := make([]int, len(anchors))
 	goals := make([]string, len(anchors))

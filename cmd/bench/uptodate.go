@@ -10,9 +10,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"pagegen/internal/orderings"
 	"pagegen/internal/render"
 	"pagegen/internal/site"
+	"pagegen/internal/site/orderings"
 )
 
 // upToDate times make on a site whose every file is there and up to date:

@@ -11,29 +11,28 @@ import (
 
 	"github.com/fatih/color"
 
+	"pagegen/internal/amount"
 	"pagegen/internal/atomicfile"
+	"pagegen/internal/corpus"
 	"pagegen/internal/exit"
 	"pagegen/internal/input"
 	"pagegen/internal/memstat"
 	"pagegen/internal/pack"
-	"pagegen/internal/packed"
-	"pagegen/internal/packing"
-	"pagegen/internal/plural"
 )
 
 // packCorpus packs the corpus unless the packed file already holds exactly these
 // inputs and settings, in which case it leaves it alone (and so its mtime, so
-// make rebuilds no page); see package packing.
+// make rebuilds no page); see package corpus.
 func packCorpus(ctx context.Context, cli *CLI) error {
 	start := time.Now()
-	if err := packed.CheckReplaceable(cli.Out, cli.Poems, cli.Embeddings, cli.Colors); err != nil {
+	if err := corpus.CheckReplaceable(cli.Out, cli.Poems, cli.Embeddings, cli.Colors); err != nil {
 		return err
 	}
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("finding corpus-pack itself: %w", err)
 	}
-	job := packing.Job{Packer: self, Poems: cli.Poems, Embeddings: cli.Embeddings, Colors: cli.Colors, AllowMissing: cli.AllowMissing,
+	job := corpus.Job{Packer: self, Poems: cli.Poems, Embeddings: cli.Embeddings, Colors: cli.Colors, AllowMissing: cli.AllowMissing,
 		Corpus: cli.Out, Previous: cli.Previous}
 	if job.UpToDate() {
 		fmt.Println(job.UpToDateMessage())
@@ -43,7 +42,7 @@ func packCorpus(ctx context.Context, cli *CLI) error {
 	if err != nil {
 		return err
 	}
-	if old, ok := packed.ReadFingerprint(cli.Out); ok && old == fp && !fresh {
+	if old, ok := corpus.ReadFingerprint(cli.Out); ok && old == fp && !fresh {
 		damage := job.Verify(fp)
 		if damage == nil {
 			fmt.Println(job.UpToDateMessage())
@@ -101,13 +100,13 @@ func keptNote(t pack.Timing, n int) string {
 }
 
 // write puts the packed corpus in place atomically, flushed to disk.
-func write(ctx context.Context, path string, c *packed.Contents) (int64, error) {
+func write(ctx context.Context, path string, c *corpus.Contents) (int64, error) {
 	f, err := atomicfile.Create(path)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Abort()
-	if err := packed.Write(f, c); err != nil {
+	if err := corpus.Write(f, c); err != nil {
 		return 0, f.Failed(err)
 	}
 	if ctx.Err() != nil {
@@ -123,8 +122,8 @@ func write(ctx context.Context, path string, c *packed.Contents) (int64, error) 
 // reportMissing says loudly which poems were left out for lack of an
 // embedding, and writes their full list beside the packed corpus.
 func reportMissing(cli *CLI, c *input.Corpus) error {
-	list := packed.MissingListPath(cli.Out)
-	if err := atomicfile.CheckOurs(list, []byte(packed.MissingMark)); err != nil {
+	list := corpus.MissingListPath(cli.Out)
+	if err := atomicfile.CheckOurs(list, []byte(corpus.MissingMark)); err != nil {
 		return fmt.Errorf("%w: move it away, or give CORPUS another folder (the list of poems without an embedding goes beside it)", err)
 	}
 	if len(c.Missing) == 0 {
@@ -134,7 +133,7 @@ func reportMissing(cli *CLI, c *input.Corpus) error {
 		return nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s (ALLOW_MISSING=1)\n# N category/id\n", packed.MissingMark)
+	fmt.Fprintf(&b, "%s (ALLOW_MISSING=1)\n# N category/id\n", corpus.MissingMark)
 	for i := range c.Missing {
 		fmt.Fprintln(&b, c.Missing[i].Ref())
 	}
@@ -150,7 +149,7 @@ func reportMissing(cli *CLI, c *input.Corpus) error {
 	}
 	warn := color.New(color.FgYellow, color.Bold).SprintFunc()
 	fmt.Printf("corpus-pack: %s %d of %s without an embedding, left out of every page (%s); the full list is in %s\n",
-		warn("WARNING:"), len(c.Missing), plural.Of(len(c.Missing)+len(c.Poems), "poem"), strings.Join(shown, ", "), list)
+		warn("WARNING:"), len(c.Missing), amount.Of(len(c.Missing)+len(c.Poems), "poem"), strings.Join(shown, ", "), list)
 	return nil
 }
 

@@ -10,18 +10,17 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"pagegen/internal/amount"
 	"pagegen/internal/budget"
-	"pagegen/internal/bytesize"
+	"pagegen/internal/corpus"
 	"pagegen/internal/deploy"
 	"pagegen/internal/exit"
 	"pagegen/internal/lock"
 	"pagegen/internal/makeflags"
 	"pagegen/internal/neocities"
-	"pagegen/internal/orderings"
-	"pagegen/internal/packed"
-	"pagegen/internal/plural"
 	"pagegen/internal/progress"
 	"pagegen/internal/site"
+	"pagegen/internal/site/orderings"
 	"pagegen/internal/siteflags"
 )
 
@@ -63,25 +62,25 @@ func (c *CLI) publish(ctx context.Context, mf makeflags.Flags) error {
 		return err
 	}
 	defer locks.Release()
-	corpus, err := packed.Open(c.Corpus)
+	packed, err := corpus.Open(c.Corpus)
 	if err != nil {
 		return err
 	}
-	defer corpus.Close()
-	p, err := siteflags.Fit(corpus, c.Shape, c.Budget, c.Out)
+	defer packed.Close()
+	p, err := siteflags.Fit(packed, c.Shape, c.Budget, c.Out)
 	if err != nil {
 		return err
 	}
 	if dec, err := p.Decide(ctx, c.Out, orderings.Path(c.Corpus), p.Seqs()); err != nil {
 		return err
 	} else if n := p.FileCount(dec.Run); n > 0 {
-		return fmt.Errorf("the site in %s is not up to date (%s to build): make deploy builds it before publishing it; run that, not bin/deploy alone", c.Out, plural.Of(n, "page"))
+		return fmt.Errorf("the site in %s is not up to date (%s to build): make deploy builds it before publishing it; run that, not bin/deploy alone", c.Out, amount.Of(n, "page"))
 	}
 	b := p.Budget
 	if !b.Limited() {
 		b, _ = budget.Parse(budget.Settings{Host: "neocities"}) // the most any Neocities site takes
 	}
-	d := &deploy.Deploy{Client: client, Site: c.Out, Dir: dir, Hashes: packed.HashesPath(c.Corpus), Control: control,
+	d := &deploy.Deploy{Client: client, Site: c.Out, Dir: dir, Hashes: corpus.HashesPath(c.Corpus), Control: control,
 		Stale: func(name string) bool { return site.IsPageName(name) && !p.Has(name) }}
 	return explain(c.deploy(ctx, d, b), from, client)
 }
@@ -126,9 +125,9 @@ func (c *CLI) deploy(ctx context.Context, d *deploy.Deploy, b budget.Budget) err
 	}
 	p.Report(os.Stdout, where, b)
 	if all := len(p.New) + len(p.Changed) + p.Same; p.Hashed == all {
-		say("read and hashed the site's %s (%s)", plural.Of(all, "file"), bytesize.Format(p.HashedBytes))
+		say("read and hashed the site's %s (%s)", amount.Of(all, "file"), amount.Bytes(p.HashedBytes))
 	} else if p.Hashed > 0 {
-		say("read and hashed %s (%s), new or changed since they were last hashed; the other %d were known", plural.Of(p.Hashed, "file"), bytesize.Format(p.HashedBytes), all-p.Hashed)
+		say("read and hashed %s (%s), new or changed since they were last hashed; the other %d were known", amount.Of(p.Hashed, "file"), amount.Bytes(p.HashedBytes), all-p.Hashed)
 	}
 	if err := p.Fit(b); err != nil {
 		return err
@@ -145,7 +144,7 @@ func (c *CLI) deploy(ctx context.Context, d *deploy.Deploy, b budget.Budget) err
 	r, err := d.Publish(ctx, p)
 	show()
 	if ctx.Err() != nil {
-		say("interrupted: %s of %s sent, each whole; nothing was removed. Run make deploy again to send the rest.", plural.Of(r.Sent, "file"), plural.Of(len(p.New)+len(p.Changed), "file"))
+		say("interrupted: %s of %s sent, each whole; nothing was removed. Run make deploy again to send the rest.", amount.Of(r.Sent, "file"), amount.Of(len(p.New)+len(p.Changed), "file"))
 		return exit.ErrInterrupted
 	}
 	if err != nil {

@@ -12,15 +12,12 @@ import (
 
 	"github.com/fatih/color"
 
+	"pagegen/internal/amount"
 	"pagegen/internal/atomicfile"
-	"pagegen/internal/embedcache"
 	"pagegen/internal/embedding"
-	"pagegen/internal/embedfile"
 	"pagegen/internal/exit"
 	"pagegen/internal/input"
 	"pagegen/internal/lock"
-	"pagegen/internal/palette"
-	"pagegen/internal/plural"
 	"pagegen/internal/progress"
 	"pagegen/internal/quote"
 )
@@ -72,7 +69,7 @@ func embedPoems(ctx context.Context, cli *CLI) error {
 		}
 	}
 	for name, path := range outputs {
-		if err := atomicfile.CheckOurs(path, []byte(embedfile.Mark)); err != nil {
+		if err := atomicfile.CheckOurs(path, []byte(input.EmbeddingsMark)); err != nil {
 			return fmt.Errorf("%w: make embeddings writes its own %s; move that file away (to build from it, leave EMBED_URL unset), or set %s to another path", err, name, name)
 		}
 	}
@@ -80,15 +77,15 @@ func embedPoems(ctx context.Context, cli *CLI) error {
 	if err != nil {
 		return err
 	}
-	cachePath := embedcache.PathFor(cli.Embeddings)
-	cache, err := embedcache.Open(cachePath, server.Model)
+	cachePath := embedding.CachePath(cli.Embeddings)
+	cache, err := embedding.OpenCache(cachePath, server.Model)
 	if err != nil {
 		return err
 	}
 	defer cache.Close()
 	if cache.Damaged > 0 {
 		fmt.Printf("embed: dropped %s found damaged in %s; the others are kept, and the texts dropped are embedded again\n",
-			plural.Of(cache.Damaged, "record"), cachePath)
+			amount.Of(cache.Damaged, "record"), cachePath)
 	}
 	if cache.Torn {
 		fmt.Printf("embed: the last record of %s was cut short (by a kill?) and is dropped: its text is embedded again\n", cachePath)
@@ -96,13 +93,13 @@ func embedPoems(ctx context.Context, cli *CLI) error {
 
 	var words []string
 	if cli.Colors != "" {
-		for _, c := range palette.Colors {
+		for _, c := range input.Palette {
 			words = append(words, c.Name)
 		}
 	}
 	send, distinct := toSend(cache, words, poems)
 	fmt.Printf("embed: %s and %s with %s at %s: %s to embed (%d in the cache)\n",
-		plural.Of(len(poems), "poem"), plural.Of(len(words), "colour"), server.Model, server, plural.Of(len(send), "text"), distinct-len(send))
+		amount.Of(len(poems), "poem"), amount.Of(len(words), "colour"), server.Model, server, amount.Of(len(send), "text"), distinct-len(send))
 	e := &embedding.Embedder{Server: server, Batch: cli.Batch, Jobs: cli.Jobs, Retries: cli.Retries, Timeout: cli.Timeout,
 		Backoff: backoff, GiveUp: giveUp, Dimension: cache.Dimension(), Keep: cache.Add}
 	start := time.Now()
@@ -110,7 +107,7 @@ func embedPoems(ctx context.Context, cli *CLI) error {
 	_, errs, err := e.Embed(ctx, send)
 	stop()
 	if ctx.Err() != nil {
-		fmt.Printf("embed: interrupted: the %s embedded are kept in %s; make embeddings carries on from there\n", plural.Of(e.Progress.Done(), "text"), cachePath)
+		fmt.Printf("embed: interrupted: the %s embedded are kept in %s; make embeddings carries on from there\n", amount.Of(e.Progress.Done(), "text"), cachePath)
 		return exit.ErrInterrupted
 	}
 	var dim *embedding.DimensionError
@@ -118,7 +115,7 @@ func embedPoems(ctx context.Context, cli *CLI) error {
 		return fmt.Errorf("%s: %w: if the model %s changed under its name, move %s away to embed every text again", server, err, server.Model, cachePath)
 	}
 	if err != nil && e.Progress.Done() > 0 {
-		return fmt.Errorf("%w (the %s embedded are kept in %s)", err, plural.Of(e.Progress.Done(), "text"), cachePath)
+		return fmt.Errorf("%w (the %s embedded are kept in %s)", err, amount.Of(e.Progress.Done(), "text"), cachePath)
 	}
 	if err != nil {
 		return err
@@ -135,8 +132,8 @@ func embedPoems(ctx context.Context, cli *CLI) error {
 	}
 	if len(send) > 0 {
 		secs := time.Since(start).Seconds()
-		fmt.Printf("embed: embedded %d of %s in %.1fs (%.1f texts/s, %s); %s\n", len(send)-len(failed), plural.Of(len(send), "text"),
-			secs, float64(len(send))/secs, plural.Of(e.Progress.Retries(), "retried request"), r.written)
+		fmt.Printf("embed: embedded %d of %s in %.1fs (%.1f texts/s, %s); %s\n", len(send)-len(failed), amount.Of(len(send), "text"),
+			secs, float64(len(send))/secs, amount.Of(e.Progress.Retries(), "retried request"), r.written)
 	} else {
 		fmt.Printf("embed: every text was in the cache; %s\n", r.written)
 	}
@@ -175,7 +172,7 @@ func (cli *CLI) server() (*embedding.Server, error) {
 
 // toSend is the distinct texts, of the colour words and then of the
 // poems, that the cache does not have; distinct counts them all.
-func toSend(cache *embedcache.Cache, words []string, poems []input.Poem) (send []string, distinct int) {
+func toSend(cache *embedding.Cache, words []string, poems []input.Poem) (send []string, distinct int) {
 	seen := map[string]bool{}
 	add := func(text string) {
 		if seen[text] {
@@ -197,7 +194,7 @@ func toSend(cache *embedcache.Cache, words []string, poems []input.Poem) (send [
 
 // results are the vectors of a run: in the cache, or failed.
 type results struct {
-	cache   *embedcache.Cache
+	cache   *embedding.Cache
 	failed  map[string]error
 	model   string
 	poems   []string // "N category/id: why" of the poems that failed
@@ -208,11 +205,11 @@ type results struct {
 // write writes the embeddings file, and the colours' if every colour has
 // its vector, each only when its contents change.
 func (r *results) write(cli *CLI, poems []input.Poem, words []string) error {
-	entries := make([]embedfile.Entry, len(poems))
-	meta := embedfile.Meta{Model: r.model}
+	entries := make([]input.EmbeddingEntry, len(poems))
+	meta := input.EmbeddingsMeta{Generator: input.EmbedGenerator, Model: r.model}
 	for i := range poems {
 		p := &poems[i]
-		entries[i] = embedfile.Entry{ID: p.ID, PoemIndex: p.PoemIndex()}
+		entries[i] = input.EmbeddingEntry{ID: p.ID, PoemIndex: p.PoemIndex()}
 		if v, ok := r.cache.Get(p.Content); ok {
 			entries[i].Vector, meta.Dimension = v, len(v)
 		} else {
@@ -236,8 +233,8 @@ func (r *results) write(cli *CLI, poems []input.Poem, words []string) error {
 		path   string
 		pieces func() [][]byte
 	}{
-		{cli.Embeddings, func() [][]byte { return embedfile.Poems(meta, entries) }},
-		{cli.Colors, func() [][]byte { return embedfile.Colors(meta, words, colorVecs) }},
+		{cli.Embeddings, func() [][]byte { return input.EmbeddingsFile(meta, entries) }},
+		{cli.Colors, func() [][]byte { return input.ColorEmbeddingsFile(meta, words, colorVecs) }},
 	} {
 		if f.path == "" || f.path == cli.Colors && len(r.colors) > 0 {
 			continue
@@ -278,23 +275,23 @@ func (r *results) verdict(cli *CLI) error {
 		}
 	}
 	if len(r.poems) > 0 {
-		list(plural.Of(len(r.poems), "poem"), r.poems)
+		list(amount.Of(len(r.poems), "poem"), r.poems)
 	}
 	if len(r.colors) > 0 {
-		list(plural.Of(len(r.colors), "colour"), r.colors)
+		list(amount.Of(len(r.colors), "colour"), r.colors)
 		return fmt.Errorf("%s could not be embedded, and %s was not written: run make embeddings again to retry (what was embedded is kept), or set COLOR_EMBEDDINGS= to build without colours",
-			plural.Of(len(r.colors), "colour word"), cli.Colors)
+			amount.Of(len(r.colors), "colour word"), cli.Colors)
 	}
 	if len(r.poems) == 0 {
 		return nil
 	}
 	if cli.AllowMissing {
 		fmt.Printf("embed: %s %s left out of the site (ALLOW_MISSING=1); make embeddings retries them\n",
-			color.New(color.FgYellow, color.Bold).Sprint("WARNING:"), plural.Of(len(r.poems), "poem"))
+			color.New(color.FgYellow, color.Bold).Sprint("WARNING:"), amount.Of(len(r.poems), "poem"))
 		return nil
 	}
 	return fmt.Errorf("%s could not be embedded (listed above; their entries in %s hold the error): run make embeddings again to retry them (what was embedded is kept), or set ALLOW_MISSING=1 to build the site without them",
-		plural.Of(len(r.poems), "poem"), cli.Embeddings)
+		amount.Of(len(r.poems), "poem"), cli.Embeddings)
 }
 
 func waiting(dir, holder string) {

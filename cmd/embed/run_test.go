@@ -14,11 +14,10 @@ import (
 	"time"
 
 	"pagegen/internal/atomicfile"
-	"pagegen/internal/embedtest"
+	"pagegen/internal/embedding/embeddingtest"
 	"pagegen/internal/exit"
 	"pagegen/internal/input"
 	"pagegen/internal/lock"
-	"pagegen/internal/palette"
 )
 
 // collection is a poems file and the files embed writes, in a temporary folder.
@@ -58,7 +57,7 @@ func (c *collection) setPoems(contents ...string) {
 }
 
 // embed runs the command against srv with extra flags.
-func (c *collection) embed(ctx context.Context, srv *embedtest.Server, extra ...string) error {
+func (c *collection) embed(ctx context.Context, srv *embeddingtest.Server, extra ...string) error {
 	c.t.Helper()
 	args := []string{"--poems", c.path("poems.json"), "--embeddings", c.path("embeddings.json"), "--colors", c.path("color_embeddings.json"),
 		"--api", srv.API, "--url", srv.URL, "--model", srv.Model, "--batch", "4", "--jobs", "2", "--retries", "0", "--interval", "0"}
@@ -88,22 +87,22 @@ func (c *collection) modTimes() [2]time.Time {
 func TestIncremental(t *testing.T) {
 	poems := []string{"first\npoem", "second poem", "first\npoem"} // the same text twice is sent once
 	c := newCollection(t, poems...)
-	srv := embedtest.New(t, "ollama", "gemma", nil)
+	srv := embeddingtest.New(t, "ollama", "gemma", nil)
 	if err := c.embed(context.Background(), srv); err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.Sent(); len(got) != len(palette.Colors)+2 {
+	if got := srv.Sent(); len(got) != len(input.Palette)+2 {
 		t.Errorf("sent %d texts, want the 7 colours and the 2 distinct poems: %q", len(got), got)
 	}
 	corpus, err := c.read(false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if corpus.Model != "gemma" || corpus.Dimension != embedtest.Dim || len(corpus.Poems) != 3 || len(corpus.Colors) != len(palette.Colors) {
+	if corpus.Model != "gemma" || corpus.Dimension != embeddingtest.Dim || len(corpus.Poems) != 3 || len(corpus.Colors) != len(input.Palette) {
 		t.Fatalf("read model %q, dimension %d, %d poems, %d colours", corpus.Model, corpus.Dimension, len(corpus.Poems), len(corpus.Colors))
 	}
 	for i, p := range corpus.Poems {
-		if !slices.Equal(p.Vector, embedtest.Vector(poems[i])) {
+		if !slices.Equal(p.Vector, embeddingtest.Vector(poems[i])) {
 			t.Errorf("poem %d has %v, want the vector of its content exactly", p.N, p.Vector)
 		}
 	}
@@ -125,11 +124,11 @@ func TestIncremental(t *testing.T) {
 		t.Errorf("after adding 5 poems, sent %q; want their 5 texts", got)
 	}
 
-	other := embedtest.New(t, "openai", "nomic", nil)
+	other := embeddingtest.New(t, "openai", "nomic", nil)
 	if err := c.embed(context.Background(), other); err != nil {
 		t.Fatal(err)
 	}
-	if got := len(other.Sent()); got != len(palette.Colors)+7 {
+	if got := len(other.Sent()); got != len(input.Palette)+7 {
 		t.Errorf("another model was sent %d texts, want all 14", got)
 	}
 	if corpus, err := c.read(false); err != nil || corpus.Model != "nomic" {
@@ -154,7 +153,7 @@ func TestFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newCollection(t, "fine", "too long", "also fine")
-			srv := embedtest.New(t, "ollama", "gemma", embedtest.OnText(tt.text, http.StatusBadRequest, `{"error": "the input is too long"}`))
+			srv := embeddingtest.New(t, "ollama", "gemma", embeddingtest.OnText(tt.text, http.StatusBadRequest, `{"error": "the input is too long"}`))
 			var extra []string
 			if tt.allow {
 				extra = append(extra, "--allow-missing")
@@ -198,7 +197,7 @@ func TestNotOurs(t *testing.T) {
 			if err := os.WriteFile(c.path(name), mine, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			srv := embedtest.New(t, "ollama", "gemma", nil)
+			srv := embeddingtest.New(t, "ollama", "gemma", nil)
 			err := c.embed(context.Background(), srv)
 			if !errors.Is(err, atomicfile.ErrNotOurs) || !strings.Contains(err.Error(), "move") {
 				t.Errorf("error %v; want one saying the file is not the build's, and what to do", err)
@@ -218,7 +217,7 @@ func TestNotOurs(t *testing.T) {
 // colours would be written over the poems' vectors.
 func TestSamePathTwice(t *testing.T) {
 	c := newCollection(t, "a poem")
-	srv := embedtest.New(t, "ollama", "gemma", nil)
+	srv := embeddingtest.New(t, "ollama", "gemma", nil)
 	if err := c.embed(context.Background(), srv); err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +244,7 @@ func TestSamePathTwice(t *testing.T) {
 // empty one is the default (Ollama's address, or none with openai).
 func TestURLFromTheEnvironment(t *testing.T) {
 	c := newCollection(t, "a poem")
-	srv := embedtest.New(t, "ollama", "gemma", nil)
+	srv := embeddingtest.New(t, "ollama", "gemma", nil)
 	t.Setenv("EMBED_URL", srv.URL)
 	args := []string{"--poems", c.path("poems.json"), "--embeddings", c.path("embeddings.json"), "--colors", c.path("color_embeddings.json"),
 		"--model", "gemma", "--interval", "0"}
@@ -295,7 +294,7 @@ func TestKey(t *testing.T) {
 	} {
 		t.Setenv("EMBED_API_KEY", tt.embedKey)
 		t.Setenv("OPENAI_API_KEY", tt.openAIKey)
-		srv := embedtest.New(t, tt.api, "m", nil)
+		srv := embeddingtest.New(t, tt.api, "m", nil)
 		if err := newCollection(t, "a poem").embed(context.Background(), srv); err != nil {
 			t.Fatal(err)
 		}
@@ -315,7 +314,7 @@ func TestInterrupt(t *testing.T) {
 	c := newCollection(t, poems...)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv := embedtest.New(t, "ollama", "gemma", func(w http.ResponseWriter, r *http.Request, n int, texts []string) bool {
+	srv := embeddingtest.New(t, "ollama", "gemma", func(w http.ResponseWriter, r *http.Request, n int, texts []string) bool {
 		if n < 3 {
 			return false
 		}

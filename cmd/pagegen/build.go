@@ -15,15 +15,14 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"pagegen/internal/amount"
+	"pagegen/internal/corpus"
 	"pagegen/internal/exit"
 	"pagegen/internal/lock"
 	"pagegen/internal/makeflags"
-	"pagegen/internal/orderings"
-	"pagegen/internal/packed"
-	"pagegen/internal/packing"
-	"pagegen/internal/plural"
 	"pagegen/internal/progress"
 	"pagegen/internal/site"
+	"pagegen/internal/site/orderings"
 	"pagegen/internal/siteflags"
 )
 
@@ -142,7 +141,7 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context, mf makeflags.Flags) (err e
 	if len(b.goals.Pages) == 0 && !b.goals.Size {
 		return nil // make corpus
 	}
-	return withCorpus(cli.Corpus, func(c *packed.Corpus) error {
+	return withCorpus(cli.Corpus, func(c *corpus.Corpus) error {
 		p, err := siteflags.Fit(c, b.Shape, b.Budget, b.Out)
 		if err != nil {
 			return err
@@ -155,14 +154,14 @@ func (b *BuildCmd) Run(cli *CLI, ctx context.Context, mf makeflags.Flags) (err e
 }
 
 // job is the packing of the corpus from the build's inputs.
-func (b *BuildCmd) job(corpus string) packing.Job {
-	return packing.Job{Packer: b.CorpusPack, Poems: b.Poems, Embeddings: b.Embeddings, Colors: b.Colors,
-		AllowMissing: b.AllowMissing, Corpus: corpus}
+func (b *BuildCmd) job(path string) corpus.Job {
+	return corpus.Job{Packer: b.CorpusPack, Poems: b.Poems, Embeddings: b.Embeddings, Colors: b.Colors,
+		AllowMissing: b.AllowMissing, Corpus: path}
 }
 
 // pack runs corpus-pack unless the corpus's record says that nothing it is
 // made from changed: then not even corpus-pack is started.
-func (b *BuildCmd) pack(ctx context.Context, job packing.Job) error {
+func (b *BuildCmd) pack(ctx context.Context, job corpus.Job) error {
 	if !b.always && job.UpToDate() {
 		if msg := job.UpToDateMessage(); b.goals.Corpus || strings.Contains(msg, "\n") {
 			fmt.Println(msg)
@@ -204,7 +203,7 @@ func (b *BuildCmd) build(ctx context.Context, p site.Plan, locks lock.Locks) err
 	if n, err := site.Recover(b.Out); err != nil {
 		return err
 	} else if n > 0 {
-		say("the last build here did not end cleanly (a power cut? a crash?): the %s it wrote will be written again, in case they did not reach the disk whole", plural.Of(n, "page"))
+		say("the last build here did not end cleanly (a power cut? a crash?): the %s it wrote will be written again, in case they did not reach the disk whole", amount.Of(n, "page"))
 	}
 	seqs, d, err := b.decide(ctx, p, orderings.Path(p.Corpus().Path()))
 	if err != nil {
@@ -232,7 +231,7 @@ func (b *BuildCmd) build(ctx context.Context, p site.Plan, locks lock.Locks) err
 	stats := progress.Stats{Total: p.FileCount(seqs), UpToDate: p.FileCount(seqs) - p.FileCount(d.Run)}
 	if len(d.Run) > 0 {
 		if stats, err = b.runPages(ctx, p, d, seqs, locks); ctx.Err() != nil {
-			say("interrupted: %s built, each complete; %d were up to date. Run the same make again to build the rest.", plural.Of(stats.Built, "page"), stats.UpToDate)
+			say("interrupted: %s built, each complete; %d were up to date. Run the same make again to build the rest.", amount.Of(stats.Built, "page"), stats.UpToDate)
 			return exit.ErrInterrupted
 		}
 	}
@@ -276,7 +275,7 @@ func (b *BuildCmd) decide(ctx context.Context, p site.Plan, record string) (seqs
 			what string
 		}{{e.Added, "new"}, {e.Removed, "taken out"}, {e.Moved, "with a new embedding"}, {e.Reshown, "with a new text, date or colour"}} {
 			if c.n > 0 {
-				what = append(what, plural.Of(c.n, "poem")+" "+c.what)
+				what = append(what, amount.Of(c.n, "poem")+" "+c.what)
 			}
 		}
 		say("since the last build: %s", strings.Join(what, ", "))
@@ -296,7 +295,7 @@ func (b *BuildCmd) layOut(ctx context.Context, d site.Decision) error {
 	start := time.Now()
 	stop := progress.Line(os.Stdout, isatty.IsTerminal(os.Stdout.Fd()), progress.TermWidth(), b.Interval, "pagegen: ", func() (string, float64) {
 		n, all := done.Load(), total.Load()
-		return fmt.Sprintf("laying out the orderings: %s of %s", plural.Count(int(n)), plural.Count(int(all))), float64(n) / float64(max(all, 1))
+		return fmt.Sprintf("laying out the orderings: %s of %s", amount.Count(int(n)), amount.Count(int(all))), float64(n) / float64(max(all, 1))
 	})
 	err := d.LayOut(ctx, func(n, all int) { done.Store(int64(n)); total.Store(int64(all)) })
 	stop()
@@ -304,7 +303,7 @@ func (b *BuildCmd) layOut(ctx context.Context, d site.Decision) error {
 		return exit.ErrInterrupted
 	}
 	if n := done.Load(); n > 0 && err == nil {
-		say("laid out %s in %s", plural.Of(int(n), "ordering"), time.Since(start).Round(10*time.Millisecond))
+		say("laid out %s in %s", amount.Of(int(n), "ordering"), time.Since(start).Round(10*time.Millisecond))
 	}
 	return err
 }

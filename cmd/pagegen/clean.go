@@ -10,14 +10,14 @@ import (
 	"runtime/debug"
 	"slices"
 
+	"pagegen/internal/amount"
 	"pagegen/internal/atomicfile"
+	"pagegen/internal/corpus"
 	"pagegen/internal/filesig"
 	"pagegen/internal/lock"
-	"pagegen/internal/orderings"
-	"pagegen/internal/packed"
-	"pagegen/internal/plural"
 	"pagegen/internal/quote"
 	"pagegen/internal/site"
+	"pagegen/internal/site/orderings"
 )
 
 // CleanCmd removes the site and the build's files beside the packed corpus,
@@ -48,7 +48,7 @@ func (c *CleanCmd) Run(cli *CLI, ctx context.Context) error {
 		k := map[string]site.Kind{"similar": site.Similar, "different": site.Different}[c.Only]
 		n, err := site.CleanKind(c.Out, k)
 		if n > 0 {
-			fmt.Printf("pagegen: removed the %s pages in %s (%s)\n", c.Only, quote.Name(c.Out), plural.Of(n, "file"))
+			fmt.Printf("pagegen: removed the %s pages in %s (%s)\n", c.Only, quote.Name(c.Out), amount.Of(n, "file"))
 		}
 		return err
 	}
@@ -57,18 +57,18 @@ func (c *CleanCmd) Run(cli *CLI, ctx context.Context) error {
 		return err
 	}
 	if n > 0 {
-		fmt.Printf("pagegen: removed the site in %s (%s)\n", quote.Name(c.Out), plural.Of(n, "file"))
+		fmt.Printf("pagegen: removed the site in %s (%s)\n", quote.Name(c.Out), amount.Of(n, "file"))
 	}
 	if site.IsSite(c.Out) {
 		fmt.Printf("pagegen: %s keeps files of yours, and so its stamp (%s), which makes it a site pagegen builds into\n", quote.Name(c.Out), site.StampName)
 	}
 	for _, f := range []struct{ path, mark string }{
-		{cli.Corpus, packed.Magic},
-		{packed.RecordPath(cli.Corpus), filesig.Mark},
-		{packed.MissingListPath(cli.Corpus), packed.MissingMark},
+		{cli.Corpus, corpus.Magic},
+		{corpus.RecordPath(cli.Corpus), filesig.Mark},
+		{corpus.MissingListPath(cli.Corpus), corpus.MissingMark},
 		{orderings.Path(cli.Corpus), orderings.Magic},
 		{c.Makefile, site.MakefileMark},
-		{packed.HashesPath(cli.Corpus), packed.HashesMark},
+		{corpus.HashesPath(cli.Corpus), corpus.HashesMark},
 		{filepath.Join(filepath.Dir(cli.Corpus), lock.Name), ""}, // held by this clean until it ends
 	} {
 		if f.path == "" {

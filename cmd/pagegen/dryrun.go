@@ -7,17 +7,16 @@ import (
 	"os"
 	"path/filepath"
 
-	"pagegen/internal/orderings"
-	"pagegen/internal/packed"
-	"pagegen/internal/packing"
-	"pagegen/internal/plural"
+	"pagegen/internal/amount"
+	"pagegen/internal/corpus"
+	"pagegen/internal/site/orderings"
 	"pagegen/internal/siteflags"
 )
 
 // dryRun says what a build would do, and writes nothing of the build's or
 // the user's: when an input changed since the corpus was packed, it packs
 // them into a scratch corpus in the temporary folder, to see what they change.
-func (b *BuildCmd) dryRun(ctx context.Context, job packing.Job) error {
+func (b *BuildCmd) dryRun(ctx context.Context, job corpus.Job) error {
 	if len(b.goals.Pages) == 0 {
 		if job.UpToDate() {
 			say("make -n: %s is up to date", job.Corpus)
@@ -39,7 +38,7 @@ func (b *BuildCmd) dryRun(ctx context.Context, job packing.Job) error {
 			return err
 		}
 	}
-	return withCorpus(job.Corpus, func(c *packed.Corpus) error {
+	return withCorpus(job.Corpus, func(c *corpus.Corpus) error {
 		p, err := siteflags.Fit(c, b.Shape, b.Budget, b.Out)
 		if err != nil {
 			return err
@@ -49,8 +48,8 @@ func (b *BuildCmd) dryRun(ctx context.Context, job packing.Job) error {
 		if err != nil {
 			return err
 		}
-		say("make -n: %s of %s would be built; %s run, %s skipped", plural.Count(p.FileCount(d.Run)), plural.Of(p.FileCount(seqs), "file"),
-			plural.Of(d.Orderings-d.Skipped, "ordering"), plural.Count(d.Skipped))
+		say("make -n: %s of %s would be built; %s run, %s skipped", amount.Count(p.FileCount(d.Run)), amount.Of(p.FileCount(seqs), "file"),
+			amount.Of(d.Orderings-d.Skipped, "ordering"), amount.Count(d.Skipped))
 		return nil
 	})
 }

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"pagegen/internal/packed"
+	"pagegen/internal/corpus"
 )
 
 // withCorpus opens the packed corpus for fn and closes it after.
-func withCorpus(path string, fn func(*packed.Corpus) error) error {
-	c, err := packed.Open(path)
+func withCorpus(path string, fn func(*corpus.Corpus) error) error {
+	c, err := corpus.Open(path)
 	if err != nil {
 		return err
 	}

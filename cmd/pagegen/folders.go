@@ -8,8 +8,8 @@ import (
 	"slices"
 
 	"pagegen/internal/atomicfile"
-	"pagegen/internal/orderings"
 	"pagegen/internal/site"
+	"pagegen/internal/site/orderings"
 )
 
 // madeElsewhere reports whether make runs in another folder than the shell

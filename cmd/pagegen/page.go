@@ -7,11 +7,11 @@ import (
 	"strconv"
 	"strings"
 
+	"pagegen/internal/corpus"
 	"pagegen/internal/exit"
-	"pagegen/internal/orderings"
-	"pagegen/internal/packed"
 	"pagegen/internal/progress"
 	"pagegen/internal/site"
+	"pagegen/internal/site/orderings"
 )
 
 // SeqFlags say where a sequence's files go. The site is laid out as its
@@ -75,9 +75,9 @@ func (f *SeqFlags) write(ctx context.Context, corpus string, q site.Seq) error {
 }
 
 // writeSeq writes q's files with the layout of the site's stamp.
-func (f *SeqFlags) writeSeq(ctx context.Context, corpus string, q site.Seq) (site.Written, error) {
+func (f *SeqFlags) writeSeq(ctx context.Context, path string, q site.Seq) (site.Written, error) {
 	// The corpus stays mapped until the process exits: the pages point into it.
-	c, err := packed.Open(corpus)
+	c, err := corpus.Open(path)
 	if err != nil {
 		return site.Written{}, err
 	}
@@ -89,7 +89,7 @@ func (f *SeqFlags) writeSeq(ctx context.Context, corpus string, q site.Seq) (sit
 	if err != nil {
 		return site.Written{}, exit.UsageError(err)
 	}
-	w, err := l.Write(ctx, f.Out, orderings.Path(corpus), q, only)
+	w, err := l.Write(ctx, f.Out, orderings.Path(path), q, only)
 	if errors.Is(err, site.ErrStopped) {
 		return w, exit.ErrInterrupted
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"pagegen/internal/exit"
-	"pagegen/internal/packtest"
+	"pagegen/internal/pack/packtest"
 )
 
 // TestRun runs pagegen's commands in process, as main does, and checks each

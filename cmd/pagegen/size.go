@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"strconv"
 
-	"pagegen/internal/bytesize"
-	"pagegen/internal/orderings"
-	"pagegen/internal/plural"
+	"pagegen/internal/amount"
 	"pagegen/internal/site"
+	"pagegen/internal/site/orderings"
 )
 
 // reserve is left free on top of the projection, for everything else on the disk.
@@ -30,7 +29,7 @@ func diskCheck(p site.Plan, stale []site.Seq, out string, jobs int) error {
 		return err
 	}
 	return fmt.Errorf("building %s needs %s more but %s has %s free: free some space, build fewer pages (e.g. make similar), or set SPACE_CHECK=0 to build anyway",
-		plural.Of(p.FileCount(stale), "page"), bytesize.Format(need), out, bytesize.Format(free))
+		amount.Of(p.FileCount(stale), "page"), amount.Bytes(need), out, amount.Bytes(free))
 }
 
 // diskNeed is what building stale takes on the disk of out, and what it has free.
@@ -56,13 +55,13 @@ func (b *BuildCmd) sizeReport(ctx context.Context, p site.Plan) error {
 	}
 	printPlan(p.Sized())
 	now := p.Measure(out)
-	fmt.Printf("  on disk now:   %d files and %d directories, %s, the largest %s\n", now.Files, now.Dirs, bytesize.Format(now.Bytes), bytesize.Format(now.Largest))
+	fmt.Printf("  on disk now:   %d files and %d directories, %s, the largest %s\n", now.Files, now.Dirs, amount.Bytes(now.Bytes), amount.Bytes(now.Largest))
 	verdict := "fits"
 	if need+reserve > free {
 		verdict = "does NOT fit"
 	}
 	fmt.Printf("  to build:      %d of its files (%s more on the disk); %s free in %s: %s\n",
-		p.FileCount(stale), bytesize.Format(need), bytesize.Format(free), out, verdict)
+		p.FileCount(stale), amount.Bytes(need), amount.Bytes(free), out, verdict)
 	return nil
 }
 
@@ -85,9 +84,9 @@ func printPlan(p site.Plan) {
 	}
 	b := p.Budget
 	fmt.Printf("  files:         %d files and %d directories%s\n", p.Size.Files, p.Size.Dirs, limit(b.MaxFiles > 0, strconv.Itoa(b.MaxFiles)+map[bool]string{true: " entries, directories count", false: " files"}[b.CountDirs]))
-	fmt.Printf("  bytes:         %s expected, %s with room to spare%s\n", bytesize.Format(p.Size.Expected), bytesize.Format(p.Size.Bytes), limit(b.Quota > 0, bytesize.Format(b.Quota)))
+	fmt.Printf("  bytes:         %s expected, %s with room to spare%s\n", amount.Bytes(p.Size.Expected), amount.Bytes(p.Size.Bytes), limit(b.Quota > 0, amount.Bytes(b.Quota)))
 	chrono := p.Chapters(site.Seq{Kind: site.Chrono})
 	fmt.Printf("  per ordering:  %d of the %d poems in %s; chronological: every poem, %s\n",
-		p.Limit(), c.Len(), plural.Of(p.Kept(), "page"), plural.Of(chrono, "page"))
-	fmt.Printf("  largest file:  at most %s%s\n", bytesize.Format(p.Size.Largest), limit(b.MaxFileSize > 0, bytesize.Format(b.MaxFileSize)))
+		p.Limit(), c.Len(), amount.Of(p.Kept(), "page"), amount.Of(chrono, "page"))
+	fmt.Printf("  largest file:  at most %s%s\n", amount.Bytes(p.Size.Largest), limit(b.MaxFileSize > 0, amount.Bytes(b.MaxFileSize)))
 }

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"pagegen/internal/bytesize"
+	"pagegen/internal/amount"
 	"pagegen/internal/quote"
 )
 
@@ -135,10 +135,10 @@ func (b Budget) Over(n Need) []string {
 		over = append(over, fmt.Sprintf("%d %s, %d allowed", b.Entries(n), what, b.MaxFiles))
 	}
 	if b.Quota > 0 && n.Bytes > b.Quota {
-		over = append(over, fmt.Sprintf("%s, %s allowed", bytesize.Format(n.Bytes), bytesize.Format(b.Quota)))
+		over = append(over, fmt.Sprintf("%s, %s allowed", amount.Bytes(n.Bytes), amount.Bytes(b.Quota)))
 	}
 	if b.MaxFileSize > 0 && n.Largest > b.MaxFileSize {
-		over = append(over, fmt.Sprintf("a file of %s, %s allowed", bytesize.Format(n.Largest), bytesize.Format(b.MaxFileSize)))
+		over = append(over, fmt.Sprintf("a file of %s, %s allowed", amount.Bytes(n.Largest), amount.Bytes(b.MaxFileSize)))
 	}
 	return over
 }
@@ -147,7 +147,7 @@ func (b Budget) Over(n Need) []string {
 func (b Budget) String() string {
 	var parts []string
 	if b.Quota > 0 {
-		parts = append(parts, bytesize.Format(b.Quota))
+		parts = append(parts, amount.Bytes(b.Quota))
 	}
 	if b.MaxFiles > 0 {
 		s := fmt.Sprintf("%d files", b.MaxFiles)
@@ -157,7 +157,7 @@ func (b Budget) String() string {
 		parts = append(parts, s)
 	}
 	if b.MaxFileSize > 0 {
-		parts = append(parts, bytesize.Format(b.MaxFileSize)+" a file")
+		parts = append(parts, amount.Bytes(b.MaxFileSize)+" a file")
 	}
 	s := strings.Join(parts, ", ")
 	if b.Host != "" {

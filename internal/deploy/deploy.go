@@ -18,9 +18,8 @@ import (
 	"strings"
 	"time"
 
-	"pagegen/internal/bytesize"
+	"pagegen/internal/amount"
 	"pagegen/internal/neocities"
-	"pagegen/internal/plural"
 )
 
 // Deploy publishes the site in Site to the folder Dir of the Neocities
@@ -33,7 +32,7 @@ type Deploy struct {
 	// site's own pages that it no longer has (a poem taken out, a chapter
 	// no longer kept): only those are ever removed from the host.
 	Stale func(name string) bool
-	// Hashes is the hash cache's path (packed.HashesPath).
+	// Hashes is the hash cache's path (corpus.HashesPath).
 	Hashes   string
 	Control  Control
 	Progress Progress
@@ -91,24 +90,24 @@ type Result struct {
 func (r Result) Summary(p *Plan) string {
 	var parts []string
 	if r.Sent == 0 && r.Removed == 0 {
-		parts = append(parts, fmt.Sprintf("the site on Neocities is up to date: %s unchanged", plural.Of(p.Same, "file")))
+		parts = append(parts, fmt.Sprintf("the site on Neocities is up to date: %s unchanged", amount.Of(p.Same, "file")))
 	} else {
-		s := fmt.Sprintf("sent %s (%s) in %s", plural.Of(r.Sent, "file"), bytesize.Format(r.SentBytes), r.Elapsed.Round(10*time.Millisecond))
+		s := fmt.Sprintf("sent %s (%s) in %s", amount.Of(r.Sent, "file"), amount.Bytes(r.SentBytes), r.Elapsed.Round(10*time.Millisecond))
 		if secs := r.Elapsed.Seconds(); r.SentBytes > 0 && secs > 0 {
 			s += fmt.Sprintf(", %.1f MB/s", float64(r.SentBytes)/1e6/secs)
 		}
-		s += fmt.Sprintf(", in %s", plural.Of(r.Requests, "request"))
+		s += fmt.Sprintf(", in %s", amount.Of(r.Requests, "request"))
 		if r.Retries > 0 {
 			s += fmt.Sprintf(" (%d sent again)", r.Retries)
 		}
 		parts = append(parts, s)
 		if r.Removed > 0 {
-			parts = append(parts, fmt.Sprintf("removed %s the site no longer has", plural.Of(r.Removed, "page")))
+			parts = append(parts, fmt.Sprintf("removed %s the site no longer has", amount.Of(r.Removed, "page")))
 		}
 		parts = append(parts, fmt.Sprintf("%d unchanged", p.Same))
 	}
 	if len(p.Others) > 0 {
-		parts = append(parts, fmt.Sprintf("%s of yours left as %s", plural.Of(len(p.Others), "other file"), map[bool]string{true: "it is", false: "they are"}[len(p.Others) == 1]))
+		parts = append(parts, fmt.Sprintf("%s of yours left as %s", amount.Of(len(p.Others), "other file"), map[bool]string{true: "it is", false: "they are"}[len(p.Others) == 1]))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -227,7 +226,7 @@ func (d *Deploy) verify(ctx context.Context, p *Plan, sent []Local) error {
 	}
 	if len(wrong) > 0 {
 		return fmt.Errorf("the server took %s but does not list them with the bytes sent: %s. Nothing was removed; run make deploy again to send them again",
-			plural.Of(len(wrong), "file"), strings.Join(few(wrong, func(s string) string { return s }), ", "))
+			amount.Of(len(wrong), "file"), strings.Join(few(wrong, func(s string) string { return s }), ", "))
 	}
 	return nil
 }
@@ -235,7 +234,7 @@ func (d *Deploy) verify(ctx context.Context, p *Plan, sent []Local) error {
 // failures is the error for files that could not be sent (or removed).
 func failures(failed []Failure, what string, p *Plan) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s could not be %s:", plural.Of(len(failed), "file"), what)
+	fmt.Fprintf(&b, "%s could not be %s:", amount.Of(len(failed), "file"), what)
 	const shown = 20
 	for i, f := range failed {
 		if i == shown {

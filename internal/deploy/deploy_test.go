@@ -17,9 +17,9 @@ import (
 
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/budget"
+	"pagegen/internal/corpus"
 	"pagegen/internal/neocities"
 	"pagegen/internal/neocities/neocitiestest"
-	"pagegen/internal/packed"
 	"pagegen/internal/retry"
 	"pagegen/internal/site"
 )
@@ -551,7 +551,7 @@ func TestHashCache(t *testing.T) {
 		t.Fatalf("first plan: read %d files, %v", p.Hashed, err)
 	}
 	b, _ := os.ReadFile(d.Hashes)
-	if !strings.HasPrefix(string(b), packed.HashesMark) || strings.Count(string(b), "\n") != len(site)+2 {
+	if !strings.HasPrefix(string(b), corpus.HashesMark) || strings.Count(string(b), "\n") != len(site)+2 {
 		t.Errorf("the cache:\n%s", b)
 	}
 	if p, _ = d.Plan(context.Background()); p.Hashed != 0 {

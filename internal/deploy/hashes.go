@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"pagegen/internal/atomicfile"
+	"pagegen/internal/corpus"
 	"pagegen/internal/filesig"
-	"pagegen/internal/packed"
 	"pagegen/internal/workers"
 )
 
@@ -42,10 +42,10 @@ type hashed struct {
 func loadHashes(path, site string) *hashes {
 	h := &hashes{path: path, site: site, known: map[string]hashed{}}
 	b, err := os.ReadFile(path)
-	if err != nil || !bytes.HasPrefix(b, []byte(packed.HashesMark)) {
+	if err != nil || !bytes.HasPrefix(b, []byte(corpus.HashesMark)) {
 		return h
 	}
-	sc := bufio.NewScanner(bytes.NewReader(b[len(packed.HashesMark):]))
+	sc := bufio.NewScanner(bytes.NewReader(b[len(corpus.HashesMark):]))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	if !sc.Scan() || sc.Text() != "site "+strconv.Quote(site) {
 		return h
@@ -157,12 +157,12 @@ func (h *hashes) unchanged(files []Local, todo []int) bool {
 // for their SHA-1), only when it changed, and never over a file that is
 // not a cache.
 func (h *hashes) save(files []Local) error {
-	if err := atomicfile.CheckOurs(h.path, []byte(packed.HashesMark)); err != nil {
+	if err := atomicfile.CheckOurs(h.path, []byte(corpus.HashesMark)); err != nil {
 		return fmt.Errorf("%w: move it away, or give CORPUS another folder (make deploy keeps its hashes beside it)", err)
 	}
 	var b strings.Builder
 	b.Grow(len(files) * 128)
-	b.WriteString(packed.HashesMark)
+	b.WriteString(corpus.HashesMark)
 	fmt.Fprintf(&b, "site %s\n", strconv.Quote(h.site))
 	for _, f := range files {
 		if f.sig == (filesig.Sig{}) || f.SHA1 == "" {

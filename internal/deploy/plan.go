@@ -8,10 +8,9 @@ import (
 	"strings"
 	"unicode"
 
+	"pagegen/internal/amount"
 	"pagegen/internal/budget"
-	"pagegen/internal/bytesize"
 	"pagegen/internal/neocities"
-	"pagegen/internal/plural"
 )
 
 // Plan is what a deploy does to the site on the host.
@@ -138,7 +137,7 @@ func (p *Plan) Fit(b budget.Budget) error {
 		return nil
 	}
 	return fmt.Errorf("the site on Neocities would not fit %s after this deploy: %s (the site's %s and %s already there that stay). Nothing was sent: build a smaller site (make size shows its plan; e.g. fewer CHAPTERS), or make room on Neocities",
-		b, strings.Join(over, " and "), plural.Of(p.After.Files-len(p.Others), "file"), plural.Of(len(p.Others), "other file"))
+		b, strings.Join(over, " and "), amount.Of(p.After.Files-len(p.Others), "file"), amount.Of(len(p.Others), "other file"))
 }
 
 // Report writes the plan for people: counts, bytes and a few names of each kind.
@@ -148,9 +147,9 @@ func (p *Plan) Report(w io.Writer, where string, b budget.Budget) {
 		if n == 0 {
 			return
 		}
-		fmt.Fprintf(w, "  %-12s %s", what, plural.Of(n, noun))
+		fmt.Fprintf(w, "  %-12s %s", what, amount.Of(n, noun))
 		if bytes >= 0 {
-			fmt.Fprintf(w, " (%s)", bytesize.Format(bytes))
+			fmt.Fprintf(w, " (%s)", amount.Bytes(bytes))
 		}
 		switch {
 		case len(names) == n:
@@ -178,7 +177,7 @@ func (p *Plan) Report(w io.Writer, where string, b budget.Budget) {
 			verdict = ": does NOT fit " + b.String()
 		}
 	}
-	fmt.Fprintf(w, "  %-12s %s and %s, %s%s\n", "afterwards:", plural.Of(p.After.Files, "file"), plural.Of(p.After.Dirs, "folder"), bytesize.Format(p.After.Bytes), verdict)
+	fmt.Fprintf(w, "  %-12s %s and %s, %s%s\n", "afterwards:", amount.Of(p.After.Files, "file"), amount.Of(p.After.Dirs, "folder"), amount.Bytes(p.After.Bytes), verdict)
 }
 
 // sum is the bytes of files.

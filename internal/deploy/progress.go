@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"pagegen/internal/bytesize"
+	"pagegen/internal/amount"
 )
 
 // Progress counts a deploy's work as it is done, for a live display; it is
@@ -90,7 +90,7 @@ func (p *Progress) Line() (string, float64) {
 	n := p.done + p.failed
 	fmt.Fprintf(&b, "%s: %d/%d files", p.phase, n, p.total)
 	if p.totalBytes > 0 {
-		fmt.Fprintf(&b, ", %s/%s", bytesize.Format(p.doneBytes), bytesize.Format(p.totalBytes))
+		fmt.Fprintf(&b, ", %s/%s", amount.Bytes(p.doneBytes), amount.Bytes(p.totalBytes))
 	}
 	if p.failed > 0 {
 		fmt.Fprintf(&b, " (%d failed)", p.failed)

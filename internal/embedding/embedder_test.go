@@ -17,25 +17,25 @@ import (
 	"testing"
 	"time"
 
-	"pagegen/internal/embedtest"
+	"pagegen/internal/embedding/embeddingtest"
 )
 
-const testDim = embedtest.Dim
+const testDim = embeddingtest.Dim
 
-var vectorOf = embedtest.Vector
+var vectorOf = embeddingtest.Vector
 
 // newFakeServer is a fake server of api, with the model newEmbedder asks for.
-func newFakeServer(t *testing.T, api API, f embedtest.Fault) *embedtest.Server {
-	return embedtest.New(t, string(api), "test-model", f)
+func newFakeServer(t *testing.T, api API, f embeddingtest.Fault) *embeddingtest.Server {
+	return embeddingtest.New(t, string(api), "test-model", f)
 }
 
 func writeReply(w http.ResponseWriter, api API, vecs [][]float32) {
-	w.Write(embedtest.Reply(string(api), vecs))
+	w.Write(embeddingtest.Reply(string(api), vecs))
 }
 
 // withText answers with the fake model, but gives the vector of the text
 // named (whenever it is asked for) to edit, as raw JSON.
-func withText(api API, text string, edit func(v []float32) string) embedtest.Fault {
+func withText(api API, text string, edit func(v []float32) string) embeddingtest.Fault {
 	return func(w http.ResponseWriter, r *http.Request, n int, texts []string) bool {
 		i := slices.Index(texts, text)
 		if i < 0 {
@@ -46,7 +46,7 @@ func withText(api API, text string, edit func(v []float32) string) embedtest.Fau
 			vecs[k] = vectorOf(t)
 		}
 		vecs[i] = []float32{12345} // a marker, replaced by the edited vector
-		body := strings.Replace(string(embedtest.Reply(string(api), vecs)), "[12345]", edit(vectorOf(text)), 1)
+		body := strings.Replace(string(embeddingtest.Reply(string(api), vecs)), "[12345]", edit(vectorOf(text)), 1)
 		w.Write([]byte(body))
 		return true
 	}
@@ -81,7 +81,7 @@ func (s *sleeps) longest() time.Duration {
 }
 
 // newEmbedder is an Embedder for srv, keeping what it embeds in kept.
-func newEmbedder(t *testing.T, srv *embedtest.Server, key string, kept map[string][]float32) (*Embedder, *sleeps) {
+func newEmbedder(t *testing.T, srv *embeddingtest.Server, key string, kept map[string][]float32) (*Embedder, *sleeps) {
 	t.Helper()
 	s, err := NewServer(API(srv.API), srv.URL, "test-model", key, 3)
 	if err != nil {
@@ -148,12 +148,12 @@ func TestFaults(t *testing.T) {
 		<-r.Context().Done() // a reply slower than any timeout
 		return true
 	}
-	truncated := func(api API) embedtest.Fault {
+	truncated := func(api API) embeddingtest.Fault {
 		return func(w http.ResponseWriter, r *http.Request, n int, texts []string) bool {
 			if n > 1 {
 				return false
 			}
-			body := embedtest.Reply(string(api), [][]float32{vectorOf(texts[0])})
+			body := embeddingtest.Reply(string(api), [][]float32{vectorOf(texts[0])})
 			w.Write(body[:len(body)/2])
 			return true
 		}
@@ -171,7 +171,7 @@ func TestFaults(t *testing.T) {
 		conn.Close()
 		return true
 	}
-	short := func(api API) embedtest.Fault {
+	short := func(api API) embeddingtest.Fault {
 		return func(w http.ResponseWriter, r *http.Request, n int, texts []string) bool {
 			if len(texts) < 2 {
 				return false
@@ -184,24 +184,24 @@ func TestFaults(t *testing.T) {
 			return true
 		}
 	}
-	tooLong := embedtest.OnText(odd, http.StatusBadRequest, `{"error": {"message": "input is too long for the context", "type": "invalid_request_error"}}`)
-	crash := embedtest.OnText(odd, http.StatusInternalServerError, `{"error": "input is too large to process. increase the physical batch size"}`)
+	tooLong := embeddingtest.OnText(odd, http.StatusBadRequest, `{"error": {"message": "input is too long for the context", "type": "invalid_request_error"}}`)
+	crash := embeddingtest.OnText(odd, http.StatusInternalServerError, `{"error": "input is too large to process. increase the physical batch size"}`)
 	for _, api := range apis {
 		tests := []struct {
 			name    string
-			fault   embedtest.Fault
+			fault   embeddingtest.Fault
 			failed  []string // texts that must fail, each with these words in its error
 			reason  string
 			retries int // -1: any
 			minWait time.Duration
 			timeout time.Duration // a reply's; 0: one no reply of the fake server comes near, even on a busy machine
 		}{
-			{name: "429 with Retry-After", fault: embedtest.Status(1, 429, "Retry-After: 7", `{"error": "rate limited"}`), retries: 1, minWait: 7 * time.Second},
-			{name: "503 with a date in Retry-After", fault: embedtest.Status(1, 503, "Retry-After: "+time.Now().Add(20*time.Second).UTC().Format(http.TimeFormat), ""), retries: 1, minWait: 15 * time.Second},
-			{name: "500s", fault: embedtest.Status(2, 500, "", "boom"), retries: 2},
+			{name: "429 with Retry-After", fault: embeddingtest.Status(1, 429, "Retry-After: 7", `{"error": "rate limited"}`), retries: 1, minWait: 7 * time.Second},
+			{name: "503 with a date in Retry-After", fault: embeddingtest.Status(1, 503, "Retry-After: "+time.Now().Add(20*time.Second).UTC().Format(http.TimeFormat), ""), retries: 1, minWait: 15 * time.Second},
+			{name: "500s", fault: embeddingtest.Status(2, 500, "", "boom"), retries: 2},
 			{name: "a reply slower than the timeout", fault: slow, retries: 1, timeout: 2 * time.Second},
 			{name: "truncated JSON", fault: truncated(api), retries: 1},
-			{name: "an empty reply", fault: embedtest.Status(1, 200, "", ""), retries: 1},
+			{name: "an empty reply", fault: embeddingtest.Status(1, 200, "", ""), retries: 1},
 			{name: "a connection reset in the middle of a batch", fault: reset, retries: 1},
 			{name: "a wrong dimension", fault: withText(api, odd, func(v []float32) string { return jsonOf(v[:testDim-1]) }),
 				failed: []string{odd}, reason: "a vector of 7 values, not 8", retries: 0},
@@ -273,20 +273,20 @@ func TestStops(t *testing.T) {
 		url   string // instead of the fake server's
 		key   string
 		dim   int
-		fault embedtest.Fault
+		fault embeddingtest.Fault
 		want  []string
 		most  int64 // requests the server may see
 	}{
 		{name: "no server there", url: closed.URL, want: []string{"cannot connect", "connection refused", "is the server running", "ollama serve"}},
-		{name: "unknown model", fault: embedtest.Status(-1, 404, "", `{"error": "model \"test-model\" not found, try pulling it first"}`),
+		{name: "unknown model", fault: embeddingtest.Status(-1, 404, "", `{"error": "model \"test-model\" not found, try pulling it first"}`),
 			want: []string{"HTTP 404", "not found, try pulling it first", "EMBED_MODEL (test-model)"}, most: 1},
-		{name: "no key", fault: embedtest.Status(-1, 401, "", `{"error": {"message": "You didn't provide an API key."}}`),
+		{name: "no key", fault: embeddingtest.Status(-1, 401, "", `{"error": {"message": "You didn't provide an API key."}}`),
 			want: []string{"HTTP 401", "set EMBED_API_KEY"}, most: 1},
-		{name: "a wrong key, echoed", key: key, fault: embedtest.Status(-1, 401, "", `{"error": {"message": "Incorrect API key provided: `+key+`"}}`),
+		{name: "a wrong key, echoed", key: key, fault: embeddingtest.Status(-1, 401, "", `{"error": {"message": "Incorrect API key provided: `+key+`"}}`),
 			want: []string{"HTTP 401", "Incorrect API key provided: [the key]", "refused the key"}, most: 1},
-		{name: "llama-server without --embeddings", fault: embedtest.Status(-1, 501, "", `{"error": {"code": 501, "message": "This server does not support embeddings. Start it with --embeddings"}}`),
+		{name: "llama-server without --embeddings", fault: embeddingtest.Status(-1, 501, "", `{"error": {"code": 501, "message": "This server does not support embeddings. Start it with --embeddings"}}`),
 			want: []string{"HTTP 501", "Start it with --embeddings"}, most: 1},
-		{name: "a server that fails every request", fault: embedtest.Status(-1, 500, "", "out of memory"),
+		{name: "a server that fails every request", fault: embeddingtest.Status(-1, 500, "", "out of memory"),
 			want: []string{"embedded none of the first 8 texts", "HTTP 500: out of memory (4 tries)"}},
 		{name: "another dimension than the cache's", dim: testDim * 2, want: []string{"the server's vectors have 8 values, but those before them 16"}, most: 1},
 	}
@@ -451,7 +451,7 @@ func TestRedirect(t *testing.T) {
 func TestEndlessReply(t *testing.T) {
 	for _, api := range apis {
 		t.Run(string(api), func(t *testing.T) {
-			srv := newFakeServer(t, api, embedtest.Endless(string(api)))
+			srv := newFakeServer(t, api, embeddingtest.Endless(string(api)))
 			e, _ := newEmbedder(t, srv, "", map[string][]float32{})
 			e.Batch, e.Jobs, e.Retries = 8, 1, 0
 			var before, after runtime.MemStats

@@ -2,6 +2,8 @@
 // Ollama's API or the OpenAI-style one: in batches, several requests at
 // once, retrying what fails for a passing reason, and checking every reply.
 // A text that cannot be embedded gets an error, never a made-up vector.
+// The vectors already made are kept in a cache file (cache.go), by model
+// and exact text.
 package embedding
 
 import (
@@ -18,7 +20,7 @@ import (
 
 	"github.com/bytedance/sonic"
 
-	"pagegen/internal/servertext"
+	"pagegen/internal/quote"
 )
 
 // API is an embedding server's protocol.
@@ -292,5 +294,5 @@ func (s *Server) clean(text string) string {
 			text = strings.ReplaceAll(text, sc.value, sc.shown)
 		}
 	}
-	return servertext.Clean(text, s.key)
+	return quote.Reply(text, s.key)
 }

@@ -1,5 +1,6 @@
 // Package input reads and validates the upstream pipeline's JSON files:
-// poems.json, embeddings.json and the optional color_embeddings.json.
+// poems.json, embeddings.json and the optional color_embeddings.json; and
+// writes the two embeddings files as make embeddings makes them (write.go).
 //
 // Every problem is reported with the file, the poems concerned as
 // "N category/id", and a remedy; nothing is silently dropped or guessed.

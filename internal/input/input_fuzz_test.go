@@ -19,8 +19,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"pagegen/internal/palette"
 )
 
 // fuzzPoems is a valid poems.json of four poems (ids collide across
@@ -54,8 +52,8 @@ const (
 
 // fuzzColors is a valid color_embeddings.json of dimension 3.
 func fuzzColors() string {
-	parts := make([]string, len(palette.Colors))
-	for i, c := range palette.Colors {
+	parts := make([]string, len(Palette))
+	for i, c := range Palette {
 		parts[i] = fmt.Sprintf("%q: [%d, 1, 0.5]", c.Name, i+1)
 	}
 	return `{"embeddings": {` + strings.Join(parts, ", ") + "}}"
@@ -179,11 +177,11 @@ func checkResult(t *testing.T, c *Corpus, err error, opt Options, wantPoems int,
 		}
 		return
 	}
-	if len(c.Colors) != len(palette.Colors) {
-		t.Fatalf("%d colours, want %d", len(c.Colors), len(palette.Colors))
+	if len(c.Colors) != len(Palette) {
+		t.Fatalf("%d colours, want %d", len(c.Colors), len(Palette))
 	}
 	for i, v := range c.Colors {
-		checkVector(t, "colour "+palette.Colors[i].Name, v, c.Dimension)
+		checkVector(t, "colour "+Palette[i].Name, v, c.Dimension)
 	}
 }
 

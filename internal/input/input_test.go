@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"pagegen/internal/palette"
 )
 
 // absent marks an input file that the test does not write.
@@ -140,7 +138,7 @@ func withModel(doc, model string) string {
 // vector string removes the colour).
 func allColors(change map[string]string) map[string]string {
 	m := make(map[string]string)
-	for i, c := range palette.Colors {
+	for i, c := range Palette {
 		m[c.Name] = fmt.Sprintf("%d, 1, 0.5", i+1)
 	}
 	for k, v := range change {
@@ -619,12 +617,12 @@ func TestReadColors(t *testing.T) {
 
 func checkColors(t *testing.T, c *Corpus) {
 	t.Helper()
-	if len(c.Colors) != len(palette.Colors) {
-		t.Fatalf("%d colours, want %d", len(c.Colors), len(palette.Colors))
+	if len(c.Colors) != len(Palette) {
+		t.Fatalf("%d colours, want %d", len(c.Colors), len(Palette))
 	}
 	for i, v := range c.Colors {
 		if len(v) != 3 || v[0] != float32(i+1) {
-			t.Errorf("colour %d (%s) = %v, want [%d 1 0.5]", i, palette.Colors[i].Name, v, i+1)
+			t.Errorf("colour %d (%s) = %v, want [%d 1 0.5]", i, Palette[i].Name, v, i+1)
 		}
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-
-	"pagegen/internal/palette"
 )
 
 // attach gives each poem its vector and checks them all, gathering every
@@ -133,8 +131,8 @@ func readColors(ctx context.Context, path string, dim int, e *embeddings) ([][]f
 			path, escape(m), e.path, escape(e.meta.Model))
 	}
 	var problems []string
-	vecs := make([][]float32, len(palette.Colors))
-	for i, c := range palette.Colors {
+	vecs := make([][]float32, len(Palette))
+	for i, c := range Palette {
 		v, ok := f.Embeddings[c.Name]
 		switch {
 		case !ok:
@@ -152,8 +150,8 @@ func readColors(ctx context.Context, path string, dim int, e *embeddings) ([][]f
 	}
 	if len(problems) > 0 {
 		sort.Strings(problems)
-		names := make([]string, len(palette.Colors))
-		for i, c := range palette.Colors {
+		names := make([]string, len(Palette))
+		for i, c := range Palette {
 			names[i] = c.Name
 		}
 		return nil, fmt.Errorf("%s: %s: the file needs exactly the colours %s, embedded with the poems' model (or set COLOR_EMBEDDINGS= to build without colours)",

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"pagegen/internal/quote"
 	"pagegen/internal/retry"
-	"pagegen/internal/servertext"
 )
 
 // Kind says what may come of a failed request.
@@ -148,7 +148,7 @@ func (c *Client) notAPI(resp *http.Response, body []byte) string {
 }
 
 // clean makes a server's words fit for a message: never the key.
-func (c *Client) clean(text string) string { return servertext.Clean(text, c.key) }
+func (c *Client) clean(text string) string { return quote.Reply(text, c.key) }
 
 // maxRetryAfter bounds how long one Retry-After is honoured: a longer
 // wait is cut to it, and the request asks again.

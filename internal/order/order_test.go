@@ -10,7 +10,7 @@ import (
 
 	"pagegen/internal/gram"
 	"pagegen/internal/order"
-	"pagegen/internal/ordertest"
+	"pagegen/internal/order/ordertest"
 )
 
 // dot64 and cos64 are the reference's own (package ordertest).

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"pagegen/internal/corpus"
 	"pagegen/internal/input"
 	"pagegen/internal/pack"
-	"pagegen/internal/packed"
-	"pagegen/internal/packtest"
+	"pagegen/internal/pack/packtest"
 	"pagegen/internal/render"
 	"pagegen/internal/site"
 )
@@ -44,8 +44,8 @@ func TestGoldenPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	contents, _ := pack.Contents(c, packed.Fingerprint{1}, nil)
-	pc, err := packed.Open(packtest.Write(t, contents))
+	contents, _ := pack.Contents(c, corpus.Fingerprint{1}, nil)
+	pc, err := corpus.Open(packtest.Write(t, contents))
 	if err != nil {
 		t.Fatal(err)
 	}

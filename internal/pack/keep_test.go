@@ -6,17 +6,17 @@ import (
 	"slices"
 	"testing"
 
+	"pagegen/internal/corpus"
 	"pagegen/internal/input"
 	"pagegen/internal/pack"
-	"pagegen/internal/packed"
-	"pagegen/internal/packtest"
+	"pagegen/internal/pack/packtest"
 )
 
 // packBytes is the packed file of contents.
-func packBytes(t *testing.T, contents *packed.Contents) []byte {
+func packBytes(t *testing.T, contents *corpus.Contents) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := packed.Write(&b, contents); err != nil {
+	if err := corpus.Write(&b, contents); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
@@ -36,8 +36,8 @@ func TestKeep(t *testing.T) {
 		return c
 	}
 	before := read()
-	prevContents, _ := pack.Contents(before, packed.Fingerprint{1}, nil)
-	prev, err := packed.Open(packtest.Write(t, prevContents))
+	prevContents, _ := pack.Contents(before, corpus.Fingerprint{1}, nil)
+	prev, err := corpus.Open(packtest.Write(t, prevContents))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,8 +69,8 @@ func TestKeep(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := read()
 			tc.edit(c)
-			fresh, _ := pack.Contents(c, packed.Fingerprint{2}, nil)
-			keeping, timing := pack.Contents(c, packed.Fingerprint{2}, prev)
+			fresh, _ := pack.Contents(c, corpus.Fingerprint{2}, nil)
+			keeping, timing := pack.Contents(c, corpus.Fingerprint{2}, prev)
 			if !bytes.Equal(packBytes(t, fresh), packBytes(t, keeping)) {
 				t.Fatal("the corpus packed keeping what it could differs from the one packed from scratch")
 			}

@@ -14,11 +14,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"pagegen/internal/bytesize"
+	"pagegen/internal/amount"
+	"pagegen/internal/corpus"
 	"pagegen/internal/gram"
 	"pagegen/internal/input"
-	"pagegen/internal/packed"
-	"pagegen/internal/palette"
 	"pagegen/internal/render"
 	"pagegen/internal/workers"
 )
@@ -36,11 +35,11 @@ type Timing struct {
 // holds: the cosines of the vectors it has, and the HTML of the poems
 // rendered from the same inputs. A poem added to a large collection then
 // costs one row of the Gram matrix and one entry, not all of them.
-func Contents(c *input.Corpus, fp packed.Fingerprint, prev *packed.Corpus) (*packed.Contents, Timing) {
+func Contents(c *input.Corpus, fp corpus.Fingerprint, prev *corpus.Corpus) (*corpus.Contents, Timing) {
 	var t Timing
 	n := len(c.Poems)
 	vecs := make([][]float32, n)
-	sums := make([]packed.Sums, n)
+	sums := make([]corpus.Sums, n)
 	for i := range c.Poems {
 		vecs[i] = c.Poems[i].Vector
 		sums[i].Vector = VectorSum(vecs[i])
@@ -54,13 +53,13 @@ func Contents(c *input.Corpus, fp packed.Fingerprint, prev *packed.Corpus) (*pac
 	} else {
 		g = gram.Update(vecs, norms, prev.Gram(), prev.Len(), from)
 	}
-	out := &packed.Contents{
+	out := &corpus.Contents{
 		Fingerprint: fp,
 		Dim:         c.Dimension,
 		Norms:       norms,
 		Vectors:     vecs,
 		Gram:        g,
-		Poems:       make([]packed.Poem, n),
+		Poems:       make([]corpus.Poem, n),
 		Chrono:      Chronology(c.Poems),
 	}
 	t.Gram = time.Since(start)
@@ -69,7 +68,7 @@ func Contents(c *input.Corpus, fp packed.Fingerprint, prev *packed.Corpus) (*pac
 	bars := Timeline(c.Poems)
 	width := render.RankWidth(n)
 	numWidth := render.RankWidth(c.Poems[n-1].N)
-	rendered := map[packed.Sum]int{} // the poems of prev by what they were rendered from
+	rendered := map[corpus.Sum]int{} // the poems of prev by what they were rendered from
 	if prev != nil {
 		for i := range prev.Len() {
 			rendered[prev.Sums(i).Input] = i
@@ -81,17 +80,17 @@ func Contents(c *input.Corpus, fp packed.Fingerprint, prev *packed.Corpus) (*pac
 		p := &c.Poems[i]
 		rp := render.Poem{
 			N: p.N, Label: p.Label(), Date: p.Date, ContentWarning: p.ContentWarning,
-			Golden: p.Golden, Content: p.Content, Color: palette.Colors[colors[i]].Hex, Bar: bars[i],
+			Golden: p.Golden, Content: p.Content, Color: input.Palette[colors[i]].Hex, Bar: bars[i],
 		}
 		sums[i].Input = inputSum(rp, width, numWidth)
 		if j, ok := rendered[sums[i].Input]; ok {
-			out.Poems[i] = packed.Poem{N: uint32(p.N), Label: slices.Clone(prev.Label(j)), Entry: slices.Clone(prev.Entry(j)),
+			out.Poems[i] = corpus.Poem{N: uint32(p.N), Label: slices.Clone(prev.Label(j)), Entry: slices.Clone(prev.Entry(j)),
 				Index: slices.Clone(prev.IndexLine(j)), Sums: sums[i]}
 			out.Poems[i].Sums.Shown = prev.Sums(j).Shown
 			keptEntries.Add(1)
 			return nil
 		}
-		out.Poems[i] = packed.Poem{
+		out.Poems[i] = corpus.Poem{
 			N:     uint32(p.N),
 			Label: []byte(render.Escape(render.OneLine(rp.Label))),
 			Entry: render.Entry(rp, width),
@@ -108,8 +107,8 @@ func Contents(c *input.Corpus, fp packed.Fingerprint, prev *packed.Corpus) (*pac
 
 // kept finds for each vector a poem of prev with the same one (its index
 // there, or -1), and counts them.
-func kept(prev *packed.Corpus, vecs [][]float32, sums []packed.Sums) (from []int, count int) {
-	byVector := map[packed.Sum]int{}
+func kept(prev *corpus.Corpus, vecs [][]float32, sums []corpus.Sums) (from []int, count int) {
+	byVector := map[corpus.Sum]int{}
 	if prev != nil {
 		for i := range prev.Len() {
 			byVector[prev.Sums(i).Vector] = i
@@ -129,22 +128,22 @@ func kept(prev *packed.Corpus, vecs [][]float32, sums []packed.Sums) (from []int
 
 // VectorSum is the digest of a poem's embedding as the Gram matrix is
 // computed from it: its values and the arithmetic (gram.Method).
-func VectorSum(v []float32) packed.Sum {
+func VectorSum(v []float32) corpus.Sum {
 	h := sha256.New()
 	fmt.Fprintf(h, "gram %d, %d values\n", gram.Method, len(v))
 	binary.Write(h, binary.LittleEndian, v)
-	return packed.Sum(h.Sum(nil))
+	return corpus.Sum(h.Sum(nil))
 }
 
 // ShownSum is the digest of what an ordering page shows of a poem: its
 // label (in the page's title when it is the anchor) and its entry.
-func ShownSum(label, entry []byte) packed.Sum {
+func ShownSum(label, entry []byte) corpus.Sum {
 	return sum(label, entry)
 }
 
 // inputSum is the digest of what a poem's HTML is rendered from: the poem,
 // the widths of the rank and index columns, and the page format.
-func inputSum(p render.Poem, width, numWidth int) packed.Sum {
+func inputSum(p render.Poem, width, numWidth int) corpus.Sum {
 	date := ""
 	if !p.Date.IsZero() {
 		date = p.Date.Format(time.RFC3339Nano)
@@ -156,13 +155,13 @@ func inputSum(p render.Poem, width, numWidth int) packed.Sum {
 
 // sum is the digest of parts, each length-prefixed so that no two lists
 // of parts run together alike.
-func sum(parts ...[]byte) packed.Sum {
+func sum(parts ...[]byte) corpus.Sum {
 	h := sha256.New()
 	for _, p := range parts {
 		binary.Write(h, binary.LittleEndian, uint64(len(p)))
 		h.Write(p)
 	}
-	return packed.Sum(h.Sum(nil))
+	return corpus.Sum(h.Sum(nil))
 }
 
 // Colors gives each poem the palette colour whose embedding has the highest
@@ -171,7 +170,7 @@ func Colors(c *input.Corpus, norms []float64) []int {
 	colors := make([]int, len(c.Poems))
 	if c.Colors == nil {
 		for i := range colors {
-			colors[i] = palette.Gray
+			colors[i] = input.Gray
 		}
 		return colors
 	}
@@ -277,5 +276,5 @@ func CheckMemory(n, dim int, available int64) error {
 		return nil
 	}
 	return fmt.Errorf("%d poems need %s of memory to pack (the cosine matrix alone is %d² × 4 bytes = %s, and it grows with the square of the number of poems), but %s is available: pack on a machine with more memory, or split the collection",
-		n, bytesize.Format(need), n, bytesize.Format(int64(n)*int64(n)*4), bytesize.Format(available))
+		n, amount.Bytes(need), n, amount.Bytes(int64(n)*int64(n)*4), amount.Bytes(available))
 }

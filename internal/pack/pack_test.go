@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"pagegen/internal/input"
-	"pagegen/internal/palette"
 )
 
 // day reads a date, or a date and time in RFC 3339.
@@ -60,10 +59,10 @@ func TestColors(t *testing.T) {
 		{Vector: []float32{1, 0}}, {Vector: []float32{0, 1}}, {Vector: []float32{1, 1}}, {Vector: []float32{-1, -1}},
 	}}
 	norms := []float64{1, 1, 1.4142135623730951, 1.4142135623730951}
-	if got := Colors(c, norms); got[0] != palette.Gray || got[3] != palette.Gray {
+	if got := Colors(c, norms); got[0] != input.Gray || got[3] != input.Gray {
 		t.Errorf("without colours every poem is gray, got %v", got)
 	}
-	c.Colors = make([][]float32, len(palette.Colors))
+	c.Colors = make([][]float32, len(input.Palette))
 	for i := range c.Colors {
 		c.Colors[i] = []float32{-1, -1} // far from everything but poem 4
 	}

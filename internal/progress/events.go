@@ -52,8 +52,11 @@ func decode(b []byte) (Event, bool) {
 }
 
 // Reporter sends a page process's events; its zero value (no monitor) sends nothing.
+// It writes to the socket's descriptor directly: a page process has no other
+// use for the runtime's network poller, which would cost it a start-up.
 type Reporter struct {
-	conn *net.UnixConn
+	fd   int
+	open bool
 }
 
 // Dial connects to the monitor whose socket the process inherited, at the
@@ -70,18 +73,7 @@ func Dial() Reporter {
 	if err != nil {
 		return Reporter{}
 	}
-	f := os.NewFile(uintptr(dup), "progress")
-	defer f.Close()
-	c, err := net.FileConn(f)
-	if err != nil {
-		return Reporter{}
-	}
-	conn, ok := c.(*net.UnixConn)
-	if !ok {
-		c.Close()
-		return Reporter{}
-	}
-	return Reporter{conn: conn}
+	return Reporter{fd: dup, open: true}
 }
 
 // datagramSocket reports whether fd is a Unix datagram socket, as the
@@ -95,18 +87,20 @@ func datagramSocket(fd int) bool {
 
 // Send reports e.
 // A monitor that stops reading (its output paused in a pager, say) must not
-// hold up the pages: a send that cannot go at once is dropped.
+// hold up the pages: a send that cannot go at once is dropped. It is never
+// dropped for the time it waits to run: a deadline would pass while a loaded
+// machine schedules the process, and the event that ends a page would be lost.
 func (r Reporter) Send(e Event) {
-	if r.conn != nil {
-		r.conn.SetWriteDeadline(time.Now().Add(20 * time.Millisecond))
-		r.conn.Write(e.encode())
+	if r.open {
+		unix.Send(r.fd, e.encode(), unix.MSG_DONTWAIT)
 	}
 }
 
 // Close closes the connection.
-func (r Reporter) Close() {
-	if r.conn != nil {
-		r.conn.Close()
+func (r *Reporter) Close() {
+	if r.open {
+		unix.Close(r.fd)
+		r.open = false
 	}
 }
 

@@ -181,7 +181,7 @@ func TestDialOnlyTheMonitor(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv(EnvSocket, env)
 			r := Dial()
-			if r.conn != nil {
+			if r.open {
 				t.Errorf("Dial with %s=%q connected", EnvSocket, env)
 			}
 			r.Send(e)
@@ -203,7 +203,7 @@ func TestReporterMonitorGone(t *testing.T) {
 	defer page.Close()
 	t.Setenv(EnvSocket, strconv.Itoa(int(page.Fd())))
 	r := Dial()
-	if r.conn == nil {
+	if !r.open {
 		t.Fatal("Dial did not connect to the monitor's socket")
 	}
 	l.close()

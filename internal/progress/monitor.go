@@ -15,8 +15,7 @@ import (
 	"github.com/fatih/color"
 	"golang.org/x/sys/unix"
 
-	"pagegen/internal/bytesize"
-	"pagegen/internal/plural"
+	"pagegen/internal/amount"
 	"pagegen/internal/quote"
 )
 
@@ -312,18 +311,18 @@ func (s Stats) Summary() string {
 	left := s.Total - s.UpToDate - s.Built - s.Failed // make stopped before them
 	var b strings.Builder
 	if s.Built == 0 && s.Failed == 0 && left <= 0 {
-		fmt.Fprintf(&b, "nothing to build: %s up to date", plural.Of(s.UpToDate, "file"))
+		fmt.Fprintf(&b, "nothing to build: %s up to date", amount.Of(s.UpToDate, "file"))
 	} else {
-		fmt.Fprintf(&b, "updated %s of %s (%s)", plural.Count(s.Built-s.Same), plural.Of(s.Total, "file"), bytesize.Format(s.Bytes))
+		fmt.Fprintf(&b, "updated %s of %s (%s)", amount.Count(s.Built-s.Same), amount.Of(s.Total, "file"), amount.Bytes(s.Bytes))
 		if s.Same > 0 {
-			fmt.Fprintf(&b, ", %s checked and unchanged", plural.Count(s.Same))
+			fmt.Fprintf(&b, ", %s checked and unchanged", amount.Count(s.Same))
 		}
 	}
 	if s.Removed > 0 {
-		fmt.Fprintf(&b, ", %s removed", plural.Count(s.Removed))
+		fmt.Fprintf(&b, ", %s removed", amount.Count(s.Removed))
 	}
 	if s.Orderings > 0 && s.Skipped < s.Orderings {
-		fmt.Fprintf(&b, "; %s run, %s skipped", plural.Of(s.Orderings-s.Skipped, "ordering"), plural.Count(s.Skipped))
+		fmt.Fprintf(&b, "; %s run, %s skipped", amount.Of(s.Orderings-s.Skipped, "ordering"), amount.Count(s.Skipped))
 	}
 	if s.Built > 0 || s.Failed > 0 || left > 0 {
 		fmt.Fprintf(&b, "; in %s", s.Elapsed.Round(10*time.Millisecond))
@@ -332,10 +331,10 @@ func (s Stats) Summary() string {
 		}
 	}
 	if s.Failed > 0 {
-		fmt.Fprintf(&b, "; %s failed", plural.Count(s.Failed))
+		fmt.Fprintf(&b, "; %s failed", amount.Count(s.Failed))
 	}
 	if left > 0 {
-		fmt.Fprintf(&b, "; %s not built", plural.Count(left))
+		fmt.Fprintf(&b, "; %s not built", amount.Count(left))
 	}
 	const shown = 20
 	for i, f := range s.Failures {

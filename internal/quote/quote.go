@@ -1,6 +1,7 @@
 // Package quote shows names taken from the disk, a server or a page process
 // in messages: a name can hold anything but a slash and a NUL, and escape
 // sequences or a bidirectional override in it would reach the terminal.
+// What a server replies is made fit for a message by Reply (reply.go).
 package quote
 
 import (

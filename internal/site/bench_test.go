@@ -19,10 +19,10 @@ import (
 	"testing"
 	"unsafe"
 
+	"pagegen/internal/corpus"
 	"pagegen/internal/input"
 	"pagegen/internal/pack"
-	"pagegen/internal/packed"
-	"pagegen/internal/packtest"
+	"pagegen/internal/pack/packtest"
 	"pagegen/internal/render"
 	"pagegen/internal/site"
 	"pagegen/internal/synth"
@@ -32,7 +32,7 @@ import (
 // -count.
 var benchCorpus = sync.OnceValues(openBenchCorpus)
 
-func synthetic(b *testing.B) *packed.Corpus {
+func synthetic(b *testing.B) *corpus.Corpus {
 	b.Helper()
 	c, err := benchCorpus()
 	if err != nil {
@@ -41,7 +41,7 @@ func synthetic(b *testing.B) *packed.Corpus {
 	return c
 }
 
-func openBenchCorpus() (*packed.Corpus, error) {
+func openBenchCorpus() (*corpus.Corpus, error) {
 	path := os.Getenv("PAGEGEN_BENCH_CORPUS")
 	if path == "" {
 		dir, err := os.MkdirTemp("", "pagegen-bench-")
@@ -54,7 +54,7 @@ func openBenchCorpus() (*packed.Corpus, error) {
 			return nil, err
 		}
 	}
-	c, err := packed.Open(path)
+	c, err := corpus.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -81,14 +81,14 @@ func packSynthetic(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	contents, _ := pack.Contents(in, packed.Fingerprint{}, nil)
+	contents, _ := pack.Contents(in, corpus.Fingerprint{}, nil)
 	path := filepath.Join(dir, "corpus.bin")
 	return path, packtest.WriteFile(path, contents)
 }
 
 // anchor is the poem of iteration i: a prime step takes the iterations all
 // over the collection, not through one cluster of neighbours.
-func anchor(c *packed.Corpus, i int) int { return i * 7919 % c.Len() }
+func anchor(c *corpus.Corpus, i int) int { return i * 7919 % c.Len() }
 
 var orderings = []render.Kind{render.Similar, render.Different}
 

@@ -16,7 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"pagegen/internal/order"
-	"pagegen/internal/orderings"
+	"pagegen/internal/site/orderings"
 	"pagegen/internal/workers"
 )
 

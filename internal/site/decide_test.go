@@ -13,10 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"pagegen/internal/corpus"
 	"pagegen/internal/input"
 	"pagegen/internal/pack"
-	"pagegen/internal/packed"
-	"pagegen/internal/palette"
 	"pagegen/internal/site"
 )
 
@@ -38,7 +37,7 @@ func seed(t *testing.T) uint64 {
 // the poem numbers for new poems to take.
 func collection(r *rand.Rand, n int) *input.Corpus {
 	const dim = 6
-	c := &input.Corpus{Dimension: dim, Colors: make([][]float32, len(palette.Colors))}
+	c := &input.Corpus{Dimension: dim, Colors: make([][]float32, len(input.Palette))}
 	for k := range c.Colors {
 		c.Colors[k] = randomVector(r, dim)
 	}
@@ -148,7 +147,7 @@ func TestDecideEdits(t *testing.T) {
 			c := collection(r, 30)
 			out, dir := t.TempDir(), t.TempDir()
 			record := filepath.Join(dir, "orderings.bin")
-			var prev *packed.Corpus
+			var prev *corpus.Corpus
 			hinted := 0 // orderings written only in the chapters an edit changed
 			defer func() {
 				if settings.Chapters > 1 && hinted == 0 {
@@ -161,7 +160,7 @@ func TestDecideEdits(t *testing.T) {
 				if step > 0 {
 					what, moved = edit(r, c)
 				}
-				contents, _ := pack.Contents(c, packed.Fingerprint{byte(step)}, prev)
+				contents, _ := pack.Contents(c, corpus.Fingerprint{byte(step)}, prev)
 				pc := packedCorpus(t, contents)
 				p := plan(t, pc, settings)
 				want, before := fresh(p), onDisk(t, out)
@@ -233,7 +232,7 @@ func TestDecideEdits(t *testing.T) {
 func TestAnotherCorpusBetween(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	out := t.TempDir()
-	build := func(pc *packed.Corpus, record string) site.Decision {
+	build := func(pc *corpus.Corpus, record string) site.Decision {
 		p := plan(t, pc, site.Settings{})
 		d := decide(t, p, out, record, p.Seqs())
 		commit(t, p, d, out, record)
@@ -245,8 +244,8 @@ func TestAnotherCorpusBetween(t *testing.T) {
 		return d
 	}
 	a, b := collection(r, 12), collection(r, 12)
-	ca, _ := pack.Contents(a, packed.Fingerprint{1}, nil)
-	cb, _ := pack.Contents(b, packed.Fingerprint{2}, nil)
+	ca, _ := pack.Contents(a, corpus.Fingerprint{1}, nil)
+	cb, _ := pack.Contents(b, corpus.Fingerprint{2}, nil)
 	pa, pb := packedCorpus(t, ca), packedCorpus(t, cb)
 	recA, recB := filepath.Join(t.TempDir(), "orderings.bin"), filepath.Join(t.TempDir(), "orderings.bin")
 	build(pa, recA)

@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"pagegen/internal/corpus"
 	"pagegen/internal/gram"
 	"pagegen/internal/input"
 	"pagegen/internal/pack"
-	"pagegen/internal/packed"
-	"pagegen/internal/packtest"
+	"pagegen/internal/pack/packtest"
 	"pagegen/internal/render"
 	"pagegen/internal/site"
 )
@@ -34,9 +34,9 @@ func vectors(n, dim int, seed uint64) [][]float32 {
 }
 
 // packedCorpus writes contents to a file and opens it, as pages do.
-func packedCorpus(t *testing.T, contents *packed.Contents) *packed.Corpus {
+func packedCorpus(t *testing.T, contents *corpus.Contents) *corpus.Corpus {
 	t.Helper()
-	c, err := packed.Open(packtest.Write(t, contents))
+	c, err := corpus.Open(packtest.Write(t, contents))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func packedCorpus(t *testing.T, contents *packed.Contents) *packed.Corpus {
 // tiny is a collection of 12 poems (two-digit ranks) with gaps in N, markup
 // and non-ASCII in labels and text, a content warning, a golden poem and an
 // undated poem, packed by the real pipeline.
-func tiny(t *testing.T) *packed.Corpus {
+func tiny(t *testing.T) *corpus.Corpus {
 	t.Helper()
 	const dim = 5
 	vecs := vectors(12, dim, 1)
@@ -74,24 +74,24 @@ func tiny(t *testing.T) *packed.Corpus {
 		}
 		c.Poems = append(c.Poems, p)
 	}
-	contents, _ := pack.Contents(c, packed.Fingerprint{1}, nil)
+	contents, _ := pack.Contents(c, corpus.Fingerprint{1}, nil)
 	return packedCorpus(t, contents)
 }
 
 // direct is a corpus of n poems (N = 3i+2) built without rendering; some
 // entries are empty, and so without links.
-func direct(t *testing.T, n int) *packed.Corpus {
+func direct(t *testing.T, n int) *corpus.Corpus {
 	t.Helper()
 	const dim = 4
 	vecs := vectors(n, dim, uint64(n))
 	norms := gram.Norms(vecs)
-	poems := make([]packed.Poem, n)
+	poems := make([]corpus.Poem, n)
 	for i := range poems {
 		var entry []byte // some empty
 		if i%5 > 0 {
 			entry = append(fmt.Appendf(nil, "entry %d %c\n", i, render.LinksHere), bytes.Repeat([]byte("═─ é\n"), i%5)...)
 		}
-		poems[i] = packed.Poem{
+		poems[i] = corpus.Poem{
 			N:     uint32(3*i + 2),
 			Label: []byte(fmt.Sprintf("cat%d/&quot;%d&quot;", i%3, i)),
 			Entry: entry,
@@ -102,7 +102,7 @@ func direct(t *testing.T, n int) *packed.Corpus {
 	for i := range chrono {
 		chrono[i] = uint32((i + 1) % n) // not the order of N
 	}
-	return packedCorpus(t, &packed.Contents{Dim: dim, Poems: poems, Norms: norms, Vectors: vecs, Gram: gram.Matrix(vecs, norms), Chrono: chrono})
+	return packedCorpus(t, &corpus.Contents{Dim: dim, Poems: poems, Norms: norms, Vectors: vecs, Gram: gram.Matrix(vecs, norms), Chrono: chrono})
 }
 
 // decide is p's decision for the goals, which must not fail.

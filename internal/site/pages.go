@@ -11,8 +11,8 @@ import (
 
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/order"
-	"pagegen/internal/orderings"
 	"pagegen/internal/render"
+	"pagegen/internal/site/orderings"
 )
 
 // Pages computes q's entries once and gives each chapter's pieces (from 1),

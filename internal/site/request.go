@@ -13,10 +13,10 @@ import (
 
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/budget"
-	"pagegen/internal/orderings"
-	"pagegen/internal/packed"
+	"pagegen/internal/corpus"
 	"pagegen/internal/quote"
 	"pagegen/internal/render"
+	"pagegen/internal/site/orderings"
 )
 
 // Request is the site's shape as the user asked for it, in make's
@@ -151,7 +151,7 @@ func LastBuilt(out string) (r Request, kept int, ok bool) {
 // as its stamp says: the page writers of a build read the settings there,
 // where the build wrote them before starting them. A folder without a
 // stamp gets whole pages.
-func LaidOut(c *packed.Corpus, out string) (Layout, error) {
+func LaidOut(c *corpus.Corpus, out string) (Layout, error) {
 	var s Settings
 	if r, kept, ok := LastBuilt(out); ok && r.PerPage > 0 {
 		s = Settings{PerPage: r.PerPage, Chapters: kept}

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"pagegen/internal/packed"
+	"pagegen/internal/corpus"
 	"pagegen/internal/render"
 )
 
@@ -53,7 +53,7 @@ func (q Seq) String() string {
 
 // Layout is the site of one corpus with one set of settings.
 type Layout struct {
-	c        *packed.Corpus
+	c        *corpus.Corpus
 	settings Settings
 	per      int // entries a chapter (n when whole)
 	count    int // chapters of a whole sequence
@@ -72,7 +72,7 @@ func (s Settings) Check() error {
 }
 
 // New lays out the site of c with settings s.
-func New(c *packed.Corpus, s Settings) (Layout, error) {
+func New(c *corpus.Corpus, s Settings) (Layout, error) {
 	if err := s.Check(); err != nil {
 		return Layout{}, err
 	}
@@ -90,7 +90,7 @@ func New(c *packed.Corpus, s Settings) (Layout, error) {
 }
 
 // Corpus is the packed corpus the layout is for.
-func (l Layout) Corpus() *packed.Corpus { return l.c }
+func (l Layout) Corpus() *corpus.Corpus { return l.c }
 
 // Settings are the layout's settings as given.
 func (l Layout) Settings() Settings { return l.settings }

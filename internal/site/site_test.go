@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"pagegen/internal/budget"
-	"pagegen/internal/packed"
+	"pagegen/internal/corpus"
 	"pagegen/internal/render"
 	"pagegen/internal/site"
 )
@@ -39,7 +39,7 @@ var settings = []site.Settings{
 
 // plan is the plan of c with settings s and no budget, as a build given
 // them makes it.
-func plan(t *testing.T, c *packed.Corpus, s site.Settings) site.Plan {
+func plan(t *testing.T, c *corpus.Corpus, s site.Settings) site.Plan {
 	t.Helper()
 	p, err := site.FitRequest(c, site.Request{Settings: s})
 	if err != nil {
@@ -48,7 +48,7 @@ func plan(t *testing.T, c *packed.Corpus, s site.Settings) site.Plan {
 	return p
 }
 
-func layout(t *testing.T, c *packed.Corpus, s site.Settings) site.Layout {
+func layout(t *testing.T, c *corpus.Corpus, s site.Settings) site.Layout {
 	t.Helper()
 	l, err := site.New(c, s)
 	if err != nil {
@@ -335,7 +335,7 @@ func TestChapterNavigation(t *testing.T) {
 // TestSizes checks the projection against the files as assembled: exact for
 // the index, the chronology and whole orderings; the largest file bounded.
 func TestSizes(t *testing.T) {
-	for _, c := range []*packed.Corpus{tiny(t), direct(t, 40)} {
+	for _, c := range []*corpus.Corpus{tiny(t), direct(t, 40)} {
 		for _, s := range settings {
 			l := layout(t, c, s)
 			sizes := site.NewSizes(l)

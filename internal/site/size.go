@@ -11,11 +11,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"pagegen/internal/amount"
 	"pagegen/internal/budget"
-	"pagegen/internal/bytesize"
+	"pagegen/internal/corpus"
 	"pagegen/internal/lock"
-	"pagegen/internal/packed"
-	"pagegen/internal/plural"
 	"pagegen/internal/render"
 	"pagegen/internal/workers"
 )
@@ -44,7 +43,7 @@ type Entries struct {
 }
 
 // MeasureEntries measures the entries of c.
-func MeasureEntries(c *packed.Corpus) *Entries {
+func MeasureEntries(c *corpus.Corpus) *Entries {
 	n := c.Len()
 	e := &Entries{rank: int64(len(render.AppendRank(nil, 1, render.RankWidth(n)))), topLevel: make([]int64, n)}
 	sizes := make([]int64, n)
@@ -213,7 +212,7 @@ func (p Plan) Sized() Plan {
 }
 
 // FitRequest is Fit for what r asks, which the plan remembers (its stamp).
-func FitRequest(c *packed.Corpus, r Request) (Plan, error) {
+func FitRequest(c *corpus.Corpus, r Request) (Plan, error) {
 	if err := r.Check(); err != nil {
 		return Plan{}, err
 	}
@@ -226,7 +225,7 @@ func FitRequest(c *packed.Corpus, r Request) (Plan, error) {
 // Fit lays out the site of c with settings s within budget b. With a budget
 // and no CHAPTERS it keeps the most chapters that fit; when nothing fits it
 // refuses, before any file is written, with the numbers and what would fit.
-func Fit(c *packed.Corpus, s Settings, b budget.Budget) (Plan, error) {
+func Fit(c *corpus.Corpus, s Settings, b budget.Budget) (Plan, error) {
 	p, err := fit(c, s, b)
 	if err != nil {
 		return p, err
@@ -244,7 +243,7 @@ func Fit(c *packed.Corpus, s Settings, b budget.Budget) (Plan, error) {
 // file may be (the index, or a page holding the longest poem): then no
 // chapter size fits, whatever the number of pages, and the remedy is
 // another MAX_FILE_SIZE. It is "" when none is.
-func tooLarge(c *packed.Corpus, b budget.Budget) string {
+func tooLarge(c *corpus.Corpus, b budget.Budget) string {
 	if b.MaxFileSize <= 0 {
 		return ""
 	}
@@ -255,19 +254,19 @@ func tooLarge(c *packed.Corpus, b budget.Budget) string {
 	s := NewSizes(l)
 	if index, _, _ := s.Of(Seq{Kind: Index}); index > b.MaxFileSize {
 		return fmt.Sprintf("the index page alone is %s (a line for each of the %s), and one file may be %s: no chapter size changes that. Raise MAX_FILE_SIZE to %s or more, or publish part of the collection (a smaller poems.json)",
-			bytesize.Format(index), plural.Of(c.Len(), "poem"), bytesize.Format(b.MaxFileSize), bytesize.Format(index))
+			amount.Bytes(index), amount.Of(c.Len(), "poem"), amount.Bytes(b.MaxFileSize), amount.Bytes(index))
 	}
 	// A page of one entry: the chronology's largest chapter of one poem.
 	if _, _, page := s.Of(Seq{Kind: Chrono}); page > b.MaxFileSize {
 		return fmt.Sprintf("a page that holds the longest poem alone is %s, and one file may be %s: no chapter size changes that. Raise MAX_FILE_SIZE to %s or more, or leave that poem out",
-			bytesize.Format(page), bytesize.Format(b.MaxFileSize), bytesize.Format(page))
+			amount.Bytes(page), amount.Bytes(b.MaxFileSize), amount.Bytes(page))
 	}
 	return ""
 }
 
 // fit is the plan for s, keeping the most chapters that fit b when s does
 // not say how many; it may not fit.
-func fit(c *packed.Corpus, s Settings, b budget.Budget) (Plan, error) {
+func fit(c *corpus.Corpus, s Settings, b budget.Budget) (Plan, error) {
 	if !b.Limited() {
 		l, err := New(c, s)
 		return Plan{Layout: l, Budget: b}, err
@@ -298,7 +297,7 @@ func fit(c *packed.Corpus, s Settings, b budget.Budget) (Plan, error) {
 	}
 	if lo > 0 {
 		best.Why = fmt.Sprintf("CHAPTERS=%d of %d: the most chapters of %s that fit %s (%s)",
-			lo, p.count, plural.Of(p.per, "poem"), b, strings.Join(best.uses(), ", "))
+			lo, p.count, amount.Of(p.per, "poem"), b, strings.Join(best.uses(), ", "))
 		if lo < p.count {
 			next, _ := plan(Settings{PerPage: s.PerPage, Chapters: lo + 1})
 			best.Why += fmt.Sprintf("; %d would need %s", lo+1, strings.Join(b.Over(next.Size.Need), " and "))
@@ -313,11 +312,11 @@ func (p Plan) uses() []string {
 	if p.Budget.CountDirs {
 		u[0] = fmt.Sprintf("%d entries", p.Budget.Entries(p.Size.Need))
 	}
-	return append(u, bytesize.Format(p.Size.Bytes)+" with room to spare")
+	return append(u, amount.Bytes(p.Size.Bytes)+" with room to spare")
 }
 
 // options says what would fit b when s does not.
-func options(c *packed.Corpus, s Settings, b budget.Budget) string {
+func options(c *corpus.Corpus, s Settings, b budget.Budget) string {
 	var fits []string
 	for _, per := range []int{500, 200, 100, 50, 20, 10} {
 		p, err := fit(c, Settings{PerPage: per}, b)

@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"pagegen/internal/budget"
+	"pagegen/internal/corpus"
 	"pagegen/internal/exit"
-	"pagegen/internal/packed"
 	"pagegen/internal/quote"
 	"pagegen/internal/site"
 )
@@ -70,7 +70,7 @@ func request(sf Shape, bf Budget, out string) (site.Request, error) {
 
 // Fit lays out the site of c as the flags ask, or as the site in out
 // remembers, within the budget: choosing CHAPTERS if asked.
-func Fit(c *packed.Corpus, sf Shape, bf Budget, out string) (site.Plan, error) {
+func Fit(c *corpus.Corpus, sf Shape, bf Budget, out string) (site.Plan, error) {
 	r, err := request(sf, bf, out)
 	if err != nil {
 		return site.Plan{}, err

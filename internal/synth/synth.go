@@ -1,8 +1,9 @@
 // Package synth makes synthetic collections at any scale, in the upstream JSON
-// formats, for benchmarks and large tests: deterministic for a seed, with
-// clustered unit vectors (as real embeddings are) and poem-like text. Each
-// poem is drawn from a random stream of its own, so that a collection of n+k
-// poems is the one of n with k poems more: a collection that grows.
+// formats (the embeddings files written by package input, as make embeddings
+// writes them), for benchmarks and large tests: deterministic for a seed,
+// with clustered unit vectors (as real embeddings are) and poem-like text.
+// Each poem is drawn from a random stream of its own, so that a collection of
+// n+k poems is the one of n with k poems more: a collection that grows.
 package synth
 
 import (
@@ -17,13 +18,13 @@ import (
 	"strings"
 	"time"
 
-	"pagegen/internal/palette"
+	"pagegen/internal/input"
 )
 
 // Version names the collections Write makes: raise it with any change to
 // what a seed gives, so that a collection kept from an earlier run is made
 // anew.
-const Version = 2
+const Version = 3
 
 // Options size the collection.
 type Options struct {
@@ -54,16 +55,17 @@ func Write(dir string, opt Options) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", dir, err)
 	}
+	ids := poemIDs(opt) // the embeddings' entries name their poems' ids
 	files := []struct {
 		name  string
-		write func(io.Writer, Options) error
+		write func(io.Writer) error
 	}{
-		{"poems.json", writePoems},
-		{"embeddings.json", writeEmbeddings},
-		{"color_embeddings.json", writeColors},
+		{"poems.json", func(w io.Writer) error { return writePoems(w, opt, ids) }},
+		{"embeddings.json", func(w io.Writer) error { return writeEmbeddings(w, opt, ids) }},
+		{"color_embeddings.json", func(w io.Writer) error { return writeColors(w, opt) }},
 	}
 	for _, f := range files {
-		if err := writeFile(filepath.Join(dir, f.name), func(w io.Writer) error { return f.write(w, opt) }); err != nil {
+		if err := writeFile(filepath.Join(dir, f.name), f.write); err != nil {
 			return err
 		}
 	}
@@ -103,14 +105,33 @@ func stream(opt Options, k uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15^k))
 }
 
-func writePoems(w io.Writer, opt Options) error {
-	ids := map[string]int{}
+// generator names synth in the metadata of its files.
+const generator = "pagegen synth"
+
+// poemStart is the random stream of poem i's text, and the poem's category,
+// the first thing drawn from it.
+func poemStart(opt Options, i int) (*rand.Rand, string) {
+	rng := stream(opt, textStream+uint64(i))
+	return rng, categories[rng.IntN(len(categories))]
+}
+
+// poemIDs are the poems' ids, numbered from 1 within each category.
+func poemIDs(opt Options) []int64 {
+	ids := make([]int64, opt.Poems)
+	last := map[string]int64{}
+	for i := range ids {
+		_, cat := poemStart(opt, i)
+		last[cat]++
+		ids[i] = last[cat]
+	}
+	return ids
+}
+
+func writePoems(w io.Writer, opt Options, ids []int64) error {
 	start := time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC)
-	fmt.Fprintf(w, "{\"metadata\": {\"generator\": \"pagegen synth\", \"seed\": %d},\n\"poems\": [\n", opt.Seed)
+	fmt.Fprintf(w, "{\"metadata\": {\"generator\": %q, \"seed\": %d},\n\"poems\": [\n", generator, opt.Seed)
 	for i := range opt.Poems {
-		rng := stream(opt, textStream+uint64(i))
-		cat := categories[rng.IntN(len(categories))]
-		ids[cat]++
+		rng, cat := poemStart(opt, i)
 		date := start.Add(time.Duration(rng.Int64N(int64(7 * 365 * 24 * time.Hour))))
 		golden := rng.IntN(50) == 0
 		text := poemText(rng, opt.TextBytes, golden)
@@ -126,7 +147,7 @@ func writePoems(w io.Writer, opt Options) error {
 			sep = ""
 		}
 		_, err := fmt.Fprintf(w, "{\"id\": %d, \"category\": %q, \"poem_index\": %d, \"creation_date\": %q, \"content\": %s%s}%s\n",
-			ids[cat], cat, i+1, date.Format("2006-01-02T15:04:05Z"), strconv.Quote(text), extra.String(), sep)
+			ids[i], cat, i+1, date.Format("2006-01-02T15:04:05Z"), strconv.Quote(text), extra.String(), sep)
 		if err != nil {
 			return err
 		}
@@ -177,18 +198,22 @@ func unit(rng *rand.Rand, dim int, centre []float64, noise float64) []float64 {
 	return v
 }
 
-func appendVector(buf []byte, v []float64) []byte {
-	buf = append(buf, '[')
+// float32s is v rounded to six decimals, about as many as a real model's
+// file has, so that the file is about the size of one of theirs.
+func float32s(v []float64) []float32 {
+	f := make([]float32, len(v))
 	for k, x := range v {
-		if k > 0 {
-			buf = append(buf, ',')
-		}
-		buf = strconv.AppendFloat(buf, x, 'f', 6, 64)
+		f[k] = float32(math.Round(x*1e6) / 1e6)
 	}
-	return append(buf, ']')
+	return f
 }
 
-func writeEmbeddings(w io.Writer, opt Options) error {
+// meta is what the embeddings files say of the vectors.
+func meta(opt Options) input.EmbeddingsMeta {
+	return input.EmbeddingsMeta{Generator: generator, Model: "synthetic", Dimension: opt.Dim}
+}
+
+func writeEmbeddings(w io.Writer, opt Options, ids []int64) error {
 	centres := make([][]float64, opt.Clusters)
 	crng := stream(opt, centreStream)
 	for c := range centres {
@@ -196,37 +221,34 @@ func writeEmbeddings(w io.Writer, opt Options) error {
 	}
 	// Noise per coordinate so that a poem's distance to its centre is about 0.7.
 	noise := 0.7 / math.Sqrt(float64(opt.Dim))
-	fmt.Fprintf(w, "{\"metadata\": {\"embedding_model\": \"synthetic\", \"embedding_dimension\": %d},\n\"embeddings\": [\n", opt.Dim)
-	var buf []byte
+	// A line at a time: a collection at any scale in little memory.
+	if _, err := w.Write(input.EmbeddingsHead(meta(opt), opt.Poems, 0)); err != nil {
+		return err
+	}
 	for i := range opt.Poems {
 		rng := stream(opt, vectorStream+uint64(i))
 		v := unit(rng, opt.Dim, centres[rng.IntN(opt.Clusters)], noise)
-		buf = fmt.Appendf(buf[:0], "{\"poem_index\": %d, \"embedding\": ", i+1)
-		buf = appendVector(buf, v)
-		buf = append(buf, '}')
-		if i < opt.Poems-1 {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, '\n')
-		if _, err := w.Write(buf); err != nil {
+		e := input.EmbeddingEntry{ID: ids[i], PoemIndex: int64(i + 1), Vector: float32s(v)}
+		if _, err := w.Write(input.EmbeddingLine(e, i, opt.Poems)); err != nil {
 			return err
 		}
 	}
-	_, err := io.WriteString(w, "]}\n")
+	_, err := io.WriteString(w, input.EmbeddingsEnd)
 	return err
 }
 
 func writeColors(w io.Writer, opt Options) error {
 	rng := stream(opt, colorStream)
-	buf := []byte(`{"embeddings": {`)
-	for i, c := range palette.Colors {
-		if i > 0 {
-			buf = append(buf, ",\n"...)
-		}
-		buf = fmt.Appendf(buf, "%q: ", c.Name)
-		buf = appendVector(buf, unit(rng, opt.Dim, nil, 1))
+	names := make([]string, len(input.Palette))
+	vecs := make([][]float32, len(input.Palette))
+	for i, c := range input.Palette {
+		names[i] = c.Name
+		vecs[i] = float32s(unit(rng, opt.Dim, nil, 1))
 	}
-	buf = append(buf, "}}\n"...)
-	_, err := w.Write(buf)
-	return err
+	for _, b := range input.ColorEmbeddingsFile(meta(opt), names, vecs) {
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
 }

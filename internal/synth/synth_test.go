@@ -3,15 +3,16 @@ package synth
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // TestGrows: the collection of n+k poems is the one of n with k poems more,
-// line for line (one poem, one embedding a line), and another seed is
-// another collection.
+// entry for entry (one poem, one embedding a line), with the same colours,
+// and another seed is another collection.
 func TestGrows(t *testing.T) {
-	lines := func(poems int, seed uint64) map[string][]string {
+	files := func(poems int, seed uint64) map[string][]string {
 		dir := t.TempDir()
 		if err := Write(dir, Options{Poems: poems, Dim: 8, TextBytes: 60, Clusters: 3, Seed: seed}); err != nil {
 			t.Fatal(err)
@@ -26,19 +27,34 @@ func TestGrows(t *testing.T) {
 		}
 		return m
 	}
-	small, large, other := lines(20, 1), lines(23, 1), lines(20, 2)
-	for name, l := range small {
-		if name != "color_embeddings.json" && len(l) < 20 {
-			t.Fatalf("%s has %d lines, not one a poem", name, len(l))
-		}
-		// The first line (metadata) and the poems but the last, whose line ends without a comma.
-		for i := range len(l) - 3 {
-			if large[name][i] != l[i] {
-				t.Errorf("%s, line %d: the collection of 23 has %q, the one of 20 %q", name, i+1, large[name][i], l[i])
+	// entries are a file's lines of poems or vectors, without the comma
+	// that the last one lacks.
+	entries := func(lines []string) []string {
+		var e []string
+		for _, l := range lines {
+			if strings.HasPrefix(strings.TrimSpace(l), `{"id"`) {
+				e = append(e, strings.TrimSuffix(l, ","))
 			}
 		}
-		if name != "color_embeddings.json" && other[name][2] == l[2] {
+		return e
+	}
+	small, large, other := files(20, 1), files(23, 1), files(20, 2)
+	if !slices.Equal(small["color_embeddings.json"], large["color_embeddings.json"]) {
+		t.Errorf("the colours of the collections of 20 and 23 differ")
+	}
+	for _, name := range []string{"poems.json", "embeddings.json"} {
+		s, l, o := entries(small[name]), entries(large[name]), entries(other[name])
+		if len(s) != 20 || len(l) != 23 {
+			t.Fatalf("%s has %d and %d entries, not one a poem", name, len(s), len(l))
+		}
+		if !slices.Equal(l[:20], s) {
+			t.Errorf("%s: the first 20 entries of the collection of 23 are not those of the collection of 20:\n%q\n%q", name, l[:20], s)
+		}
+		if o[0] == s[0] {
 			t.Errorf("%s: seeds 1 and 2 give the same poem", name)
 		}
+	}
+	if small["poems.json"][0] != large["poems.json"][0] {
+		t.Errorf("poems.json: the metadata of the collections of 20 and 23 differ")
 	}
 }

@@ -1,5 +1,7 @@
-// Package palette is the fixed set of colours a poem can take.
-package palette
+// The palette is the fixed set of colours a poem can take: the words
+// color_embeddings.json must hold a vector for, and how each is drawn.
+
+package input
 
 // Color is a colour word and the HTML colour it is drawn in.
 type Color struct {
@@ -7,8 +9,8 @@ type Color struct {
 	Hex  string
 }
 
-// Colors are the palette in its fixed order; ties between colours go to the earlier one.
-var Colors = []Color{
+// Palette is the colours in their fixed order; ties between colours go to the earlier one.
+var Palette = []Color{
 	{"red", "#dc3c3c"},
 	{"blue", "#3c78dc"},
 	{"green", "#3cb45a"},

@@ -1,5 +1,7 @@
-// Package packed is the packed corpus: one versioned, little-endian file that
-// every page process memory-maps and reads in place.
+// Package corpus is the packed corpus: one versioned, little-endian file that
+// every page process memory-maps and reads in place; how it is written,
+// opened and verified, and whether the one on disk is up to date with its
+// inputs (uptodate.go).
 //
 // Layout (offsets in bytes; sections start on page boundaries so that each
 // can be mapped and advised on its own):
@@ -20,7 +22,7 @@
 // truncated file is caught cheaply at open time, before any page is written.
 // The content digest (SHA-256 of every section) is the corpus's identity:
 // the pages depend on it, not on the file's date or the inputs' bytes.
-package packed
+package corpus
 
 import (
 	"crypto/sha256"

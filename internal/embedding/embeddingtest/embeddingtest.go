@@ -1,7 +1,7 @@
-// Package embedtest is a fake embedding server for tests: it speaks
+// Package embeddingtest is a fake embedding server for tests: it speaks
 // Ollama's API or the OpenAI-style one, gives every text a vector made
 // from its hash, and lets a test make it fail.
-package embedtest
+package embeddingtest
 
 import (
 	"encoding/json"

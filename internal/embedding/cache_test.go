@@ -1,4 +1,4 @@
-package embedcache
+package embedding
 
 import (
 	"errors"
@@ -13,7 +13,7 @@ import (
 
 func open(t *testing.T, path, model string) *Cache {
 	t.Helper()
-	c, err := Open(path, model)
+	c, err := OpenCache(path, model)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func has(t *testing.T, c *Cache, want []string, not ...string) {
 	}
 }
 
-func TestRoundTrip(t *testing.T) {
+func TestCacheRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), ".embeddings.json.cache")
 	c := open(t, path, "gemma")
 	if c.Dimension() != 0 {
@@ -74,9 +74,9 @@ func TestRoundTrip(t *testing.T) {
 	has(t, c, []string{"red", "a poem\nof two lines", "blue"})
 }
 
-// TestTorn: a record cut short or damaged is dropped with what follows it,
+// TestCacheTorn: a record cut short or damaged is dropped with what follows it,
 // and the file goes on after the last whole record.
-func TestTorn(t *testing.T) {
+func TestCacheTorn(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		harm func(data []byte) []byte
@@ -115,10 +115,10 @@ func TestTorn(t *testing.T) {
 	}
 }
 
-// TestDamaged: a damaged record before others is dropped, counted, and the
+// TestCacheDamaged: a damaged record before others is dropped, counted, and the
 // records after it kept, of every model; the file is written again without
 // it, so that the next run finds none.
-func TestDamaged(t *testing.T) {
+func TestCacheDamaged(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
 		harm    func(data []byte, first int) // first: where the first record begins
@@ -146,7 +146,7 @@ func TestDamaged(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tt.harm(data, len(header))
+			tt.harm(data, len(cacheHeader))
 			if err := os.WriteFile(path, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -168,30 +168,30 @@ func TestDamaged(t *testing.T) {
 	}
 }
 
-// TestCutHeader: a file cut short while its header was written is a new cache.
-func TestCutHeader(t *testing.T) {
+// TestCacheCutHeader: a file cut short while its header was written is a new cache.
+func TestCacheCutHeader(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cache")
-	if err := os.WriteFile(path, []byte(header[:10]), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(cacheHeader[:10]), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	add(t, open(t, path, "m"), "one")
 	has(t, open(t, path, "m"), []string{"one"})
 }
 
-// TestNotOurs: a file the build did not write is refused and left as it is.
-func TestNotOurs(t *testing.T) {
+// TestCacheNotOurs: a file the build did not write is refused and left as it is.
+func TestCacheNotOurs(t *testing.T) {
 	dir := t.TempDir()
 	for _, tt := range []struct {
 		name, content, want string
 	}{
 		{"a user's file", "my notes", "move it away"},
-		{"another version", Mark + "v9\n", `another version of pagegen ("v9")`},
+		{"another version", CacheMark + "v9\n", `another version of pagegen ("v9")`},
 	} {
 		path := filepath.Join(dir, tt.name)
 		if err := os.WriteFile(path, []byte(tt.content), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, err := Open(path, "m")
+		_, err := OpenCache(path, "m")
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: %v; want an error saying %q", tt.name, err, tt.want)
 		}
@@ -204,14 +204,14 @@ func TestNotOurs(t *testing.T) {
 	}
 }
 
-// TestCount: Count sees the whole records of one model, leaves out one
+// TestCacheCount: Count sees the whole records of one model, leaves out one
 // being written, and changes nothing.
-func TestCount(t *testing.T) {
-	path := PathFor(filepath.Join(t.TempDir(), "embeddings.json"))
+func TestCacheCount(t *testing.T) {
+	path := CachePath(filepath.Join(t.TempDir(), "embeddings.json"))
 	if filepath.Base(path) != ".embeddings.json.cache" {
-		t.Errorf("PathFor(embeddings.json) = %s", path)
+		t.Errorf("CachePath(embeddings.json) = %s", path)
 	}
-	if _, err := Count(path, "m"); err == nil {
+	if _, err := CountCached(path, "m"); err == nil {
 		t.Error("Count of a cache not made yet succeeded")
 	}
 	c := open(t, path, "m")
@@ -231,7 +231,7 @@ func TestCount(t *testing.T) {
 		data        []byte
 		want        int
 	}{
-		{"new", "m", []byte(header[:5]), 0},
+		{"new", "m", []byte(cacheHeader[:5]), 0},
 		{"whole", "m", data, 3},
 		{"another model's", "other model", data, 1},
 		{"a model it lacks", "x", data, 0},
@@ -242,7 +242,7 @@ func TestCount(t *testing.T) {
 			if err := os.WriteFile(path, tt.data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if n, err := Count(path, tt.model); err != nil || n != tt.want {
+			if n, err := CountCached(path, tt.model); err != nil || n != tt.want {
 				t.Errorf("Count = %d, %v; want %d", n, err, tt.want)
 			}
 			if after, err := os.ReadFile(path); err != nil || !slices.Equal(after, tt.data) {

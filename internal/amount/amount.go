@@ -1,7 +1,11 @@
-// Package plural counts things in words: "1 page", "2 pages", "93,693 files".
-package plural
+// Package amount writes amounts for people: counts with their noun ("1
+// page", "2 pages", "93,693 files") and byte sizes ("12.3 MB").
+package amount
 
-import "strconv"
+import (
+	"fmt"
+	"strconv"
+)
 
 // Of is n followed by noun, in the plural unless n is 1 (nouns that add -s).
 func Of(n int, noun string) string {
@@ -30,4 +34,16 @@ func Count(n int) string {
 		s = "-" + s
 	}
 	return s
+}
+
+// Bytes is n bytes as "12.3 kB", "12.3 MB" or "45.6 GB" (decimal units, as
+// disks are sold and hosts state their limits).
+func Bytes(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	}
+	return fmt.Sprintf("%.1f kB", float64(n)/1e3)
 }

@@ -1,4 +1,4 @@
-package packed
+package corpus
 
 // Fuzz tests for the packed-corpus reader: whatever the bytes of the file,
 // Open returns an error (wrapping ErrDamaged) or a corpus whose every
@@ -12,7 +12,7 @@ package packed
 // Plain `go test` runs the seeds (valid files made by Write, built in code,
 // and the files under testdata/fuzz/); to fuzz, e.g.:
 //
-//	go test -run='^$' -fuzz='^FuzzOpenHeader$' -fuzztime=10m -parallel=1 ./internal/packed/
+//	go test -run='^$' -fuzz='^FuzzOpenHeader$' -fuzztime=10m -parallel=1 ./internal/corpus/
 
 import (
 	"bytes"

@@ -8,15 +8,15 @@ import (
 	"syscall"
 	"testing"
 
-	"pagegen/internal/packed"
+	"pagegen/internal/corpus"
 )
 
 // record is a record of 5 poems keeping 3 entries of each ordering, with
 // some orderings kept and some left to their page processes.
 func record() *Record {
-	r := &Record{Header: Header{Site: [32]byte{1}, Corpus: packed.Digest{2}, Limit: 3}}
+	r := &Record{Header: Header{Site: [32]byte{1}, Corpus: corpus.Digest{2}, Limit: 3}}
 	for i := range 5 {
-		r.Poems = append(r.Poems, Poem{N: uint32(10 * (i + 1)), Vector: packed.Sum{byte(i)}, Shown: packed.Sum{0, byte(i)}})
+		r.Poems = append(r.Poems, Poem{N: uint32(10 * (i + 1)), Vector: corpus.Sum{byte(i)}, Shown: corpus.Sum{0, byte(i)}})
 	}
 	r.Kept = [2][]Ordering{make([]Ordering, 5), make([]Ordering, 5)}
 	r.Kept[Similar][0] = Ordering{Seq: []int32{0, 3, 1}}
@@ -43,7 +43,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("ReadHeader = %+v, %v; want %+v", hd, err, want.Header)
 	}
 	// Orderings that show every poem: only the poems are kept.
-	whole := &Record{Header: Header{Corpus: packed.Digest{3}}, Poems: want.Poems}
+	whole := &Record{Header: Header{Corpus: corpus.Digest{3}}, Poems: want.Poems}
 	if err := Write(path, whole); err != nil {
 		t.Fatal(err)
 	}
@@ -61,10 +61,10 @@ func TestSlots(t *testing.T) {
 	if err := Write(path, r); err != nil {
 		t.Fatal(err)
 	}
-	if s := OpenSlot(path, packed.Digest{9}, 3, Similar, 0, 10); s != nil {
+	if s := OpenSlot(path, corpus.Digest{9}, 3, Similar, 0, 10); s != nil {
 		t.Error("a slot of a record of another corpus")
 	}
-	if s := OpenSlot(path, packed.Digest{2}, 4, Similar, 0, 10); s != nil {
+	if s := OpenSlot(path, corpus.Digest{2}, 4, Similar, 0, 10); s != nil {
 		t.Error("a slot of a record of another limit")
 	}
 	var none *Slot // no record: every method does nothing
@@ -73,7 +73,7 @@ func TestSlots(t *testing.T) {
 	}
 	none.Close()
 
-	s := OpenSlot(path, packed.Digest{2}, 3, Walk, 2, 30)
+	s := OpenSlot(path, corpus.Digest{2}, 3, Walk, 2, 30)
 	if s == nil {
 		t.Fatal("no slot in the record")
 	}
@@ -98,7 +98,7 @@ func TestSlots(t *testing.T) {
 	}
 	// A slot of another poem's number (a record laid out for another corpus
 	// at the same place) is none.
-	if o, ok := OpenSlot(path, packed.Digest{2}, 3, Walk, 2, 31).Get(); ok {
+	if o, ok := OpenSlot(path, corpus.Digest{2}, 3, Walk, 2, 31).Get(); ok {
 		t.Errorf("the slot of poem 30 is taken for poem 31's: %+v", o)
 	}
 	// A torn slot: a kill in the middle of a write.

@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"pagegen/internal/corpus"
 	"pagegen/internal/input"
 	"pagegen/internal/pack"
-	"pagegen/internal/packed"
 )
 
 // Root is the repository, found from the test's folder by its go.mod.
@@ -43,13 +43,13 @@ func Sample(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	contents, _ := pack.Contents(c, packed.Fingerprint{}, nil)
+	contents, _ := pack.Contents(c, corpus.Fingerprint{}, nil)
 	return Write(t, contents)
 }
 
 // Write writes contents to a packed corpus in a temporary folder and
 // returns its path.
-func Write(t testing.TB, contents *packed.Contents) string {
+func Write(t testing.TB, contents *corpus.Contents) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "corpus.bin")
 	if err := WriteFile(path, contents); err != nil {
@@ -60,12 +60,12 @@ func Write(t testing.TB, contents *packed.Contents) string {
 
 // WriteFile writes contents to a packed corpus at path (for benchmarks'
 // corpora, made once for many tests).
-func WriteFile(path string, contents *packed.Contents) error {
+func WriteFile(path string, contents *corpus.Contents) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	err = packed.Write(f, contents)
+	err = corpus.Write(f, contents)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -1,13 +1,14 @@
-// Package embedcache keeps the vectors an embedding server made, by model
-// and exact text, in a file beside the embeddings: a run sends only the
-// texts that file does not have for its model, and a run that is
-// interrupted keeps every vector it got.
+// The cache keeps the vectors an embedding server made, by model and exact
+// text, in a file beside the embeddings: a run sends only the texts that
+// file does not have for its model, and a run that is interrupted keeps
+// every vector it got.
 //
 // The file is a header and then records, appended one reply at a time,
 // each with its length and a checksum: a record cut short by a kill or a
 // power cut is found, and dropped, by the next run, and so is one damaged
 // in the middle of the file, whose good records after it are kept.
-package embedcache
+
+package embedding
 
 import (
 	"bytes"
@@ -26,12 +27,12 @@ import (
 	"pagegen/internal/quote"
 )
 
-// Mark begins every cache file: a file that does not is not the build's,
+// CacheMark begins every cache file: a file that does not is not the build's,
 // and is never written.
-const Mark = "pagegen embedding cache\n"
+const CacheMark = "pagegen embedding cache\n"
 
-// header is the mark and the format's version.
-const header = Mark + "v1\n"
+// cacheHeader is the mark and the format's version.
+const cacheHeader = CacheMark + "v1\n"
 
 // Cache is an open cache file, and the vectors it holds for one model.
 type Cache struct {
@@ -50,19 +51,19 @@ type Cache struct {
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
-// PathFor is the cache of the embeddings file at embeddings: a hidden file
+// CachePath is the cache of the embeddings file at embeddings: a hidden file
 // beside it.
-func PathFor(embeddings string) string {
+func CachePath(embeddings string) string {
 	return filepath.Join(filepath.Dir(embeddings), "."+filepath.Base(embeddings)+".cache")
 }
 
-// Open opens the cache at path, creating it if need be, and reads model's
+// OpenCache opens the cache at path, creating it if need be, and reads model's
 // vectors from it. The caller keeps other writers away (a lock).
-func Open(path, model string) (*Cache, error) {
+func OpenCache(path, model string) (*Cache, error) {
 	if len(model) > math.MaxUint16 {
 		return nil, fmt.Errorf("the model's name is %d bytes long: name it in fewer than %d", len(model), math.MaxUint16)
 	}
-	if err := atomicfile.CheckOurs(path, []byte(Mark)); err != nil {
+	if err := atomicfile.CheckOurs(path, []byte(CacheMark)); err != nil {
 		return nil, fmt.Errorf("%w: move it away, or give EMBEDDINGS another folder (the cache of the vectors goes beside it)", err)
 	}
 	// Not through a link, nor blocking on a FIFO put there since the check.
@@ -110,7 +111,7 @@ func (c *Cache) load() error {
 		return fmt.Errorf("reading %s: %w", c.path, err)
 	}
 	if end == 0 {
-		return c.write([]byte(header))
+		return c.write([]byte(cacheHeader))
 	}
 	return nil
 }
@@ -141,15 +142,15 @@ func (c *Cache) rewrite(data []byte, spans [][2]int) error {
 // Damaged: the reading goes on at the next place a whole record begins.
 func (c *Cache) records(data []byte) (good [][2]int, err error) {
 	switch {
-	case len(data) < len(header) && bytes.HasPrefix([]byte(header), data):
+	case len(data) < len(cacheHeader) && bytes.HasPrefix([]byte(cacheHeader), data):
 		// New, or cut short while its header was written.
 		return nil, nil
-	case !bytes.HasPrefix(data, []byte(header)):
-		version, _, _ := bytes.Cut(data[min(len(Mark), len(data)):], []byte("\n"))
+	case !bytes.HasPrefix(data, []byte(cacheHeader)):
+		version, _, _ := bytes.Cut(data[min(len(CacheMark), len(data)):], []byte("\n"))
 		return nil, fmt.Errorf("%s is a cache of another version of pagegen (%q): move it away to embed every text again", c.path, version)
 	}
-	good = append(good, [2]int{0, len(header)})
-	for at := len(header); at < len(data); {
+	good = append(good, [2]int{0, len(cacheHeader)})
+	for at := len(cacheHeader); at < len(data); {
 		if r, ok := parseRecord(data[at:]); ok {
 			c.keep(r)
 			good = append(good, [2]int{at, at + r.size})
@@ -188,10 +189,10 @@ func countRecords(b []byte) int {
 	return max(n, 1)
 }
 
-// Count is how many texts the cache file at path holds vectors of for
+// CountCached is how many texts the cache file at path holds vectors of for
 // model, read without writing to it: a watcher's look at a file that a run
 // appends to (a record being written does not count yet).
-func Count(path, model string) (int, error) {
+func CountCached(path, model string) (int, error) {
 	f, err := atomicfile.OpenRegular(path, false)
 	if err != nil {
 		return 0, fmt.Errorf("reading the cache: %w", err)

@@ -1,4 +1,4 @@
-package packed
+package corpus
 
 import "path/filepath"
 

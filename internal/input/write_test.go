@@ -1,4 +1,4 @@
-package embedfile
+package input_test
 
 import (
 	"bytes"
@@ -10,14 +10,13 @@ import (
 	"testing"
 
 	"pagegen/internal/input"
-	"pagegen/internal/palette"
 )
 
 func join(pieces [][]byte) []byte { return bytes.Join(pieces, nil) }
 
-// TestReadBack: what is written reads back, through the reader corpus-pack
+// TestWriteReadBack: what is written reads back, through the reader corpus-pack
 // uses, as the same float32 vectors, with a failed poem's error.
-func TestReadBack(t *testing.T) {
+func TestWriteReadBack(t *testing.T) {
 	dir := t.TempDir()
 	poems := `{"poems": [
 		{"id": 1, "category": "notes", "content": "a", "poem_index": 1},
@@ -28,28 +27,28 @@ func TestReadBack(t *testing.T) {
 		nil,
 		{1, 2, 3, math.SmallestNonzeroFloat32},
 	}
-	entries := []Entry{
+	entries := []input.EmbeddingEntry{
 		{ID: 1, PoemIndex: 1, Vector: vecs[0]},
 		{ID: 1, PoemIndex: 2, Err: "HTTP 500: \"out of memory\" <GPU>\n"},
 		{ID: 2, PoemIndex: 3, Vector: vecs[2]},
 	}
-	meta := Meta{Model: `gemma "quoted"`, Dimension: 4}
+	meta := input.EmbeddingsMeta{Generator: input.EmbedGenerator, Model: `gemma "quoted"`, Dimension: 4}
 	var names []string
 	var colors [][]float32
-	for i, c := range palette.Colors {
+	for i, c := range input.Palette {
 		names = append(names, c.Name)
 		colors = append(colors, []float32{float32(i + 1), 1, 0, 0.25})
 	}
 	files := map[string][]byte{
 		"poems.json":            []byte(poems),
-		"embeddings.json":       join(Poems(meta, entries)),
-		"color_embeddings.json": join(Colors(meta, names, colors)),
+		"embeddings.json":       join(input.EmbeddingsFile(meta, entries)),
+		"color_embeddings.json": join(input.ColorEmbeddingsFile(meta, names, colors)),
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if name != "poems.json" && !bytes.HasPrefix(data, []byte(Mark)) {
+		if name != "poems.json" && !bytes.HasPrefix(data, []byte(input.EmbeddingsMark)) {
 			t.Errorf("%s does not begin with the mark:\n%s", name, data)
 		}
 	}
@@ -78,10 +77,10 @@ func TestReadBack(t *testing.T) {
 	}
 }
 
-// TestLayout: the format, byte for byte: one entry a line, no poem_index
+// TestWriteLayout: the format, byte for byte: one entry a line, no poem_index
 // for a poem without one, the same bytes for the same vectors.
-func TestLayout(t *testing.T) {
-	got := string(join(Poems(Meta{Model: "m", Dimension: 2}, []Entry{{ID: 7, Vector: []float32{0.5, -1e-5}}, {ID: 8, Err: "timeout"}})))
+func TestWriteLayout(t *testing.T) {
+	got := string(join(input.EmbeddingsFile(input.EmbeddingsMeta{Generator: input.EmbedGenerator, Model: "m", Dimension: 2}, []input.EmbeddingEntry{{ID: 7, Vector: []float32{0.5, -1e-5}}, {ID: 8, Err: "timeout"}})))
 	want := `{
   "metadata": {
     "generator": "pagegen make embeddings",
@@ -100,7 +99,7 @@ func TestLayout(t *testing.T) {
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
-	got = string(join(Colors(Meta{Model: "m", Dimension: 1}, []string{"red", "blue"}, [][]float32{{1}, {2}})))
+	got = string(join(input.ColorEmbeddingsFile(input.EmbeddingsMeta{Generator: input.EmbedGenerator, Model: "m", Dimension: 1}, []string{"red", "blue"}, [][]float32{{1}, {2}})))
 	if !strings.HasSuffix(got, "  \"embeddings\": {\n    \"red\": [1],\n    \"blue\": [2]\n  }\n}\n") || !strings.Contains(got, `"input": "the bare colour word"`) {
 		t.Errorf("colours:\n%s", got)
 	}

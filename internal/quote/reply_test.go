@@ -1,11 +1,11 @@
-package servertext
+package quote
 
 import (
 	"strings"
 	"testing"
 )
 
-func TestClean(t *testing.T) {
+func TestReply(t *testing.T) {
 	for _, tt := range []struct {
 		in      string
 		secrets []string
@@ -16,8 +16,8 @@ func TestClean(t *testing.T) {
 		{"k1 and k2", []string{"k1", "k2"}, "[the key] and [the key]"},
 		{strings.Repeat("é", 400), nil, strings.Repeat("é", 150) + "…"},
 	} {
-		if got := Clean(tt.in, tt.secrets...); got != tt.want {
-			t.Errorf("Clean(%q, %q) = %q, want %q", tt.in, tt.secrets, got, tt.want)
+		if got := Reply(tt.in, tt.secrets...); got != tt.want {
+			t.Errorf("Reply(%q, %q) = %q, want %q", tt.in, tt.secrets, got, tt.want)
 		}
 	}
 }

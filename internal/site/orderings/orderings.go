@@ -16,7 +16,7 @@
 //	header   4096 bytes: magic, version, counts, the site and corpus the
 //	         orderings are of, checksums
 //	poems    n records of 36 bytes: N, the digests of its vector and of what
-//	         an ordering page shows of it (packed.Sums)
+//	         an ordering page shows of it (corpus.Sums)
 //	similar  n slots: the anchor's N, a checksum, limit uint32 entries (corpus indices)
 //	walks    n slots: the anchor's N, a checksum, limit uint32 entries, then
 //	         limit float64 winning scores
@@ -35,7 +35,7 @@ import (
 	"syscall"
 
 	"pagegen/internal/atomicfile"
-	"pagegen/internal/packed"
+	"pagegen/internal/corpus"
 )
 
 // Magic begins every record, so that the build never writes one over a file
@@ -45,14 +45,19 @@ const Magic = "PAGEGEN ORDERINGS\n"
 // version is the record's format; one of another is not read.
 const version = 2
 
-// Path is the record of the site built from the corpus at corpus.
-func Path(corpus string) string { return filepath.Join(filepath.Dir(corpus), "orderings.bin") }
+// Path is the record of the site built from the corpus at corpus, hidden
+// beside it and named for it, so that two corpora in one folder keep a
+// record each.
+func Path(corpus string) string {
+	dir, base := filepath.Split(corpus)
+	return filepath.Join(dir, "."+base+".orderings")
+}
 
 // Poem is what the record keeps of a poem to tell, next time, what changed.
 type Poem struct {
 	N      uint32
-	Vector packed.Sum // its embedding: a new one moves it in every ordering
-	Shown  packed.Sum // what an ordering page shows of it
+	Vector corpus.Sum // its embedding: a new one moves it in every ordering
+	Shown  corpus.Sum // what an ordering page shows of it
 }
 
 // Kind is one of the two orderings of a poem.
@@ -74,7 +79,7 @@ type Ordering struct {
 // Header is what a record is of.
 type Header struct {
 	Site   [32]byte      // the site and the layout the orderings are of
-	Corpus packed.Digest // the corpus they are of
+	Corpus corpus.Digest // the corpus they are of
 	Limit  int           // entries of each ordering kept; 0 when every ordering shows every poem (none kept)
 }
 
@@ -355,7 +360,7 @@ type Slot struct {
 // of corpus and keeps limit entries of each ordering. It is nil (and every
 // method a no-op) when there is no such record: the page process then lays
 // its ordering out itself.
-func OpenSlot(path string, corpus packed.Digest, limit int, k Kind, i int, n uint32) *Slot {
+func OpenSlot(path string, corpus corpus.Digest, limit int, k Kind, i int, n uint32) *Slot {
 	f, err := open(path, true)
 	if err != nil {
 		return nil
