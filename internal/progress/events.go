@@ -97,11 +97,9 @@ func (r Reporter) Send(e Event) {
 		return
 	}
 	b := e.encode()
-	for range 2 {
-		if err := unix.Send(r.fd, b, unix.MSG_DONTWAIT); err != unix.EAGAIN {
-			return
-		}
+	if unix.Send(r.fd, b, unix.MSG_DONTWAIT) == unix.EAGAIN {
 		unix.Poll([]unix.PollFd{{Fd: int32(r.fd), Events: unix.POLLOUT}}, int(sendWait.Milliseconds()))
+		unix.Send(r.fd, b, unix.MSG_DONTWAIT)
 	}
 }
 
