@@ -14,22 +14,59 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// machine describes where and when the numbers were taken.
+// machine says where and when the numbers were taken.
 type machine struct {
-	cpu, kernel, goVersion, make, fs string
-	cores                            int
-	simd                             bool
-	date                             time.Time
-	loadStart, loadEnd               string
-	elapsed                          time.Duration
-	memory                           string // RAM and the kernel's dirty page limits, which shape write bandwidth
-	partial                          string // the measurements of a partial run (--only)
-	code                             string // the commit measured
+	what      string // the CPU, memory, kernel, Go, make and filesystem
+	start     time.Time
+	loadStart string
+	code      string // the commit measured
+	partial   string // the measurements of a partial run (--only)
 }
 
-// codeVersion is the commit of the repository (the working directory), and
-// whether its tracked files have changes on top (the tools are built from
-// the working tree).
+func readMachine(dir string) machine {
+	m := machine{start: time.Now().UTC(), loadStart: loadAverage(), code: codeVersion()}
+	simd := "without GOEXPERIMENT=simd"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "GOEXPERIMENT" && strings.Contains(s.Value, "simd") {
+				simd = "GOEXPERIMENT=simd"
+			}
+		}
+	}
+	var kernel string
+	var u unix.Utsname
+	if unix.Uname(&u) == nil {
+		kernel = "Linux " + unix.ByteSliceToString(u.Release[:])
+	}
+	out, _ := exec.Command("make", "--version").Output()
+	makeVersion, _, _ := strings.Cut(string(out), "\n")
+	m.what = fmt.Sprintf("%s, %d cores, %s, %s, %s (%s), %s, scratch on %s",
+		cpuModel(), runtime.NumCPU(), memoryInfo(), kernel, runtime.Version(), simd, makeVersion, fsType(dir))
+	return m
+}
+
+// finish is the report's header, once the run is done.
+func (m machine) finish(corpus string, poems int) []string {
+	h := []string{
+		"Machine: " + m.what,
+		fmt.Sprintf("Date: %s; load average %s at the start, %s at the end; the run took %s",
+			m.start.Format("2006-01-02 15:04 MST"), m.loadStart, loadAverage(), time.Since(m.start).Round(time.Second)),
+		fmt.Sprintf("Command: `%s`; code: %s", strings.Join(append([]string{filepath.Base(os.Args[0])}, os.Args[1:]...), " "), m.code),
+	}
+	if m.partial != "" {
+		h = append(h, "Partial run: only "+m.partial)
+	}
+	o := synthOptions
+	h = append(h, fmt.Sprintf("Corpus: synthetic (internal/synth, seed %d, %d clusters): %d poems, ~%.1f KB of text per poem", o.Seed, o.Clusters, poems, float64(o.TextBytes)/1000))
+	if fi, err := os.Stat(corpus); err == nil {
+		n := int64(poems)
+		h = append(h, fmt.Sprintf("Packed corpus: %s, of which the Gram matrix %s", mb(fi.Size()), mb(n*n*4)))
+	}
+	return h
+}
+
+// codeVersion is the commit of the repository, and the tracked files with
+// changes on top (the tools are built from the working tree).
 func codeVersion() string {
 	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
 	if err != nil {
@@ -46,27 +83,6 @@ func codeVersion() string {
 		v += " with uncommitted changes to " + strings.Join(paths, ", ")
 	}
 	return v
-}
-
-func readMachine(dir string) machine {
-	m := machine{cpu: cpuModel(), cores: runtime.NumCPU(), goVersion: runtime.Version(), date: time.Now().UTC(), loadStart: loadAverage(), code: codeVersion()}
-	var u unix.Utsname
-	if unix.Uname(&u) == nil {
-		m.kernel = "Linux " + unix.ByteSliceToString(u.Release[:])
-	}
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range info.Settings {
-			if s.Key == "GOEXPERIMENT" && strings.Contains(s.Value, "simd") {
-				m.simd = true
-			}
-		}
-	}
-	if out, err := exec.Command("make", "--version").Output(); err == nil {
-		m.make, _, _ = strings.Cut(string(out), "\n")
-	}
-	m.fs = fsType(dir)
-	m.memory = memoryInfo()
-	return m
 }
 
 func cpuModel() string {
@@ -86,18 +102,14 @@ func cpuModel() string {
 
 // loadAverage is the 1, 5 and 15 minute load averages.
 func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
+	b, _ := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); len(f) >= 3 {
+		return strings.Join(f[:3], " ")
 	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
+	return "?"
 }
 
-// fsType names the filesystem the scratch directory is on (its nearest existing ancestor).
+// fsType names the filesystem of the scratch folder (its nearest existing ancestor).
 func fsType(dir string) string {
 	var st unix.Statfs_t
 	for unix.Statfs(dir, &st) != nil {
@@ -114,18 +126,16 @@ func fsType(dir string) string {
 	return fmt.Sprintf("type %#x", st.Type)
 }
 
-// memoryInfo is the RAM and the dirty page limits: past dirty_background_ratio
-// of the memory the kernel starts writing back, near dirty_ratio it slows the writers.
+// memoryInfo is the RAM and the dirty page limits, which shape write
+// bandwidth: past dirty_background_ratio of the memory the kernel starts
+// writing back, near dirty_ratio it slows the writers.
 func memoryInfo() string {
 	var si unix.Sysinfo_t
 	if unix.Sysinfo(&si) != nil {
 		return "? RAM"
 	}
 	sysctl := func(name string) string {
-		b, err := os.ReadFile("/proc/sys/vm/" + name)
-		if err != nil {
-			return "?"
-		}
+		b, _ := os.ReadFile("/proc/sys/vm/" + name)
 		return strings.TrimSpace(string(b))
 	}
 	return fmt.Sprintf("%.1f GB RAM, vm.dirty_background_ratio %s%%, vm.dirty_ratio %s%%",
