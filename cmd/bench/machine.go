@@ -45,8 +45,8 @@ func readMachine(dir string) machine {
 	return m
 }
 
-// finish is the report's header, once the run is done.
-func (m machine) finish(corpus string, poems int) []string {
+// finish is the report's header, once the run b is done.
+func (m machine) finish(b *bench) []string {
 	h := []string{
 		"Machine: " + m.what,
 		fmt.Sprintf("Date: %s; load average %s at the start, %s at the end; the run took %s",
@@ -56,10 +56,16 @@ func (m machine) finish(corpus string, poems int) []string {
 	if m.partial != "" {
 		h = append(h, "Partial run: only "+m.partial)
 	}
-	o := synthOptions
-	h = append(h, fmt.Sprintf("Corpus: synthetic (internal/synth, seed %d, %d clusters): %d poems, ~%.1f KB of text per poem", o.Seed, o.Clusters, poems, float64(o.TextBytes)/1000))
-	if fi, err := os.Stat(corpus); err == nil {
-		n := int64(poems)
+	var size int64
+	for _, f := range inputsIn(b.inputs) {
+		if fi, err := os.Stat(f); err == nil {
+			size += fi.Size()
+		}
+	}
+	o, n := synthOptions, int64(b.cli.Poems)
+	h = append(h, fmt.Sprintf("Corpus: synthetic (internal/synth, seed %d, %d clusters): %d poems, %d-d, ~%.1f KB of text per poem; %s of JSON",
+		o.Seed, o.Clusters, n, b.cli.Dim, float64(o.TextBytes)/1000, mb(size)))
+	if fi, err := os.Stat(b.corpus); err == nil {
 		h = append(h, fmt.Sprintf("Packed corpus: %s, of which the Gram matrix %s", mb(fi.Size()), mb(n*n*4)))
 	}
 	return h
@@ -109,21 +115,13 @@ func loadAverage() string {
 	return "?"
 }
 
-// fsType names the filesystem of the scratch folder (its nearest existing ancestor).
+// fsType names the filesystem of the scratch folder.
 func fsType(dir string) string {
-	var st unix.Statfs_t
-	for unix.Statfs(dir, &st) != nil {
-		if dir == filepath.Dir(dir) {
-			return "unknown"
-		}
-		dir = filepath.Dir(dir)
+	out, err := exec.Command("findmnt", "--noheadings", "--output=FSTYPE", "--target", dir).Output()
+	if err != nil {
+		return "unknown"
 	}
-	names := map[int64]string{unix.EXT4_SUPER_MAGIC: "ext4", unix.XFS_SUPER_MAGIC: "xfs", unix.BTRFS_SUPER_MAGIC: "btrfs",
-		unix.TMPFS_MAGIC: "tmpfs", unix.OVERLAYFS_SUPER_MAGIC: "overlayfs"}
-	if name, ok := names[st.Type]; ok {
-		return name
-	}
-	return fmt.Sprintf("type %#x", st.Type)
+	return strings.TrimSpace(string(out))
 }
 
 // memoryInfo is the RAM and the dirty page limits, which shape write

@@ -66,11 +66,11 @@ func run(ctx context.Context, cli *CLI) error {
 			return fmt.Errorf("%s not found: build the tools first (make tools BIN=%s), or run make bench", prog, bin)
 		}
 	}
-	m := readMachine(b.dir)
 	defer b.cleanPages() // the synthetic corpus is kept for the next run
 	if err := b.synthesize(); err != nil {
 		return fmt.Errorf("synthetic corpus: %w", err)
 	}
+	m := readMachine(b.dir)
 	if b.bare, err = b.bareProgram(); err != nil {
 		return fmt.Errorf("a bare Go program: %w", err)
 	}
@@ -105,7 +105,7 @@ func run(ctx context.Context, cli *CLI) error {
 			return b.failed(s.what, err)
 		}
 	}
-	fmt.Print(b.t.markdown(m.finish(b.corpus, cli.Poems)))
+	fmt.Print(b.t.markdown(m.finish(b)))
 	return nil
 }
 
