@@ -68,11 +68,11 @@ func run(ctx context.Context, cli *CLI) error {
 	}
 	defer b.cleanPages() // the synthetic corpus is kept for the next run
 	if err := b.synthesize(); err != nil {
-		return fmt.Errorf("synthetic corpus: %w", err)
+		return b.failed("synthetic corpus", err)
 	}
 	m := readMachine(b.dir)
 	if b.bare, err = b.bareProgram(); err != nil {
-		return fmt.Errorf("a bare Go program: %w", err)
+		return b.failed("a bare Go program", err)
 	}
 	wanted := func(name string) bool { return len(cli.Only) == 0 || slices.Contains(cli.Only, name) }
 	if len(cli.Only) > 0 {
