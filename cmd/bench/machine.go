@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -33,16 +32,21 @@ func readMachine(dir string) machine {
 			}
 		}
 	}
-	var kernel string
-	var u unix.Utsname
-	if unix.Uname(&u) == nil {
-		kernel = "Linux " + unix.ByteSliceToString(u.Release[:])
-	}
-	out, _ := exec.Command("make", "--version").Output()
-	makeVersion, _, _ := strings.Cut(string(out), "\n")
-	m.what = fmt.Sprintf("%s, %d cores, %s, %s, %s (%s), %s, scratch on %s",
-		cpuModel(), runtime.NumCPU(), memoryInfo(), kernel, runtime.Version(), simd, makeVersion, fsType(dir))
+	cpu := strings.TrimSpace(strings.TrimPrefix(firstLine("grep", "-m1", "^model name", "/proc/cpuinfo"), "model name\t:"))
+	m.what = fmt.Sprintf("%s, %d cores, %s, Linux %s, %s (%s), %s, scratch on %s",
+		cpu, runtime.NumCPU(), memoryInfo(), firstLine("uname", "-r"), runtime.Version(), simd,
+		firstLine("make", "--version"), firstLine("findmnt", "--noheadings", "--output=FSTYPE", "--target", dir))
 	return m
+}
+
+// firstLine is the first line a command prints, "?" if it fails.
+func firstLine(name string, args ...string) string {
+	out, err := exec.Command(name, args...).Output()
+	if err != nil {
+		return "?"
+	}
+	line, _, _ := strings.Cut(string(out), "\n")
+	return strings.TrimSpace(line)
 }
 
 // finish is the report's header, once the run b is done.
@@ -91,21 +95,6 @@ func codeVersion() string {
 	return v
 }
 
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU"
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if k, v, ok := strings.Cut(s.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown CPU"
-}
-
 // loadAverage is the 1, 5 and 15 minute load averages.
 func loadAverage() string {
 	b, _ := os.ReadFile("/proc/loadavg")
@@ -113,15 +102,6 @@ func loadAverage() string {
 		return strings.Join(f[:3], " ")
 	}
 	return "?"
-}
-
-// fsType names the filesystem of the scratch folder.
-func fsType(dir string) string {
-	out, err := exec.Command("findmnt", "--noheadings", "--output=FSTYPE", "--target", dir).Output()
-	if err != nil {
-		return "unknown"
-	}
-	return strings.TrimSpace(string(out))
 }
 
 // memoryInfo is the RAM and the dirty page limits, which shape write
