@@ -1,6 +1,6 @@
 package e2e
 
-// The robustness table (make check-robustness, README "Robustness"): each
+// The robustness table (make check-robustness, docs/robustness.md): each
 // fault test keeps a tally of what it tried and found, and with
 // ROBUSTNESS_TABLE=1 TestMain prints the tallies side by side once the tests
 // have run. The run fails if a page or file was lost or corrupted, if a Go

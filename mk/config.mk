@@ -19,7 +19,7 @@ $(foreach v,$(PATH_VARS),$(if $(findstring $(newline),$(value $(v))),$(error $(v
 PAGES_MK         := $(dir $(CORPUS))pages.mk
 CORPUS_PACK      := $(BIN)/corpus-pack
 PAGEGEN          := $(BIN)/pagegen
-# The site's shape (README, Publishing): chapters of PER_PAGE entries, the
+# The site's shape (README, Fitting a host): chapters of PER_PAGE entries, the
 # first CHAPTERS of each ordering kept, within a host's budget.
 PER_PAGE         ?=
 CHAPTERS         ?=

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,22 +13,70 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// machine describes where and when the numbers were taken.
+// machine says where and when the numbers were taken.
 type machine struct {
-	cpu, kernel, goVersion, make, fs string
-	cores                            int
-	simd                             bool
-	date                             time.Time
-	loadStart, loadEnd               string
-	elapsed                          time.Duration
-	memory                           string // RAM and the kernel's dirty page limits, which shape write bandwidth
-	partial                          string // the measurements of a partial run (--only)
-	code                             string // the commit measured
+	what      string // the CPU, memory, kernel, Go, make and filesystem
+	start     time.Time
+	loadStart string
+	code      string // the commit measured
+	partial   string // the measurements of a partial run (--only)
 }
 
-// codeVersion is the commit of the repository (the working directory), and
-// whether its tracked files have changes on top (the tools are built from
-// the working tree).
+func readMachine(dir string) machine {
+	m := machine{start: time.Now().UTC(), loadStart: loadAverage(), code: codeVersion()}
+	simd := "without GOEXPERIMENT=simd"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "GOEXPERIMENT" && strings.Contains(s.Value, "simd") {
+				simd = "GOEXPERIMENT=simd"
+			}
+		}
+	}
+	cpu := strings.TrimSpace(strings.TrimPrefix(firstLine("grep", "-m1", "^model name", "/proc/cpuinfo"), "model name\t:"))
+	m.what = fmt.Sprintf("%s, %d cores, %s, Linux %s, %s (%s), %s, scratch on %s",
+		cpu, runtime.NumCPU(), memoryInfo(), firstLine("uname", "-r"), runtime.Version(), simd,
+		firstLine("make", "--version"), firstLine("findmnt", "--noheadings", "--output=FSTYPE", "--target", dir))
+	return m
+}
+
+// firstLine is the first line a command prints, "?" if it fails.
+func firstLine(name string, args ...string) string {
+	out, err := exec.Command(name, args...).Output()
+	if err != nil {
+		return "?"
+	}
+	line, _, _ := strings.Cut(string(out), "\n")
+	return strings.TrimSpace(line)
+}
+
+// finish is the report's header, once the run b is done.
+func (m machine) finish(b *bench) []string {
+	h := []string{
+		"Machine: " + m.what,
+		fmt.Sprintf("Date: %s; load average %s at the start, %s at the end; the run took %s",
+			m.start.Format("2006-01-02 15:04 MST"), m.loadStart, loadAverage(), time.Since(m.start).Round(time.Second)),
+		fmt.Sprintf("Command: `%s`; code: %s", strings.Join(append([]string{filepath.Base(os.Args[0])}, os.Args[1:]...), " "), m.code),
+	}
+	if m.partial != "" {
+		h = append(h, "Partial run: only "+m.partial)
+	}
+	var size int64
+	for _, f := range inputsIn(b.inputs) {
+		if fi, err := os.Stat(f); err == nil {
+			size += fi.Size()
+		}
+	}
+	o, n := synthOptions, int64(b.cli.Poems)
+	h = append(h, fmt.Sprintf("Corpus: synthetic (internal/synth, seed %d, %d clusters): %d poems, %d-d, ~%.1f KB of text per poem; %s of JSON",
+		o.Seed, o.Clusters, n, b.cli.Dim, float64(o.TextBytes)/1000, mb(size)))
+	if fi, err := os.Stat(b.corpus); err == nil {
+		h = append(h, fmt.Sprintf("Packed corpus: %s, of which the Gram matrix %s", mb(fi.Size()), mb(n*n*4)))
+	}
+	return h
+}
+
+// codeVersion is the commit of the repository, and the tracked files with
+// changes on top (the tools are built from the working tree).
 func codeVersion() string {
 	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
 	if err != nil {
@@ -48,84 +95,25 @@ func codeVersion() string {
 	return v
 }
 
-func readMachine(dir string) machine {
-	m := machine{cpu: cpuModel(), cores: runtime.NumCPU(), goVersion: runtime.Version(), date: time.Now().UTC(), loadStart: loadAverage(), code: codeVersion()}
-	var u unix.Utsname
-	if unix.Uname(&u) == nil {
-		m.kernel = "Linux " + unix.ByteSliceToString(u.Release[:])
-	}
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range info.Settings {
-			if s.Key == "GOEXPERIMENT" && strings.Contains(s.Value, "simd") {
-				m.simd = true
-			}
-		}
-	}
-	if out, err := exec.Command("make", "--version").Output(); err == nil {
-		m.make, _, _ = strings.Cut(string(out), "\n")
-	}
-	m.fs = fsType(dir)
-	m.memory = memoryInfo()
-	return m
-}
-
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU"
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if k, v, ok := strings.Cut(s.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown CPU"
-}
-
 // loadAverage is the 1, 5 and 15 minute load averages.
 func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
+	b, _ := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); len(f) >= 3 {
+		return strings.Join(f[:3], " ")
 	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
+	return "?"
 }
 
-// fsType names the filesystem the scratch directory is on (its nearest existing ancestor).
-func fsType(dir string) string {
-	var st unix.Statfs_t
-	for unix.Statfs(dir, &st) != nil {
-		if dir == filepath.Dir(dir) {
-			return "unknown"
-		}
-		dir = filepath.Dir(dir)
-	}
-	names := map[int64]string{unix.EXT4_SUPER_MAGIC: "ext4", unix.XFS_SUPER_MAGIC: "xfs", unix.BTRFS_SUPER_MAGIC: "btrfs",
-		unix.TMPFS_MAGIC: "tmpfs", unix.OVERLAYFS_SUPER_MAGIC: "overlayfs"}
-	if name, ok := names[st.Type]; ok {
-		return name
-	}
-	return fmt.Sprintf("type %#x", st.Type)
-}
-
-// memoryInfo is the RAM and the dirty page limits: past dirty_background_ratio
-// of the memory the kernel starts writing back, near dirty_ratio it slows the writers.
+// memoryInfo is the RAM and the dirty page limits, which shape write
+// bandwidth: past dirty_background_ratio of the memory the kernel starts
+// writing back, near dirty_ratio it slows the writers.
 func memoryInfo() string {
 	var si unix.Sysinfo_t
 	if unix.Sysinfo(&si) != nil {
 		return "? RAM"
 	}
 	sysctl := func(name string) string {
-		b, err := os.ReadFile("/proc/sys/vm/" + name)
-		if err != nil {
-			return "?"
-		}
+		b, _ := os.ReadFile("/proc/sys/vm/" + name)
 		return strings.TrimSpace(string(b))
 	}
 	return fmt.Sprintf("%.1f GB RAM, vm.dirty_background_ratio %s%%, vm.dirty_ratio %s%%",

@@ -1,11 +1,8 @@
-// Command bench measures pagegen at upstream scale on a synthetic corpus and
-// prints one markdown table. It times the real commands, for what only they
-// show: corpus-pack, a page process against Layout.Write in process, memory,
-// make -j2 against raw writes, the site for Neocities, and make with the
-// pages up to date. The in-process timings of the orderings are the Go
-// benchmarks of internal/site, run on the same corpus.
-//
-// `make bench` builds the tools and runs it; the numbers come from this run.
+// Command bench times pagegen's real commands at upstream scale on a
+// synthetic corpus and prints one markdown table: each row a measurement, its
+// floor or reference taken in the same run, and their ratio. The targets are
+// in docs/performance.md, and the in-process timings are Go benchmarks in the
+// packages they time: make bench runs them after this, with go test -bench.
 package main
 
 import (
@@ -26,20 +23,20 @@ type CLI struct {
 	Dim            int      `default:"768" help:"Embedding dimension of the synthetic corpus."`
 	Pages          int      `default:"300" help:"Similar pages in the make -j2 throughput run."`
 	DifferentPages int      `default:"100" help:"Different pages in the make -j2 throughput run."`
-	Rounds         int      `default:"2" help:"Timed make -j2 runs per kind (each followed by a run of the same pages without make), between raw writes (one more raw write than make runs)."`
-	Samples        int      `default:"21" help:"Pages per kind for the per-page medians, and iterations of each run of a Go benchmark."`
-	Runs           int      `default:"5" help:"Timed runs of what is given as a median of runs: each Go benchmark, make with every page up to date, make similar/N.html."`
+	Rounds         int      `default:"2" help:"Timed make -j2 runs per kind, between raw writes (one more raw write than make runs)."`
+	Samples        int      `default:"21" help:"Pages per kind for the per-page medians."`
+	Runs           int      `default:"5" help:"Timed runs of make with every page up to date, and pages of make similar/N.html."`
 	Dir            string   `default:"bench" help:"Scratch directory: the synthetic corpus (kept for the next run) and pages (removed as it goes)."`
 	Bin            string   `default:"bin" help:"Where corpus-pack and pagegen are (built by make tools)."`
 	Root           string   `default:"." help:"The repository, where the Makefile is; the bench works there and names its files relative to it."`
-	Go             string   `default:"go" help:"The go command, to run the Go benchmarks."`
-	Only           []string `enum:"pack,orderings,pages,overhead,memory,throughput,publish,up-to-date,deploy" help:"Run only these measurements (a partial table; the corpus is packed untimed if need be): ${enum}."`
+	Go             string   `default:"go" help:"The go command, to build a bare Go program as the tools are built."`
+	Only           []string `enum:"pack,pages,throughput,up-to-date,neocities" help:"Run only these measurements (a partial table; the corpus is packed untimed if need be): ${enum}."`
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	var cli CLI
-	kong.Parse(&cli, kong.Description("Benchmark pagegen at upstream scale on a synthetic corpus: the real commands timed, and the Go benchmarks of internal/site run on it; prints a markdown table."))
+	kong.Parse(&cli, kong.Description("Time pagegen's real commands at upstream scale on a synthetic corpus, each beside its floor or reference; prints a markdown table."))
 	err := run(ctx, &cli)
 	stop()
 	if errors.Is(err, exit.ErrInterrupted) {

@@ -7,77 +7,44 @@ import (
 	"time"
 )
 
-// table is the report: rows of measurements, each with its target if it has
-// one, and notes on how they were taken.
+// table is the report: rows of measurements, each beside its floor or
+// reference, and notes on how the run went.
 type table struct {
-	header []string // lines about the corpus, printed above the table
-	rows   []row
-	notes  []string
+	rows  []row
+	notes []string
 }
 
-type row struct {
-	what, value, target, mark string
-}
+// row is one measurement: what, its result, its floor or reference, and the
+// ratio of the two (the result over the reference).
+type row struct{ what, value, ref, ratio string }
 
 // section starts a group of rows.
-func (t *table) section(title string) {
-	t.rows = append(t.rows, row{what: "**" + title + "**"})
+func (t *table) section(format string, args ...any) {
+	t.rows = append(t.rows, row{what: "**" + fmt.Sprintf(format, args...) + "**"})
 }
 
-// add is a measurement without a target.
-func (t *table) add(what, format string, args ...any) {
-	t.rows = append(t.rows, row{what: what, value: fmt.Sprintf(format, args...)})
+func (t *table) add(what, value, ref, ratio string) {
+	t.rows = append(t.rows, row{what, value, ref, ratio})
 }
 
-// check is a measurement beside its target.
-func (t *table) check(what, value, target string, ok bool) {
-	mark := "✗"
-	if ok {
-		mark = "✓"
-	}
-	t.rows = append(t.rows, row{what: what, value: value, target: target, mark: mark})
-}
-
-// atMost checks a duration against its limit.
-func (t *table) atMost(what string, d, limit time.Duration) {
-	t.check(what, dur(d), "≤ "+dur(limit), d <= limit)
-}
-
-// atMostRange checks the median of durations against its limit, and gives
-// their range.
-func (t *table) atMostRange(what string, ds []time.Duration, limit time.Duration) {
-	m := median(ds)
-	t.check(what, fmt.Sprintf("%s (%s)", dur(m), spreadOf(ds)), "≤ "+dur(limit), m <= limit)
-}
-
-// addRange is the median of durations and their range, without a target.
-func (t *table) addRange(what string, ds []time.Duration) {
-	t.add(what, "%s (%s)", dur(median(ds)), spreadOf(ds))
+// against is the median and range of durations beside the median of a
+// reference's.
+func (t *table) against(what string, ds []time.Duration, refWhat string, ref []time.Duration) {
+	t.add(what, medianRange(ds), refWhat+": "+dur(median(ref)), ratio(median(ds).Seconds(), median(ref).Seconds()))
 }
 
 func (t *table) note(format string, args ...any) {
 	t.notes = append(t.notes, fmt.Sprintf(format, args...))
 }
 
-func (t *table) markdown(m machine, command string) string {
+func (t *table) markdown(header []string) string {
 	var b strings.Builder
-	simd := "GOEXPERIMENT=simd"
-	if !m.simd {
-		simd = "without GOEXPERIMENT=simd"
-	}
-	fmt.Fprintf(&b, "Machine: %s, %d cores, %s, %s, %s (%s), %s, scratch on %s  \n", m.cpu, m.cores, m.memory, m.kernel, m.goVersion, simd, m.make, m.fs)
-	fmt.Fprintf(&b, "Date: %s; load average %s at the start, %s at the end; the run took %s  \n",
-		m.date.Format("2006-01-02 15:04 MST"), m.loadStart, m.loadEnd, m.elapsed.Round(time.Second))
-	fmt.Fprintf(&b, "Command: `%s`; code: %s  \n", command, m.code)
-	if m.partial != "" {
-		fmt.Fprintf(&b, "Partial run: only %s  \n", m.partial)
-	}
-	for _, h := range t.header {
+	for _, h := range header {
 		fmt.Fprintf(&b, "%s  \n", h)
 	}
-	b.WriteString("\n| measurement | result | target | |\n|---|---|---|---|\n")
+	b.WriteString("\n| measurement | result | floor or reference | ratio |\n|---|---|---|---|\n")
 	for _, r := range t.rows {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.what, r.value, r.target, r.mark)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.what, r.value, r.ref, r.ratio)
 	}
 	if len(t.notes) > 0 {
 		b.WriteString("\n")
@@ -87,6 +54,8 @@ func (t *table) markdown(m machine, command string) string {
 	}
 	return b.String()
 }
+
+func ratio(x, ref float64) string { return fmt.Sprintf("**%.2f**", x/ref) }
 
 // dur formats a duration for the table: ms below a second, else s.
 func dur(d time.Duration) string {
@@ -111,13 +80,8 @@ func gb(bytes int64) string {
 	return fmt.Sprintf("%.1f GB", float64(bytes)/1e9)
 }
 
-func mbps(bytes int64, d time.Duration) float64 { return float64(bytes) / 1e6 / d.Seconds() }
-
 // median of durations (the mean of the middle two for an even count).
 func median(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
 	s := slices.Clone(ds)
 	slices.Sort(s)
 	if len(s)%2 == 1 {
@@ -126,15 +90,16 @@ func median(ds []time.Duration) time.Duration {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-func sum(ds []time.Duration) time.Duration {
+func mean(ds []time.Duration) time.Duration {
 	var t time.Duration
 	for _, d := range ds {
 		t += d
 	}
-	return t
+	return t / time.Duration(len(ds))
 }
 
-// spreadOf is the range of durations, for judging the noise of a median.
-func spreadOf(ds []time.Duration) string {
-	return fmt.Sprintf("%s–%s", dur(slices.Min(ds)), dur(slices.Max(ds)))
+// medianRange is the median of durations and their range, for judging the
+// noise of a median.
+func medianRange(ds []time.Duration) string {
+	return fmt.Sprintf("%s (%s–%s)", dur(median(ds)), dur(slices.Min(ds)), dur(slices.Max(ds)))
 }

@@ -10,126 +10,123 @@ import (
 
 	"pagegen/internal/atomicfile"
 	"pagegen/internal/corpus"
-	"pagegen/internal/render"
 	"pagegen/internal/site"
 	"pagegen/internal/workers"
 )
 
-// siteRate is what a make -j2 run of one kind of page achieved, for the
-// extrapolation to the whole site.
-type siteRate struct {
-	pagesPerSec float64
-	pageBytes   float64 // mean
-}
-
 // throughput times make -j2 on similar pages, then on different pages,
-// against the raw write bandwidth of this machine for the same files.
-func (b *bench) throughput() error {
-	c, err := b.openCorpus()
+// against raw writes of the same files, and extrapolates to the whole site.
+func (b *bench) throughput(c *corpus.Corpus) error {
+	l, err := site.New(c, site.Settings{})
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	b.rates = map[render.Kind]siteRate{}
 	b.t.section("`make -j2` against raw writes of the same number of files and bytes")
+	var whole, bytes float64 // the whole site's time and size, extrapolated
 	for _, k := range kinds {
-		count := map[render.Kind]int{render.Similar: b.cli.Pages, render.Different: b.cli.DifferentPages}[k]
-		if err := b.makeAgainstRaw(c, k, count); err != nil {
+		count := map[site.Kind]int{site.Similar: b.cli.Pages, site.Different: b.cli.DifferentPages}[k]
+		made, total, n, err := b.makeAgainstRaw(l, k, spread(c.Len(), count))
+		if err != nil {
 			return err
 		}
+		whole += made.Seconds() / float64(n) * float64(c.Len())
+		bytes += float64(total) / float64(n) * float64(c.Len())
 	}
-	b.t.note("Raw writes: the same number of files of the same sizes, written by 2 goroutines, each file to a temporary name in the same directory and renamed (no fsync; pagegen does not fsync pages) on the same filesystem as the pages. " +
-		"The page cache is not dropped (that needs root and disturbs the other users of the machine); instead every timed write starts after `sync` with the previous files deleted, and raw writes and the page runs take turns (raw, make, pagegen without make, raw, …), raw first and last: the ratio is of the means. " +
-		"An untimed raw write comes first: here the first write of a run was several times slower than the next ones (likely memory the VM's host had not backed yet), which would favour whatever runs second.")
+	free := "?"
+	if f, err := site.Free(b.dir); err == nil {
+		free = gb(f)
+	}
+	b.t.section("The whole site, extrapolated from the `make -j2` rates above")
+	b.t.add(fmt.Sprintf("%d pages (similar and different) at `make -j2`", 2*c.Len()),
+		time.Duration(whole*float64(time.Second)).Round(time.Second).String(), fmt.Sprintf("%s (%s free here)", gb(int64(bytes)), free), "")
 	return nil
 }
 
-// makeAgainstRaw measures count pages of kind k: raw writes and make runs
-// take turns, raw first and last (raw, make, raw, make, raw for 2 rounds).
-func (b *bench) makeAgainstRaw(c *corpus.Corpus, k render.Kind, count int) error {
-	anchors := spread(c.Len(), count)
-	pages := make([]int, len(anchors))
+// makeAgainstRaw times the pages of kind k anchored at anchors: raw writes
+// and make runs take turns, raw first and last (raw, make, pagegen without
+// make, raw, …), each after `sync` with the files before deleted. It
+// returns make's mean time, the pages' bytes and their number.
+func (b *bench) makeAgainstRaw(l site.Layout, k site.Kind, anchors []int) (time.Duration, int64, int, error) {
+	c := l.Corpus()
+	out := b.scratch("make")
+	s := pageSite{l: l, out: out}
 	goals := make([]string, len(anchors))
+	seqs := make([]site.Seq, len(anchors))
 	sizes := make([]int64, len(anchors))
 	var total int64
-	l := whole(c)
-	pageSizes := site.NewSizes(l.Layout)
+	pageSizes := site.NewSizes(l)
 	for j, i := range anchors {
-		q := seqOf(k, c.N(i))
-		pages[j], goals[j] = q.N, l.Name(q, 1)
-		sizes[j], _, _ = pageSizes.Of(q) // exact for whole pages
+		seqs[j] = site.Seq{Kind: k, N: c.N(i)}
+		goals[j] = l.Name(seqs[j], 1)
+		sizes[j], _, _ = pageSizes.Of(seqs[j]) // exact for whole pages
 		total += sizes[j]
 	}
-	out := b.scratch("make")
-	// Untimed: make reads the page list (writing it first if need be) and builds one page.
-	if _, err := b.runCmd(b.makeCmd(out, "-j2", goals[0])); err != nil {
-		return err
+	// Untimed: make reads the page list (writing it first if need be) and
+	// builds one page; a raw write, as on a VM the first GBs written can land
+	// on memory the host has not backed yet, which slows whoever writes first.
+	if err := b.run(b.makeCmd(b.inputs, out, "-j2", goals[0])); err != nil {
+		return 0, 0, 0, err
 	}
 	b.settle()
-	// Untimed: on a VM the first GBs written can land on memory the host has
-	// not backed yet, which makes whoever writes first much slower.
-	warm, err := b.rawWrite(sizes)
-	if err != nil {
-		return err
+	if _, err := b.rawWrite(sizes); err != nil {
+		return 0, 0, 0, err
 	}
-	progressf("untimed raw write of the %s pages first: %.0f MB/s", k.Name(), mbps(total, warm))
-	b.settle()
-
 	var raws, makes, direct []time.Duration
-	for round := 0; ; round++ {
-		d, err := b.rawWrite(sizes)
-		if err != nil {
-			return err
-		}
-		raws = append(raws, d)
-		b.settle()
-		if round == b.cli.Rounds {
-			break
-		}
-		d, said, err := b.timed(b.makeCmd(out, append([]string{"-j2"}, goals...)...))
-		if err != nil {
-			return err
-		}
+	timeMake := func() error {
+		d, said, err := b.timed(b.makeCmd(b.inputs, out, append([]string{"-j2"}, goals...)...))
 		makes = append(makes, d)
-		b.checkRebuild(said, fmt.Sprintf("make -j2 of the %s pages", k.Name()))
-		if err := checkWritten(out, goals, total); err != nil {
+		b.checkRebuild(said, "make -j2 of the "+kindName(k)+" pages")
+		if err != nil {
 			return err
 		}
-		b.settle()
-		// The same pages by two pagegen processes at a time, without make.
-		if d, err = b.twoAtATime(k, pages, out); err != nil {
-			return err
-		}
-		direct = append(direct, d)
-		if err := checkWritten(out, goals, total); err != nil {
-			return err
-		}
-		b.settle()
+		return b.checkWritten(out, goals, total)
 	}
+	timeDirect := func() error { // two pagegen processes at a time, without make
+		start := time.Now()
+		err := workers.Run(len(seqs), 2, func(j int) error { return b.run(b.pageCmd(s, seqs[j])) })
+		direct = append(direct, time.Since(start))
+		if err != nil {
+			return err
+		}
+		return b.checkWritten(out, goals, total)
+	}
+	timeRaw := func() error {
+		d, err := b.rawWrite(sizes)
+		raws = append(raws, d)
+		return err
+	}
+	turns := []func() error{timeRaw}
+	for range b.cli.Rounds {
+		turns = append(turns, timeMake, timeDirect, timeRaw)
+	}
+	for _, turn := range turns {
+		b.settle()
+		if err := turn(); err != nil {
+			return 0, 0, 0, err
+		}
+	}
+	b.settle()
 
 	n := len(goals)
-	row := func(what string, ds []time.Duration, unit string) time.Duration {
-		mean := sum(ds) / time.Duration(len(ds))
-		b.t.add(fmt.Sprintf("%s, mean of %d runs", what, len(ds)), "%s: %.1f %s/s, %.0f MB/s (runs: %s MB/s)",
-			dur(mean), float64(n)/mean.Seconds(), unit, mbps(total, mean), rates(total, ds))
-		return mean
+	rate := func(ds []time.Duration, unit string) string {
+		var runs []string
+		for _, d := range ds {
+			runs = append(runs, fmt.Sprintf("%.0f", float64(total)/1e6/d.Seconds()))
+		}
+		m := mean(ds)
+		return fmt.Sprintf("%s: %.1f %s/s, %.0f MB/s (runs: %s MB/s)", dur(m), float64(n)/m.Seconds(), unit, float64(total)/1e6/m.Seconds(), strings.Join(runs, ", "))
 	}
-	made := row(fmt.Sprintf("`make -j2` %d %s pages (%s)", n, k.Name(), gb(total)), makes, "pages")
-	row("… the same pages by 2 `pagegen` processes at a time, without make", direct, "pages")
-	raw := row(fmt.Sprintf("raw write of the same %d files, 2 writers", n), raws, "files")
-	b.rates[k] = siteRate{pagesPerSec: float64(n) / made.Seconds(), pageBytes: float64(total) / float64(n)}
-	ratio := raw.Seconds() / made.Seconds()
-	what := fmt.Sprintf("%s: make throughput / raw write bandwidth", k.Name())
-	if k == render.Similar {
-		b.t.check(what, fmt.Sprintf("**%.2f**", ratio), "≥ 0.75", ratio >= 0.75)
-	} else {
-		b.t.add(what, "**%.2f**", ratio)
-	}
-	return nil
+	made, raw := mean(makes), mean(raws)
+	b.t.add(fmt.Sprintf("`make -j2` %d %s pages (%s), mean of %d runs", n, kindName(k), gb(total), len(makes)), rate(makes, "pages"),
+		fmt.Sprintf("raw writes of the same files, 2 writers, mean of %d runs: %s", len(raws), rate(raws, "files")), ratio(made.Seconds(), raw.Seconds()))
+	b.t.add(fmt.Sprintf("… the same pages by 2 `pagegen` processes at a time, without make, mean of %d runs", len(direct)), rate(direct, "pages"),
+		"`make -j2`: "+dur(made), ratio(mean(direct).Seconds(), made.Seconds()))
+	return made, total, n, nil
 }
 
-// checkWritten makes sure every page is there, with the expected bytes in all.
-func checkWritten(out string, goals []string, total int64) error {
+// checkWritten makes sure every page is there, and notes when their bytes
+// are not those the raw writes write.
+func (b *bench) checkWritten(out string, goals []string, total int64) error {
 	var written int64
 	for _, g := range goals {
 		fi, err := os.Stat(filepath.Join(out, g))
@@ -139,33 +136,14 @@ func checkWritten(out string, goals []string, total int64) error {
 		written += fi.Size()
 	}
 	if written != total {
-		warnf("the pages are %d bytes, not the %d bytes expected: the raw writes are not quite the same bytes", written, total)
+		b.t.note("The pages were %d bytes, not the %d bytes expected: the raw writes were not quite the same bytes.", written, total)
 	}
 	return nil
 }
 
-// twoAtATime runs pagegen for each of the pages, two processes at a time,
-// and returns the time taken.
-func (b *bench) twoAtATime(k render.Kind, pages []int, out string) (time.Duration, error) {
-	start := time.Now()
-	err := workers.Run(len(pages), 2, func(j int) error {
-		_, err := b.runCmd(b.pageCmd(k, pages[j], out))
-		return err
-	})
-	return time.Since(start), err
-}
-
-// rates lists the MB/s of each run.
-func rates(bytes int64, ds []time.Duration) string {
-	var s []string
-	for _, d := range ds {
-		s = append(s, fmt.Sprintf("%.0f", mbps(bytes, d)))
-	}
-	return strings.Join(s, ", ")
-}
-
 // rawWrite writes files of the given sizes with two concurrent writers, each
-// file to a temporary name and renamed into place, and returns the time taken.
+// file to a temporary name and renamed into place (no fsync, as pages), and
+// returns the time taken.
 func (b *bench) rawWrite(sizes []int64) (time.Duration, error) {
 	dir := b.scratch("raw")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -189,24 +167,4 @@ func (b *bench) rawWrite(sizes []int64) (time.Duration, error) {
 		return atomicfile.WriteFile(filepath.Join(dir, strconv.Itoa(j)+".html"), buf[:sizes[j]])
 	})
 	return time.Since(start), err
-}
-
-// extrapolate estimates the whole site (every similar and different page) at
-// make -j2 from the rates measured above.
-func (b *bench) extrapolate() {
-	s, d := b.rates[render.Similar], b.rates[render.Different]
-	if s.pagesPerSec == 0 || d.pagesPerSec == 0 {
-		return
-	}
-	n := float64(b.cli.Poems)
-	ts := time.Duration(n / s.pagesPerSec * float64(time.Second))
-	td := time.Duration(n / d.pagesPerSec * float64(time.Second))
-	b.t.section("The whole site, extrapolated from the `make -j2` rates above")
-	free := "?"
-	if f, err := site.Free(b.dir); err == nil {
-		free = gb(f)
-	}
-	b.t.add(fmt.Sprintf("%d pages (similar + different) at `make -j2`", 2*b.cli.Poems), "%s (similar %s + different %s), %s (%s free here)",
-		(ts + td).Round(time.Second), ts.Round(time.Second), td.Round(time.Second), gb(int64(n*(s.pageBytes+d.pageBytes))), free)
-	b.t.note("The extrapolation assumes the rates measured on a few hundred pages hold for the whole site. The whole site is far larger than the page cache, so in a real build the disk's sustained write bandwidth, which this bench does not measure, may set the pace instead.")
 }

@@ -10,84 +10,40 @@ import (
 	"sync/atomic"
 	"time"
 
-	"pagegen/internal/render"
+	"pagegen/internal/corpus"
 	"pagegen/internal/site"
 	"pagegen/internal/site/orderings"
 )
 
-// upToDate times make on a site whose every file is there and up to date:
-// make -j2 all on the site of whole pages and on the site for Neocities,
-// and make similar/N.html on the first, with the page there and to build.
+// upToDate times make on the site of whole pages with every file there and
+// up to date, `make -j2 all` and `make similar/N.html` with the page built
+// and removed, against make with a Makefile of one empty rule.
 //
-// The files are the ones the layout lists (Layout.Seqs, Layout.Files),
-// empty, made after the stamp and the record of the orderings pagegen
-// writes (Plan.Restamp, Decision.Commit): make takes them as up to date, and
-// the whole site, 229 GB if built, costs nothing on disk. Plan.Decide, the
-// build's own decision, confirms it before make runs.
-func (b *bench) upToDate() error {
-	c, err := b.openCorpus()
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	plan, err := neocitiesPlan(c)
+// The whole site would take 229 GB at 7,800 poems: its files are the ones
+// the layout lists, empty, made after the stamp and the record of the
+// orderings pagegen writes (Plan.Restamp, Decision.Commit), which make
+// takes as up to date and costs nothing on disk. Plan.Decide, the build's
+// own decision, confirms it before make runs.
+func (b *bench) upToDate(c *corpus.Corpus) error {
+	p, err := site.FitRequest(c, site.Request{})
 	if err != nil {
 		return err
 	}
 	out := b.scratch("up-to-date")
-	defer os.RemoveAll(out)
-	// The site for Neocities, 17.7 GB, was removed just before: the disk
-	// must be done with it, or its writes and deletions are timed here too.
-	b.settle()
-	for _, v := range []struct {
-		name  string
-		plan  site.Plan
-		vars  []string
-		limit time.Duration
-	}{
-		{"whole pages", whole(c), nil, 250 * time.Millisecond},
-		{strings.Join(neocitiesVars, " "), plan, neocitiesVars, time.Second},
-	} {
-		files, err := b.emptySite(v.plan, out)
-		if err != nil {
-			return err
-		}
-		before := dates(files)
-		var times []time.Duration
-		var said string
-		for r := range b.cli.Runs + 1 { // the first is untimed: it writes the build's own files (make's page list)
-			d, output, err := b.unrebuilt(b.makeCmd(out, append([]string{"-j2", "all"}, v.vars...)...))
-			if err != nil {
-				return err
-			}
-			if !slices.EqualFunc(dates(files), before, time.Time.Equal) {
-				return fmt.Errorf("make -j2 all rebuilt pages of a site that pagegen says is up to date")
-			}
-			if r > 0 {
-				times = append(times, d)
-				b.checkRebuild(output, "make all on the up-to-date site")
-			}
-			said = output
-		}
-		b.t.section(fmt.Sprintf("`make -j2 all`, %s: all %d files of the site up to date (empty files)", v.name, len(files)))
-		b.t.atMostRange(fmt.Sprintf("until make exits, having rebuilt nothing (median of %d runs)", len(times)), times, v.limit)
-		b.t.add("what make said", "`%s`", strings.Join(strings.Fields(strings.ReplaceAll(said, "\n", " ⏎ ")), " "))
-		if v.vars == nil {
-			if err := b.onePage(c.Len(), v.plan.Layout, out); err != nil {
-				return err
-			}
-		}
+	files, err := b.emptySite(p, out)
+	if err != nil {
+		return err
 	}
-	return nil
-}
-
-// onePage times make similar/N.html in the site out, up to date, for pages
-// spread over the collection: first with the page removed (make builds it),
-// then again (make finds it built).
-func (b *bench) onePage(n int, l site.Layout, out string) error {
+	floor, err := b.makeFloor()
+	if err != nil {
+		return err
+	}
+	if err := b.allUpToDate("whole pages", b.inputs, out, nil, files, floor); err != nil {
+		return err
+	}
 	var build, built []time.Duration
-	for r, i := range spread(n, b.cli.Runs+1) { // the first, untimed, brings make and pagegen into the page cache
-		goal := l.Name(seqOf(render.Similar, l.Corpus().N(i)), 1)
+	for r, i := range spread(c.Len(), b.cli.Runs+1) { // the first, untimed, brings make and pagegen into the page cache
+		goal := p.Name(site.Seq{Kind: site.Similar, N: c.N(i)}, 1)
 		page := filepath.Join(out, goal)
 		if err := os.Remove(page); err != nil {
 			return err
@@ -95,12 +51,11 @@ func (b *bench) onePage(n int, l site.Layout, out string) error {
 		var took [2]time.Duration
 		var date [2]time.Time
 		for j := range took {
-			d, said, err := b.unrebuilt(b.makeCmd(out, goal))
+			ds, _, err := b.unrebuilt(1, func(int) *exec.Cmd { return b.makeCmd(b.inputs, out, goal) })
 			if err != nil {
 				return err
 			}
-			b.checkRebuild(said, "make similar/N.html")
-			took[j], date[j] = d, dates([]string{page})[0]
+			took[j], date[j] = ds[0], dates([]string{page})[0]
 		}
 		switch {
 		case date[0].IsZero():
@@ -112,17 +67,43 @@ func (b *bench) onePage(n int, l site.Layout, out string) error {
 			build, built = append(build, took[0]), append(built, took[1])
 		}
 	}
-	b.t.atMostRange(fmt.Sprintf("`make similar/N.html`, the page built already (median of %d pages)", len(built)), built, 30*time.Millisecond)
-	b.t.atMostRange(fmt.Sprintf("`make similar/N.html` building the page, removed first (median of %d pages)", len(build)), build, 40*time.Millisecond)
+	b.t.against(fmt.Sprintf("`make similar/N.html`, the page built already (median of %d pages)", len(built)), built, "make, one empty rule", floor)
+	b.t.against(fmt.Sprintf("`make similar/N.html` building the page, removed first (median of %d pages)", len(build)), build, "make, one empty rule", floor)
+	return nil
+}
+
+// makeFloor times make with a Makefile of one empty rule: the floor under
+// every make run.
+func (b *bench) makeFloor() ([]time.Duration, error) {
+	mk := b.scratch("empty.mk")
+	if err := os.WriteFile(mk, []byte("all: ;@:\n"), 0o644); err != nil {
+		return nil, err
+	}
+	return times(b.cli.Runs, func(int) error { return b.run(b.make("-f", mk)) })
+}
+
+// allUpToDate times make -j2 all on the site in out, built from inputs with
+// the make variables vars, whose files are all up to date: make must rebuild
+// none of them.
+func (b *bench) allUpToDate(what, inputs, out string, vars, files []string, floor []time.Duration) error {
+	before := dates(files)
+	// The first run is untimed: it writes the build's own files (make's page list).
+	ds, said, err := b.unrebuilt(b.cli.Runs+1, func(int) *exec.Cmd { return b.makeCmd(inputs, out, append([]string{"-j2", "all"}, vars...)...) })
+	if err != nil {
+		return err
+	}
+	if !slices.EqualFunc(dates(files), before, time.Time.Equal) {
+		return fmt.Errorf("make -j2 all rebuilt pages of a site that pagegen says is up to date")
+	}
+	b.t.section("`make -j2 all`, %s: all %d files of the site up to date", what, len(files))
+	b.t.against(fmt.Sprintf("until make exits, having rebuilt nothing (median of %d runs)", len(ds)-1), ds[1:], "make, one empty rule", floor)
+	b.t.add("what make said", "`"+strings.Join(strings.Fields(strings.ReplaceAll(said, "\n", " ⏎ ")), " ")+"`", "", "")
 	return nil
 }
 
 // emptySite lays out the site p in out as empty files made after its stamp
 // and the record of its orderings, and returns their paths.
 func (b *bench) emptySite(p site.Plan, out string) ([]string, error) {
-	if err := os.RemoveAll(out); err != nil {
-		return nil, err
-	}
 	if _, err := p.Restamp(out); err != nil {
 		return nil, err
 	}
@@ -134,20 +115,15 @@ func (b *bench) emptySite(p site.Plan, out string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := p.Layout
 	for _, dir := range site.Dirs {
 		if err := os.MkdirAll(filepath.Join(out, dir), 0o755); err != nil {
 			return nil, err
 		}
 	}
-	var files []string
-	for _, q := range l.Seqs() {
-		for _, f := range l.Files(q) {
-			path := filepath.Join(out, f)
-			if err := os.WriteFile(path, nil, 0o644); err != nil {
-				return nil, err
-			}
-			files = append(files, path)
+	files := siteFiles(p.Layout, out)
+	for _, f := range files {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			return nil, err
 		}
 	}
 	d, err = p.Decide(b.ctx, out, record, p.Seqs())
@@ -157,18 +133,36 @@ func (b *bench) emptySite(p site.Plan, out string) ([]string, error) {
 	return files, err
 }
 
-// unrebuilt times a make run that should rebuild next to nothing, and stops
-// it after a minute: had make taken the site as out of date after all, it
-// would write for many minutes.
-func (b *bench) unrebuilt(cmd *exec.Cmd) (time.Duration, string, error) {
-	var late atomic.Bool
-	stop := time.AfterFunc(time.Minute, func() { late.Store(true); cmd.Cancel() })
-	defer stop.Stop()
-	d, out, err := b.timed(cmd)
-	if late.Load() {
-		err = fmt.Errorf("%s: stopped after a minute, rebuilding pages of a site that pagegen takes as up to date", shortArgs(cmd.Args))
+// siteFiles are the paths of every file of the site l in out.
+func siteFiles(l site.Layout, out string) []string {
+	var files []string
+	for _, q := range l.Seqs() {
+		for _, f := range l.Files(q) {
+			files = append(files, filepath.Join(out, f))
+		}
 	}
-	return d, strings.TrimSpace(out), err
+	return files
+}
+
+// unrebuilt times k make runs that should rebuild next to nothing, and
+// returns what the last said. It stops a run after a minute: had make taken
+// the site as out of date after all, it would write for many minutes.
+func (b *bench) unrebuilt(k int, cmd func(i int) *exec.Cmd) ([]time.Duration, string, error) {
+	var said string
+	ds, err := times(k, func(i int) error {
+		c := cmd(i)
+		var late atomic.Bool
+		stop := time.AfterFunc(time.Minute, func() { late.Store(true); c.Cancel() })
+		defer stop.Stop()
+		out, err := b.output(c)
+		if late.Load() {
+			return fmt.Errorf("%s: stopped after a minute, rebuilding pages of a site that pagegen takes as up to date", shortArgs(c.Args))
+		}
+		said = strings.TrimSpace(out)
+		b.checkRebuild(said, "make on the up-to-date site")
+		return err
+	})
+	return ds, said, err
 }
 
 // dates are the files' modification times (zero for a file gone).

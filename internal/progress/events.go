@@ -86,15 +86,25 @@ func datagramSocket(fd int) bool {
 }
 
 // Send reports e.
-// A monitor that stops reading (its output paused in a pager, say) must not
-// hold up the pages: a send that cannot go at once is dropped. It is never
-// dropped for the time it waits to run: a deadline would pass while a loaded
-// machine schedules the process, and the event that ends a page would be lost.
+// When a burst of pages ending while the monitor waits to be scheduled fills
+// the socket's buffer, a send waits for room, up to sendWait, which a loaded
+// machine's scheduling fits in. Only a monitor that stops reading (its
+// output paused in a pager, say) loses events, and never holds up a page
+// for longer. (A deadline set before the write would pass while the
+// process itself waits to run, and drop the event that ends a page.)
 func (r Reporter) Send(e Event) {
-	if r.open {
-		unix.Send(r.fd, e.encode(), unix.MSG_DONTWAIT)
+	if !r.open {
+		return
+	}
+	b := e.encode()
+	if unix.Send(r.fd, b, unix.MSG_DONTWAIT) == unix.EAGAIN {
+		unix.Poll([]unix.PollFd{{Fd: int32(r.fd), Events: unix.POLLOUT}}, int(sendWait.Milliseconds()))
+		unix.Send(r.fd, b, unix.MSG_DONTWAIT)
 	}
 }
+
+// sendWait is how long a page process waits for room in the socket's buffer.
+var sendWait = 250 * time.Millisecond
 
 // Close closes the connection.
 func (r *Reporter) Close() {

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestEventRoundTrip(t *testing.T) {
@@ -220,6 +222,60 @@ func TestReporterMonitorGone(t *testing.T) {
 	case <-time.After(hangLimit):
 		t.Fatal("Send blocked after the monitor went away")
 	}
+}
+
+// TestReporterQueueFull: more events than the socket's buffer holds, sent
+// while the monitor is not reading (a loaded machine has not scheduled it),
+// all arrive once it reads.
+func TestReporterQueueFull(t *testing.T) {
+	defer func(w time.Duration) { sendWait = w }(sendWait)
+	sendWait = hangLimit
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fds[0])
+	defer unix.Close(fds[1])
+	// A few events fill it (the kernel's least).
+	if err := unix.SetsockoptInt(fds[1], unix.SOL_SOCKET, unix.SO_SNDBUF, 1); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(EnvSocket, strconv.Itoa(fds[1]))
+	r := Dial()
+	defer r.Close()
+	const n = 100
+	sent := make(chan bool)
+	go func() {
+		for i := range n {
+			r.Send(Event{Kind: Done, Page: fmt.Sprintf("similar/%d", i)})
+		}
+		close(sent)
+	}()
+	// The buffer fills before the first read, and the sender meets it full.
+	for {
+		pfd := []unix.PollFd{{Fd: int32(fds[1]), Events: unix.POLLOUT}}
+		if k, err := unix.Poll(pfd, 0); err == nil && k == 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	tv := unix.NsecToTimeval(hangLimit.Nanoseconds())
+	if err := unix.SetsockoptTimeval(fds[0], unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1024)
+	for i := range n {
+		k, _, err := unix.Recvfrom(fds[0], buf, 0)
+		if err != nil {
+			t.Fatalf("event %d of %d: %v (dropped while the queue was full?)", i, n, err)
+		}
+		e, ok := decode(buf[:k])
+		if want := fmt.Sprintf("similar/%d", i); !ok || e.Page != want {
+			t.Fatalf("event %d is %q, want %s", i, buf[:k], want)
+		}
+	}
+	<-sent
 }
 
 func TestFirstLine(t *testing.T) {

@@ -31,6 +31,10 @@ type Stats struct {
 	Orderings, Skipped             int
 	Failures                       []Event
 	Elapsed                        time.Duration
+	// MakeSaid is the first of make's own words that the monitor did not
+	// show (Drop): the summary shows them when make stopped with no page
+	// saying why (one killed by a signal reports nothing).
+	MakeSaid []string
 }
 
 // Monitor shows a build's progress on out: redrawn in place on a terminal,
@@ -46,7 +50,7 @@ type Monitor struct {
 	Total int
 	Stale map[string]int
 	// Drop matches the build's output lines not to show: make's own words
-	// about what the build already says.
+	// about what the build already says (kept in Stats.MakeSaid).
 	Drop *regexp.Regexp
 
 	stats   Stats
@@ -110,8 +114,11 @@ func (m *Monitor) Watch(build func(page *os.File, output io.Writer) error) (Stat
 				lines = nil
 				continue
 			}
-			if m.Drop == nil || !m.Drop.MatchString(l) {
+			switch {
+			case m.Drop == nil || !m.Drop.MatchString(l):
 				m.print(l)
+			case len(m.stats.MakeSaid) < makeSaidLines:
+				m.stats.MakeSaid = append(m.stats.MakeSaid, l)
 			}
 		case <-tick:
 			m.show()
@@ -129,6 +136,9 @@ func (m *Monitor) Watch(build func(page *os.File, output io.Writer) error) (Stat
 	m.stats.UpToDate = max(0, m.stats.Total-m.todo())
 	return m.stats, buildErr
 }
+
+// makeSaidLines is how many of make's dropped lines Stats keeps.
+const makeSaidLines = 20
 
 // MinInterval is the least time between two plain progress lines: a line
 // every nanosecond filled a log with hundreds of thousands; at this, as
@@ -343,6 +353,12 @@ func (s Stats) Summary() string {
 			break
 		}
 		fmt.Fprintf(&b, "\n  %s: %s", f.Page, f.Err)
+	}
+	if len(s.Failures) == 0 && left > 0 && len(s.MakeSaid) > 0 {
+		b.WriteString("\n  no page said why make stopped; make said:")
+		for _, l := range s.MakeSaid {
+			fmt.Fprintf(&b, "\n  %s", quote.Lines(l))
+		}
 	}
 	return b.String()
 }

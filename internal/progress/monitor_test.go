@@ -231,6 +231,46 @@ func TestWatchPlain(t *testing.T) {
 
 // TestWatchDrainsLateEvents: pages that report just before the build returns
 // are all counted, even many more than the socket and channel buffer.
+// TestWatchFailureUnexplained: make's own words, dropped while the pages
+// explain themselves, are in the summary when make stopped and no page
+// said why (a page process killed by a signal reports nothing).
+func TestWatchFailureUnexplained(t *testing.T) {
+	names := pageNames(3)
+	said := []string{"make[1]: *** [data/pages.mk:13: similar/2.html] Terminated", "make[1]: *** Waiting for unfinished jobs...."}
+	for _, c := range []struct {
+		name  string
+		pages []fakePage
+		shown bool
+	}{
+		{"a page killed", []fakePage{{names[0], 10, ""}}, true},
+		{"a page that says why", []fakePage{{names[0], 10, ""}, {names[1], 0, "poem 2: damaged"}}, false},
+		{"every page built", []fakePage{{names[0], 10, ""}, {names[1], 10, ""}, {names[2], 10, ""}}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			setEnv := setSocket(t)
+			var out bytes.Buffer
+			m := planned(&Monitor{Out: &out, Drop: regexp.MustCompile(`^make\[1\]: \*\*\* `)}, 3, names)
+			stats, _ := m.Watch(func(page *os.File, output io.Writer) error {
+				setEnv(page)
+				runPages(c.pages)
+				for _, l := range said {
+					fmt.Fprintln(output, l)
+				}
+				return errors.New("exit status 2")
+			})
+			if strings.Contains(out.String(), "***") {
+				t.Errorf("make's words shown live:\n%s", out.String())
+			}
+			sum := stats.Summary()
+			for _, l := range said {
+				if got := strings.Contains(sum, l); got != c.shown {
+					t.Errorf("%q in the summary: %v, want %v; summary:\n%s", l, got, c.shown, sum)
+				}
+			}
+		})
+	}
+}
+
 func TestWatchDrainsLateEvents(t *testing.T) {
 	setEnv := setSocket(t)
 	const n = 3000
