@@ -8,9 +8,6 @@ package main
 import (
 	"context"
 	"errors"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/alecthomas/kong"
 
@@ -33,14 +30,19 @@ type CLI struct {
 	Only           []string `enum:"pack,pages,throughput,up-to-date,neocities" help:"Run only these measurements (a partial table; the corpus is packed untimed if need be): ${enum}."`
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+func main() { exit.Main("bench", run) }
+
+// run measures what args ask, until it ends or ctx does; its error gives
+// the exit status (exit.Code).
+func run(ctx context.Context, args []string) error {
 	var cli CLI
-	kong.Parse(&cli, kong.Description("Time pagegen's real commands at upstream scale on a synthetic corpus, each beside its floor or reference; prints a markdown table."))
-	err := run(ctx, &cli)
-	stop()
+	kctx, err := exit.Parse(&cli, args, kong.Description("Time pagegen's real commands at upstream scale on a synthetic corpus, each beside its floor or reference; prints a markdown table."))
+	if kctx == nil {
+		return err
+	}
+	err = measure(ctx, &cli)
 	if errors.Is(err, exit.ErrInterrupted) {
 		progressf("interrupted: the pages it wrote are removed; the synthetic corpus is kept in %s", cli.Dir)
 	}
-	exit.With("bench", err)
+	return err
 }

@@ -37,7 +37,8 @@ type bench struct {
 // The synthetic collection, as the Go benchmarks of internal/site make theirs.
 var synthOptions = synth.Options{TextBytes: 1100, Clusters: 40, Seed: 1}
 
-func run(ctx context.Context, cli *CLI) error {
+// measure takes the measurements cli asks for and prints their table.
+func measure(ctx context.Context, cli *CLI) error {
 	if cli.Poems < 2 || cli.Dim < 1 || cli.Pages < 1 || cli.DifferentPages < 1 || cli.Samples < 1 || cli.Runs < 1 || cli.Rounds < 1 {
 		return fmt.Errorf("--poems must be at least 2, and --dim, --pages, --different-pages, --rounds, --samples and --runs at least 1")
 	}
